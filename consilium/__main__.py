@@ -1,0 +1,3 @@
+from consilium.cli import main
+
+main()

@@ -1,0 +1,82 @@
+import time
+import zoneinfo
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+_STARTED = "consilium_started"
+_SEEN = "consilium_seen"
+# Writing the session on every request would cost a database write per page; a minute
+# of slack on the idle clock is harmless.
+_SEEN_RESOLUTION = 60
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session after it has been idle too long, or has simply lasted too
+    long, whatever the activity: shared ward computers are the norm."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = request.session.get(_STARTED)
+            seen = request.session.get(_SEEN)
+            if started is None or seen is None:
+                request.session[_STARTED] = started = now
+                request.session[_SEEN] = seen = now
+            idle = now - seen > settings.SESSION_IDLE_TIMEOUT
+            too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or too_old:
+                logout(request)
+                messages.info(request, _("Your session has expired. Please sign in again."))
+                if request.method == "GET" and not request.headers.get("HX-Request"):
+                    query = urlencode({"next": request.get_full_path()})
+                    return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
+                return HttpResponseRedirect(reverse("account_login"))
+            if now - seen >= _SEEN_RESOLUTION:
+                request.session[_SEEN] = now
+        return self.get_response(request)
+
+
+class UserPreferencesMiddleware:
+    """Shows every time in the reader's zone and the interface in their language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+            languages = dict(settings.LANGUAGES)
+            if user.language in languages and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Pages for a signed-in person must not stay in a shared computer's cache."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -1,0 +1,59 @@
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from consilium.core.demo_data import DEMO_LOADERS, DEMO_PASSWORD, PERSONAS
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (database, migrations, synthetic network) and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Set up, then exit.")
+        parser.add_argument("--address", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out = self.stdout
+        out.write(f"Data directory: {settings.DATA_DIR}")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        for loader in DEMO_LOADERS:
+            loader()
+        url = f"http://{options['address']}/"
+        out.write("")
+        out.write(self.style.SUCCESS(f"Consilium demo: {url}"))
+        out.write(f"Every demo account's password is: {DEMO_PASSWORD}")
+        for persona in PERSONAS:
+            out.write(f"  {persona.email:<28} {persona.description}")
+        out.write("  (and the anonymous visitor: just open the address)")
+        out.write(f"Mail the demo sends is written to {settings.DATA_DIR / 'outbox'}")
+        if options["no_serve"]:
+            return
+        self._serve(options["address"])
+
+    def _serve(self, address: str) -> None:
+        # Plain HTTP on the loopback address: cookies cannot be Secure-only there.
+        env = {
+            **os.environ,
+            "CONSILIUM_HTTPS": "false",
+            "CONSILIUM_DATA_DIR": str(settings.DATA_DIR),
+        }
+        cli = [sys.executable, "-m", "consilium"]
+        # Our own interpreter running our own command: nothing here comes from a user.
+        worker = subprocess.Popen([*cli, "worker", "-v", "0"], env=env)  # noqa: S603
+        server = subprocess.Popen([*cli, "runserver", "--noreload", address], env=env)  # noqa: S603
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.send_signal(signal.SIGINT)
+            server.wait()
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from consilium.accounts import views as account_views
+from consilium.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("language", core_views.set_language, name="set_language"),
+    path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "consilium.core.views.bad_request"
+handler403 = "consilium.core.views.permission_denied"
+handler404 = "consilium.core.views.page_not_found"
+handler500 = "consilium.core.views.server_error"

@@ -1,0 +1,38 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from consilium.lib.database_url import parse_database_url
+
+
+def test_it_reads_a_postgres_url():
+    db = parse_database_url("postgres://me:s%40cret@db.example:5433/consilium?sslmode=require")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "me",
+        "s@cret",
+        "db.example",
+        "5433",
+        "consilium",
+    )
+    assert db["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_it_reads_a_sqlite_url():
+    db = parse_database_url("sqlite:////var/lib/consilium/db.sqlite3")
+    assert db["NAME"] == "/var/lib/consilium/db.sqlite3"
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://x@y/z", "must start with postgres://"),
+        ("postgres://x@y", "must name one database"),
+        ("postgres://x@y:notaport/z", "malformed"),
+        ("nonsense", "must start with postgres://"),
+        ("sqlite://", "needs a path"),
+    ],
+)
+def test_it_refuses_a_malformed_url_with_a_clear_message(url, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        parse_database_url(url)

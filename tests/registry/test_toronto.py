@@ -1,0 +1,119 @@
+import pytest
+
+from consilium.registry.iccc import classify
+from consilium.registry.toronto import (
+    Tier,
+    TorontoTumour,
+    allowed_stages,
+    canonical_stage,
+    is_allowed,
+    tumour_for,
+)
+
+
+def test_it_covers_the_sixteen_tumours_of_the_guideline_at_both_tiers():
+    assert len(TorontoTumour) == 16
+    for tumour in TorontoTumour:
+        assert allowed_stages(tumour, Tier.ONE)
+        assert allowed_stages(tumour, Tier.TWO)
+
+
+@pytest.mark.parametrize(
+    ("tumour", "tier", "stages"),
+    [
+        (TorontoTumour.ALL, 2, ("CNS1", "CNS2", "CNS3")),
+        (TorontoTumour.AML, 1, ("CNS negative", "CNS positive")),
+        (TorontoTumour.HODGKIN, 1, ("I", "II", "III", "IV")),
+        (TorontoTumour.NHL, 2, ("I", "II", "III", "IV")),
+        (TorontoTumour.NEUROBLASTOMA, 1, ("Localised", "Metastatic")),
+        (TorontoTumour.NEUROBLASTOMA, 2, ("L1", "L2", "M", "MS")),
+        (TorontoTumour.WILMS, 2, ("I", "II", "III", "IV", "V")),
+        (TorontoTumour.RHABDOMYOSARCOMA, 2, ("1", "2", "3", "4")),
+        (TorontoTumour.OSTEOSARCOMA, 2, ("Localised", "Metastatic")),
+        (TorontoTumour.RETINOBLASTOMA, 2, ("0", "I", "II", "III", "IV")),
+        (TorontoTumour.MEDULLOBLASTOMA, 1, ("M0", "M+")),
+        (TorontoTumour.MEDULLOBLASTOMA, 2, ("M0", "M1", "M2", "M3", "M4")),
+        (TorontoTumour.EPENDYMOMA, 2, ("M0", "M+")),
+    ],
+)
+def test_it_lists_the_published_stages(tumour, tier, stages):
+    assert allowed_stages(tumour, tier) == stages
+
+
+def test_it_accepts_the_stored_value_of_the_tumour():
+    assert allowed_stages("neuroblastoma", 2) == ("L1", "L2", "M", "MS")
+
+
+@pytest.mark.parametrize(
+    ("tumour", "tier", "value", "allowed"),
+    [
+        (TorontoTumour.NEUROBLASTOMA, 2, "MS", True),
+        (TorontoTumour.NEUROBLASTOMA, 2, " ms ", True),
+        (TorontoTumour.NEUROBLASTOMA, 1, "L1", False),
+        (TorontoTumour.NEUROBLASTOMA, 2, "Localised", False),
+        (TorontoTumour.WILMS, 2, "V", True),
+        (TorontoTumour.WILMS, 2, "VI", False),
+        (TorontoTumour.ALL, 2, "CNS3", True),
+        (TorontoTumour.ALL, 2, "CNS4", False),
+        (TorontoTumour.ALL, 3, "CNS1", False),
+        ("no-such-tumour", 1, "I", False),
+        (TorontoTumour.EWING, 1, "", False),
+    ],
+)
+def test_it_tells_whether_a_stage_is_allowed(tumour, tier, value, allowed):
+    assert is_allowed(tumour, tier, value) is allowed
+
+
+def test_it_gives_the_guideline_spelling():
+    assert canonical_stage(TorontoTumour.NEUROBLASTOMA, 2, "l2") == "L2"
+    assert canonical_stage(TorontoTumour.EWING, 1, "METASTATIC") == "Metastatic"
+    assert canonical_stage(TorontoTumour.EWING, 1, "M") is None
+
+
+def test_it_has_no_stages_for_an_unknown_tier():
+    assert allowed_stages(TorontoTumour.WILMS, 0) == ()
+    assert allowed_stages(TorontoTumour.WILMS, 3) == ()
+
+
+@pytest.mark.parametrize(
+    ("recode", "histology", "site", "tumour"),
+    [
+        ("011", "9836", "C421", TorontoTumour.ALL),
+        ("011", "9826", "C421", TorontoTumour.NHL),  # Burkitt leukaemia is staged as NHL
+        ("012", "9861", "C421", TorontoTumour.AML),
+        ("021", "9650", "C771", TorontoTumour.HODGKIN),
+        ("022", "9680", "C772", TorontoTumour.NHL),
+        ("023", "9687", "C772", TorontoTumour.NHL),
+        ("024", "9751", "C419", None),  # Langerhans cell histiocytosis
+        ("025", "9590", "C779", None),
+        ("041", "9500", "C749", TorontoTumour.NEUROBLASTOMA),
+        ("050", "9510", "C692", TorontoTumour.RETINOBLASTOMA),
+        ("061", "8960", "C649", TorontoTumour.WILMS),
+        ("061", "8964", "C649", None),  # clear-cell sarcoma of kidney
+        ("071", "8970", "C220", TorontoTumour.HEPATOBLASTOMA),
+        ("071", "8963", "C220", None),
+        ("081", "9180", "C402", TorontoTumour.OSTEOSARCOMA),
+        ("083", "9260", "C412", TorontoTumour.EWING),
+        ("094", "9260", "C499", TorontoTumour.EWING),  # extraosseous Ewing sarcoma
+        ("094", "9040", "C492", TorontoTumour.NRSTS),
+        ("091", "8910", "C499", TorontoTumour.RHABDOMYOSARCOMA),
+        ("092", "9540", "C499", TorontoTumour.NRSTS),
+        ("095", "8800", "C499", TorontoTumour.NRSTS),
+        ("033", "9470", "C716", TorontoTumour.MEDULLOBLASTOMA),
+        ("033", "9473", "C719", None),  # CNS PNET is not medulloblastoma
+        ("031", "9391", "C717", TorontoTumour.EPENDYMOMA),
+        ("031", "9390", "C715", None),  # choroid plexus tumour
+        ("103", "9071", "C620", TorontoTumour.TESTICULAR),
+        ("103", "9071", "C56.9", TorontoTumour.OVARIAN),
+        ("101", "9064", "C753", None),
+        ("999", "9999", "C809", None),
+    ],
+)
+def test_it_maps_a_diagnosis_to_its_toronto_tumour(recode, histology, site, tumour):
+    assert tumour_for(recode, histology, site) == tumour
+
+
+def test_it_maps_a_classified_diagnosis():
+    result = classify("C716", "9470", "3")
+
+    assert tumour_for(result.recode, "9470", "C716") == TorontoTumour.MEDULLOBLASTOMA

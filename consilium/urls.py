@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from consilium.accounts import views as account_views
+from consilium.api import api
 from consilium.core import views as core_views
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("language", core_views.set_language, name="set_language"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

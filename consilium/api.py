@@ -9,6 +9,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from consilium.network.api import router as network_router
+
 api = NinjaAPI(
     title="Consilium API",
     version="1",
@@ -28,3 +30,6 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(
         request, {"detail": "The request is not valid.", "errors": exc.errors}, status=422
     )
+
+
+api.add_router("/network/", network_router)

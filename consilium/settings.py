@@ -219,6 +219,9 @@ STORAGES = {
 MEDIA_ROOT = STORAGES["default"]["OPTIONS"]["location"]
 WHITENOISE_MAX_AGE = 31_536_000
 
+# Uploaded documents (signed MoUs, evidence) larger than this are refused.
+CONSILIUM_MAX_DOCUMENT_MB = env_int("CONSILIUM_MAX_DOCUMENT_MB", 20, minimum=1)
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

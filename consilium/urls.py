@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("language", core_views.set_language, name="set_language"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path("network/", include("consilium.network.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

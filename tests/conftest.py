@@ -63,3 +63,49 @@ def _apply(sqlite: list[str], postgres: list[str]) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Inbox:
+    """What a real SMTP server received: envelopes and the parsed messages."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    @property
+    def messages(self) -> list:
+        import email
+        from email import policy
+
+        return [
+            email.message_from_bytes(e.original_content, policy=policy.default)
+            for e in self.envelopes
+        ]
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Outgoing mail goes through a real SMTP conversation with a local aiosmtpd server."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    yield inbox
+    controller.stop()

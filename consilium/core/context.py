@@ -9,6 +9,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[tuple[str, str]] = []
     if request.user.is_authenticated:
         items.append((reverse("home"), _("Home")))
+        items.append((reverse("network:overview"), _("Network")))
     return {
         "nav_items": items,
         "languages": settings.LANGUAGES,

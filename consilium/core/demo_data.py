@@ -1,7 +1,7 @@
 """The demo network: real public institutions of twinning programmes, invented people.
 
-Each module adds its own demo data through a `load_demo` function registered in
-DEMO_LOADERS; all of it goes through the same actions the application uses."""
+Each module adds its own demo data through a `load_demo` function listed in DEMO_LOADERS;
+all of it goes through the same actions the application uses."""
 
 from dataclasses import dataclass
 
@@ -233,4 +233,8 @@ def load_foundation() -> dict[str, User]:
     return users
 
 
-DEMO_LOADERS = [load_foundation]
+# Dotted paths, loaded in order, so that this module does not import every app.
+DEMO_LOADERS = [
+    "consilium.core.demo_data.load_foundation",
+    "consilium.network.demo.load_demo",
+]

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
 
 from consilium.core.demo_data import DEMO_LOADERS, DEMO_PASSWORD, PERSONAS
 
@@ -24,8 +25,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        for loader in DEMO_LOADERS:
-            loader()
+        for path in DEMO_LOADERS:
+            import_string(path)()
         url = f"http://{options['address']}/"
         out.write("")
         out.write(self.style.SUCCESS(f"Consilium demo: {url}"))

@@ -1,0 +1,40 @@
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from consilium.network import actions
+from consilium.network.models import AreaKind, Institution, PartnershipStatus
+
+# A real, minimal PDF (one empty page), as a scanner or a word processor would write.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
+    b"0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n"
+)
+
+
+def pdf_upload(name: str = "mou.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def institutions(personas):
+    return {i.code: i for i in Institution.objects.all()}
+
+
+@pytest.fixture
+def partnership(personas, institutions):
+    """VNCH and Institut Curie, active, with a telemedicine and a training area."""
+    return actions.create_partnership(
+        actor=personas["coordinator"],
+        title="VNCH – Institut Curie",
+        institutions=[institutions["VNCH"], institutions["CURIE"]],
+        valid_from=datetime.date(2024, 12, 2),
+        valid_until=datetime.date(2029, 12, 1),
+        signed_on=datetime.date(2024, 12, 2),
+        status=PartnershipStatus.ACTIVE,
+        areas={AreaKind.TELEMEDICINE: "Case discussion", AreaKind.TRAINING: "Fellowships"},
+    )

@@ -1,8 +1,19 @@
-"""Mail goes out through a task, so a slow or absent mail server never blocks a page and a
-message that could not be sent is retried by the worker rather than lost."""
+"""Mail goes out through a task, so a slow or absent mail server never blocks a page, and a
+message that could not be sent is tried again later rather than lost."""
 
+import datetime
+import logging
+import smtplib
+
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+# Minutes to wait before each new attempt: about a day and a half in all.
+RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720, 720)
 
 
 @task(queue_name="email")
@@ -14,10 +25,35 @@ def send_email(
     html: str = "",
     reply_to: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    stored_attachments: list[tuple[str, str, str]] | None = None,
+    attempt: int = 0,
 ) -> int:
+    """`stored_attachments` are (filename, name in default storage, MIME type): task
+    arguments travel as JSON, so files travel by name."""
     message = EmailMultiAlternatives(
         subject=subject, body=body, to=to, reply_to=reply_to or [], headers=headers or {}
     )
     if html:
         message.attach_alternative(html, "text/html")
-    return message.send()
+    for filename, stored, mimetype in stored_attachments or []:
+        with default_storage.open(stored, "rb") as f:
+            message.attach(filename, f.read(), mimetype)
+    try:
+        return message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        if attempt >= len(RETRY_MINUTES):
+            logger.error("giving up on mail to %s after %d attempts: %s", to, attempt + 1, exc)
+            raise
+        delay = datetime.timedelta(minutes=RETRY_MINUTES[attempt])
+        logger.warning("mail to %s failed (%s); trying again in %s", to, exc, delay)
+        send_email.using(run_after=timezone.now() + delay).enqueue(
+            subject=subject,
+            body=body,
+            to=to,
+            html=html,
+            reply_to=reply_to,
+            headers=headers,
+            stored_attachments=stored_attachments,
+            attempt=attempt + 1,
+        )
+        return 0

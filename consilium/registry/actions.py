@@ -1,0 +1,714 @@
+"""Every change to the registry: one transaction each, with its audit entry.
+
+Audit details never carry an identifier (the log is read by admins who may not see them)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max, Q
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from consilium.accounts.models import User
+from consilium.audit.actions import record
+from consilium.network.models import Institution
+from consilium.registry import toronto
+from consilium.registry.checks import CheckResult, Level
+from consilium.registry.crypto import hospital_number_digest, name_birth_digest
+from consilium.registry.models import (
+    DeathCause,
+    Diagnosis,
+    EventKind,
+    FollowUpEvent,
+    ImportJob,
+    MolecularMarker,
+    Patient,
+    PatientIdentity,
+    QualityIssue,
+    Treatment,
+    VitalStatus,
+)
+from consilium.registry.validation import (
+    ChecksFailed,
+    Context,
+    DiagnosisData,
+    IdentityData,
+    PatientData,
+    age_in_years,
+    check_diagnosis,
+    check_patient_record,
+    check_treatment,
+)
+
+Actor = User | AnonymousUser | None
+
+
+class PossibleDuplicate(Exception):
+    """The institution already has a patient with the same name and date of birth, or the
+    same hospital number; saving again needs the user's confirmation."""
+
+    def __init__(self, patients: list[Patient]) -> None:
+        super().__init__(", ".join(p.pseudonym for p in patients))
+        self.patients = patients
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _raise_on_errors(results: list[CheckResult]) -> None:
+    if any(result.level == Level.ERROR for result in results):
+        raise ChecksFailed(results)
+
+
+def pseudonym(code: str, year: int, number: int) -> str:
+    return f"{code}-{year}-{number:04d}"
+
+
+def next_pseudonym_number(institution: Institution, year: int) -> int:
+    """Call inside the transaction that holds the institution's lock (see _lock_numbering)."""
+    current = Patient.objects.filter(institution=institution, pseudonym_year=year).aggregate(
+        top=Max("pseudonym_number")
+    )["top"]
+    return (current or 0) + 1
+
+
+def lock_numbering(institution: Institution) -> None:
+    """Serialise pseudonym numbering per institution. SQLite transactions here are IMMEDIATE,
+    which already serialises writers; PostgreSQL needs the row lock."""
+    list(Institution.objects.select_for_update().filter(pk=institution.pk).values_list("pk"))
+
+
+def likely_duplicates(
+    *, institution: Institution, identity: IdentityData, exclude: Patient | None = None
+) -> list[Patient]:
+    match = Q(identity__name_birth_digest=name_birth_digest(identity.name, identity.birth_date))
+    if number := hospital_number_digest(identity.hospital_number):
+        match |= Q(identity__hospital_number_digest=number)
+    found = Patient.objects.filter(match, institution=institution)
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return list(found.order_by("pk")[:5])
+
+
+def message_text(result: CheckResult) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(result.message)
+
+
+def issues_for(
+    patient: Patient, diagnosis: Diagnosis | None, results: Iterable[CheckResult]
+) -> list[QualityIssue]:
+    return [
+        QualityIssue(
+            patient=patient,
+            diagnosis=diagnosis,
+            code=result.code,
+            level=result.level,
+            field=result.field,
+            message=message_text(result),
+        )
+        for result in results
+        if result.level != Level.OK
+    ]
+
+
+def identity_row(patient: Patient, identity: IdentityData) -> PatientIdentity:
+    return PatientIdentity(
+        patient=patient,
+        name=identity.name.strip(),
+        hospital_number=identity.hospital_number.strip(),
+        birth_date=identity.birth_date,
+        address=identity.address.strip(),
+        phone=identity.phone.strip(),
+        name_birth_digest=name_birth_digest(identity.name, identity.birth_date),
+        hospital_number_digest=hospital_number_digest(identity.hospital_number),
+    )
+
+
+def patient_row(
+    *,
+    institution: Institution,
+    year: int,
+    number: int,
+    patient: PatientData,
+    birth_date: datetime.date,
+    actor: Actor,
+    import_job: ImportJob | None = None,
+) -> Patient:
+    return Patient(
+        institution=institution,
+        pseudonym=pseudonym(institution.code, year, number),
+        pseudonym_year=year,
+        pseudonym_number=number,
+        sex=patient.sex,
+        birth_year=birth_date.year,
+        birth_month=birth_date.month,
+        region=patient.region.strip(),
+        consent_status=patient.consent_status,
+        consent_date=patient.consent_date,
+        consent_waiver_reason=patient.consent_waiver_reason.strip(),
+        vital_status=patient.vital_status,
+        last_contact=patient.last_contact,
+        diagnosis_year=year,
+        created_by=actor if isinstance(actor, User) else None,
+        import_job=import_job,
+    )
+
+
+def diagnosis_row(
+    patient: Patient, data: DiagnosisData, birth_date: datetime.date | None
+) -> Diagnosis:
+    result = data.classify()
+    # The Toronto tumour type follows from the codes; stored even before a stage is known, so
+    # stage completeness can be counted over the diagnoses that should have one.
+    stage_tumour = data.stage_tumour or (
+        toronto.tumour_for(result.recode, data.morphology, data.topography) or ""
+    )
+    return Diagnosis(
+        patient=patient,
+        date=data.date,
+        topography=data.topography,
+        morphology=data.morphology,
+        behaviour=data.behaviour,
+        grade=data.grade,
+        laterality=data.laterality,
+        basis_of_diagnosis=data.basis_of_diagnosis,
+        iccc_recode=result.recode,
+        iccc_extended=result.extended,
+        iccc_main_group=result.main_group or "",
+        stage_tumour=stage_tumour,
+        stage_tier=data.stage_tier if data.stage_value else None,
+        stage_value=data.stage_value,
+        risk_group=data.risk_group,
+        age_at_diagnosis=age_in_years(birth_date, data.date),
+    )
+
+
+def check_new_patient(
+    *,
+    identity: IdentityData,
+    patient: PatientData,
+    diagnosis: DiagnosisData,
+    today: datetime.date | None = None,
+) -> list[CheckResult]:
+    context = Context(
+        sex=patient.sex,
+        birth_date=identity.birth_date,
+        vital_status=patient.vital_status,
+        last_contact=patient.last_contact,
+    )
+    return [
+        *check_patient_record(patient, identity),
+        *check_diagnosis(diagnosis, context, today or _today()),
+    ]
+
+
+def register_patient(
+    *,
+    actor: Actor,
+    institution: Institution,
+    identity: IdentityData,
+    patient: PatientData,
+    diagnosis: DiagnosisData,
+    confirm_duplicate: bool = False,
+    request: HttpRequest | None = None,
+) -> Patient:
+    """A new patient with the first diagnosis. Raises ChecksFailed or PossibleDuplicate."""
+    diagnosis = diagnosis.normalised()
+    results = check_new_patient(identity=identity, patient=patient, diagnosis=diagnosis)
+    _raise_on_errors(results)
+    assert diagnosis.date is not None  # core_missing is an error
+    with transaction.atomic():
+        duplicates = likely_duplicates(institution=institution, identity=identity)
+        if duplicates and not confirm_duplicate:
+            raise PossibleDuplicate(duplicates)
+        lock_numbering(institution)
+        year = diagnosis.date.year
+        row = patient_row(
+            institution=institution,
+            year=year,
+            number=next_pseudonym_number(institution, year),
+            patient=patient,
+            birth_date=identity.birth_date,
+            actor=actor,
+        )
+        row.save()
+        identity_row(row, identity).save()
+        diag = diagnosis_row(row, diagnosis, identity.birth_date)
+        diag.save()
+        QualityIssue.objects.bulk_create(issues_for(row, diag, results))
+        record(
+            actor=actor,
+            verb="registry.patient_registered",
+            obj=row,
+            institution_id=institution.pk,
+            details={
+                "pseudonym": row.pseudonym,
+                "duplicate_confirmed": bool(duplicates),
+                "possible_duplicates": [p.pseudonym for p in duplicates],
+            },
+            request=request,
+        )
+    return row
+
+
+def update_identity(
+    *,
+    actor: Actor,
+    patient: Patient,
+    identity: IdentityData,
+    confirm_duplicate: bool = False,
+    request: HttpRequest | None = None,
+) -> PatientIdentity:
+    if not identity.name.strip():
+        _raise_on_errors(
+            [CheckResult("name_missing", Level.ERROR, _("The name is required."), "name")]
+        )
+    with transaction.atomic():
+        duplicates = likely_duplicates(
+            institution=patient.institution, identity=identity, exclude=patient
+        )
+        if duplicates and not confirm_duplicate:
+            raise PossibleDuplicate(duplicates)
+        row = identity_row(patient, identity)
+        row.save()
+        Patient.objects.filter(pk=patient.pk).update(
+            birth_year=identity.birth_date.year, birth_month=identity.birth_date.month
+        )
+        for diag in Diagnosis.objects.filter(patient=patient):
+            diag.age_at_diagnosis = age_in_years(identity.birth_date, diag.date)
+            diag.save(update_fields=["age_at_diagnosis"])
+        refresh_issues(patient)
+        record(
+            actor=actor,
+            verb="registry.identity_changed",
+            obj=patient,
+            institution_id=patient.institution_id,
+            details={"pseudonym": patient.pseudonym},
+            request=request,
+        )
+    return row
+
+
+def _context(patient: Patient, *, extra_events: Iterable[datetime.date] = ()) -> Context:
+    identity = PatientIdentity.objects.filter(patient=patient).first()
+    events = [*patient.events.values_list("date", flat=True), *extra_events]
+    return Context(
+        sex=patient.sex,
+        birth_date=identity.birth_date if identity else None,
+        vital_status=patient.vital_status,
+        last_contact=patient.last_contact,
+        event_dates=tuple(sorted(events)),
+    )
+
+
+def _data_of(diagnosis: Diagnosis) -> DiagnosisData:
+    return DiagnosisData(
+        date=diagnosis.date,
+        topography=diagnosis.topography,
+        morphology=diagnosis.morphology,
+        behaviour=diagnosis.behaviour,
+        basis_of_diagnosis=diagnosis.basis_of_diagnosis,
+        grade=diagnosis.grade,
+        laterality=diagnosis.laterality,
+        stage_tumour=diagnosis.stage_tumour,
+        stage_tier=diagnosis.stage_tier,
+        stage_value=diagnosis.stage_value,
+        risk_group=diagnosis.risk_group,
+    )
+
+
+def check_existing(
+    patient: Patient, context: Context | None = None, today: datetime.date | None = None
+) -> list[tuple[Diagnosis, list[CheckResult]]]:
+    """The checks of every diagnosis of a patient as it is stored now."""
+    context = context or _context(patient)
+    return [
+        (diag, check_diagnosis(_data_of(diag), context, today or _today()))
+        for diag in patient.diagnoses.all()
+    ]
+
+
+def replace_issues(
+    patient: Patient,
+    found: list[tuple[Diagnosis, list[CheckResult]]],
+    existing: list[QualityIssue],
+) -> tuple[list[int], list[QualityIssue]]:
+    """Which open issues to delete and which to add so the stored issues match ``found``.
+
+    A confirmed warning stays confirmed as long as the check still finds it."""
+    confirmed = {(i.diagnosis_id, i.code) for i in existing if i.confirmed_at is not None}
+    still = {(diag.pk, r.code) for diag, results in found for r in results}
+    stale = [
+        i.pk for i in existing if i.confirmed_at is None or (i.diagnosis_id, i.code) not in still
+    ]
+    new = [
+        issue
+        for diag, results in found
+        for issue in issues_for(patient, diag, results)
+        if (diag.pk, issue.code) not in confirmed
+    ]
+    return stale, new
+
+
+def refresh_issues(patient: Patient, today: datetime.date | None = None) -> None:
+    stale, new = replace_issues(
+        patient, check_existing(patient, today=today), list(patient.issues.all())
+    )
+    QualityIssue.objects.filter(pk__in=stale).delete()
+    QualityIssue.objects.bulk_create(new)
+
+
+def add_diagnosis(
+    *,
+    actor: Actor,
+    patient: Patient,
+    diagnosis: DiagnosisData,
+    request: HttpRequest | None = None,
+) -> Diagnosis:
+    """Another primary tumour of a registered patient."""
+    diagnosis = diagnosis.normalised()
+    context = _context(patient)
+    results = check_diagnosis(diagnosis, context, _today())
+    _raise_on_errors(results)
+    with transaction.atomic():
+        diag = diagnosis_row(patient, diagnosis, context.birth_date)
+        diag.save()
+        QualityIssue.objects.bulk_create(issues_for(patient, diag, results))
+        record(
+            actor=actor,
+            verb="registry.diagnosis_added",
+            obj=diag,
+            institution_id=patient.institution_id,
+            details={"pseudonym": patient.pseudonym, "iccc": diag.iccc_recode},
+            request=request,
+        )
+    return diag
+
+
+def add_marker(
+    *,
+    actor: Actor,
+    diagnosis: Diagnosis,
+    marker: str,
+    result: str,
+    method: str,
+    other_name: str = "",
+    lab: str = "",
+    date: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> MolecularMarker:
+    problems = []
+    if marker == "other" and not other_name.strip():
+        problems.append(
+            CheckResult("marker_name", Level.ERROR, _("Name the other marker."), "other_name")
+        )
+    if date is not None and date > _today():
+        problems.append(
+            CheckResult("date_in_future", Level.ERROR, _("The date is in the future."), "date")
+        )
+    _raise_on_errors(problems)
+    with transaction.atomic():
+        row = MolecularMarker.objects.create(
+            diagnosis=diagnosis,
+            marker=marker,
+            other_name=other_name.strip(),
+            result=result,
+            method=method,
+            lab=lab.strip(),
+            date=date,
+        )
+        record(
+            actor=actor,
+            verb="registry.marker_added",
+            obj=row,
+            institution_id=diagnosis.patient.institution_id,
+            details={"pseudonym": diagnosis.patient.pseudonym, "marker": marker},
+            request=request,
+        )
+    return row
+
+
+def add_treatment(
+    *,
+    actor: Actor,
+    patient: Patient,
+    start_date: datetime.date,
+    modalities: list[str],
+    diagnosis: Diagnosis | None = None,
+    protocol_name: str = "",
+    protocol_version: str = "",
+    intent: str = "curative",
+    end_date: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> Treatment:
+    _raise_on_errors(
+        check_treatment(
+            start_date=start_date, end_date=end_date, modalities=modalities, today=_today()
+        )
+    )
+    with transaction.atomic():
+        row = Treatment.objects.create(
+            patient=patient,
+            diagnosis=diagnosis,
+            protocol_name=protocol_name.strip(),
+            protocol_version=protocol_version.strip(),
+            intent=intent,
+            start_date=start_date,
+            end_date=end_date,
+            modalities=list(dict.fromkeys(modalities)),
+        )
+        record(
+            actor=actor,
+            verb="registry.treatment_added",
+            obj=row,
+            institution_id=patient.institution_id,
+            details={"pseudonym": patient.pseudonym, "modalities": row.modalities},
+            request=request,
+        )
+    return row
+
+
+def record_event(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    date: datetime.date,
+    diagnosis: Diagnosis | None = None,
+    death_cause: str = "",
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> FollowUpEvent:
+    """A follow-up event. It is also a contact; a death makes the patient dead."""
+    if kind == EventKind.DEATH and death_cause not in DeathCause.values:
+        _raise_on_errors(
+            [
+                CheckResult(
+                    "death_cause", Level.ERROR, _("Record the cause of death."), "death_cause"
+                )
+            ]
+        )
+    last_contact = max(filter(None, [patient.last_contact, date]))
+    vital = VitalStatus.DEAD if kind == EventKind.DEATH else patient.vital_status
+    base = _context(patient, extra_events=[date])
+    context = Context(
+        sex=base.sex,
+        birth_date=base.birth_date,
+        vital_status=vital,
+        last_contact=last_contact,
+        event_dates=base.event_dates,
+    )
+    found = check_existing(patient, context)
+    _raise_on_errors([r for _d, results in found for r in results])
+    with transaction.atomic():
+        row = FollowUpEvent.objects.create(
+            patient=patient,
+            diagnosis=diagnosis,
+            kind=kind,
+            date=date,
+            death_cause=death_cause if kind == EventKind.DEATH else "",
+            note=note.strip(),
+        )
+        patient.last_contact = last_contact
+        patient.vital_status = vital
+        patient.save(update_fields=["last_contact", "vital_status"])
+        refresh_issues(patient)
+        record(
+            actor=actor,
+            verb="registry.event_recorded",
+            obj=row,
+            institution_id=patient.institution_id,
+            details={"pseudonym": patient.pseudonym, "kind": kind, "date": date},
+            request=request,
+        )
+    return row
+
+
+def record_contact(
+    *,
+    actor: Actor,
+    patient: Patient,
+    date: datetime.date,
+    vital_status: str,
+    request: HttpRequest | None = None,
+) -> Patient:
+    """The child was seen (or news was had) on ``date``."""
+    base = _context(patient)
+    context = Context(
+        sex=base.sex,
+        birth_date=base.birth_date,
+        vital_status=vital_status,
+        last_contact=date,
+        event_dates=base.event_dates,
+    )
+    found = check_existing(patient, context)
+    _raise_on_errors([r for _d, results in found for r in results])
+    with transaction.atomic():
+        patient.last_contact = date
+        patient.vital_status = vital_status
+        patient.save(update_fields=["last_contact", "vital_status"])
+        refresh_issues(patient)
+        record(
+            actor=actor,
+            verb="registry.contact_recorded",
+            obj=patient,
+            institution_id=patient.institution_id,
+            details={"pseudonym": patient.pseudonym, "date": date, "vital_status": vital_status},
+            request=request,
+        )
+    return patient
+
+
+def update_consent(
+    *,
+    actor: Actor,
+    patient: Patient,
+    status: str,
+    date: datetime.date | None,
+    waiver_reason: str = "",
+    request: HttpRequest | None = None,
+) -> Patient:
+    _raise_on_errors(
+        check_patient_record(
+            PatientData(
+                consent_status=status, consent_date=date, consent_waiver_reason=waiver_reason
+            ),
+            None,
+        )
+    )
+    with transaction.atomic():
+        patient.consent_status = status
+        patient.consent_date = date
+        patient.consent_waiver_reason = waiver_reason.strip()
+        patient.save(update_fields=["consent_status", "consent_date", "consent_waiver_reason"])
+        record(
+            actor=actor,
+            verb="registry.consent_changed",
+            obj=patient,
+            institution_id=patient.institution_id,
+            details={"pseudonym": patient.pseudonym, "status": status},
+            request=request,
+        )
+    return patient
+
+
+def confirm_issue(
+    *, actor: Actor, issue: QualityIssue, request: HttpRequest | None = None
+) -> QualityIssue:
+    """A data manager has verified a warning: the rare combination is real."""
+    if issue.level != Level.WARNING:
+        raise ValueError("Only warnings can be confirmed; errors must be corrected.")
+    with transaction.atomic():
+        issue.confirmed_at = timezone.now()
+        issue.confirmed_by = actor if isinstance(actor, User) else None
+        issue.save(update_fields=["confirmed_at", "confirmed_by"])
+        record(
+            actor=actor,
+            verb="registry.warning_confirmed",
+            obj=issue.patient,
+            institution_id=issue.patient.institution_id,
+            details={"pseudonym": issue.patient.pseudonym, "check": issue.code},
+            request=request,
+        )
+    return issue
+
+
+def check_institution(
+    *, actor: Actor, institution: Institution, today: datetime.date | None = None
+) -> dict[str, int]:
+    """Re-run every check on every diagnosis of ``institution`` and store what is found.
+
+    Works in chunks with everything a chunk needs prefetched, so 100,000 patients cost a few
+    hundred queries, not several per patient."""
+    today = today or _today()
+    counts = {"patients": 0, "errors": 0, "warnings": 0}
+    patients = (
+        Patient.objects.filter(institution=institution)
+        .select_related("identity")
+        .prefetch_related("diagnoses", "events", "issues")
+        .order_by("pk")
+    )
+    stale: list[int] = []
+    new: list[QualityIssue] = []
+
+    def flush() -> None:
+        QualityIssue.objects.filter(pk__in=stale).delete()
+        QualityIssue.objects.bulk_create(new, batch_size=1000)
+        stale.clear()
+        new.clear()
+
+    with transaction.atomic():
+        for patient in patients.iterator(chunk_size=1000):
+            identity = getattr(patient, "identity", None)
+            context = Context(
+                sex=patient.sex,
+                birth_date=identity.birth_date if identity else None,
+                vital_status=patient.vital_status,
+                last_contact=patient.last_contact,
+                event_dates=tuple(sorted(e.date for e in patient.events.all())),
+            )
+            found = check_existing(patient, context, today)
+            for _diag, results in found:
+                counts["errors"] += sum(r.level == Level.ERROR for r in results)
+                counts["warnings"] += sum(r.level == Level.WARNING for r in results)
+            gone, added = replace_issues(patient, found, list(patient.issues.all()))
+            stale.extend(gone)
+            new.extend(added)
+            counts["patients"] += 1
+            if len(new) + len(stale) >= 2000:
+                flush()
+        flush()
+        record(
+            actor=actor,
+            verb="registry.checks_run",
+            institution_id=institution.pk,
+            details=counts,
+        )
+    return counts
+
+
+def start_import(
+    *,
+    actor: Actor,
+    institution: Institution,
+    upload: UploadedFile,
+    request: HttpRequest | None = None,
+) -> ImportJob:
+    """Keep the upload where the worker can read it and queue the import."""
+    from consilium.registry.tasks import run_import
+
+    folder = Path(settings.DATA_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    path.chmod(0o600)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            institution=institution,
+            created_by=actor if isinstance(actor, User) else None,
+            file_name=Path(upload.name or "upload.csv").name[:200],
+            path=str(path),
+        )
+        record(
+            actor=actor,
+            verb="registry.import_started",
+            obj=job,
+            institution_id=institution.pk,
+            details={"file": job.file_name, "bytes": upload.size},
+            request=request,
+        )
+        transaction.on_commit(lambda: run_import.enqueue(job_id=job.pk))
+    return job

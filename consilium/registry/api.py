@@ -1,0 +1,253 @@
+"""The registry's JSON API: the same access rules and actions as the pages.
+
+Only the owning institution's clinicians and data managers reach a patient at all; the list
+never carries identifiers, one patient's read does (and is audited, as a page view is)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from consilium.audit.actions import record
+from consilium.registry import access, actions
+from consilium.registry.actions import PossibleDuplicate
+from consilium.registry.checks import CheckResult
+from consilium.registry.models import Diagnosis, Patient
+from consilium.registry.queries import search_patients
+from consilium.registry.validation import (
+    ChecksFailed,
+    DiagnosisData,
+    IdentityData,
+    PatientData,
+)
+
+router = Router(tags=["registry"])
+
+
+class DiagnosisIn(Schema):
+    date: datetime.date
+    topography: str = Field(max_length=6)
+    morphology: str = Field(max_length=4)
+    behaviour: str = Field(max_length=1)
+    basis_of_diagnosis: str = Field(max_length=1)
+    grade: str = ""
+    laterality: str = "not_paired"
+    stage_tumour: str = ""
+    stage_tier: int | None = None
+    stage_value: str = ""
+    risk_group: str = ""
+
+    def data(self) -> DiagnosisData:
+        return DiagnosisData(**self.dict())
+
+
+class DiagnosisOut(Schema):
+    id: int
+    date: datetime.date
+    topography: str
+    morphology: str
+    behaviour: str
+    grade: str
+    laterality: str
+    basis_of_diagnosis: str
+    iccc_recode: str
+    iccc_extended: str
+    iccc_main_group: str
+    stage_tumour: str
+    stage_tier: int | None
+    stage_value: str
+    risk_group: str
+    age_at_diagnosis: int | None
+
+
+class IdentityIn(Schema):
+    name: str = Field(max_length=200)
+    birth_date: datetime.date
+    hospital_number: str = Field("", max_length=40)
+    address: str = Field("", max_length=300)
+    phone: str = Field("", max_length=40)
+
+
+class IdentityOut(Schema):
+    name: str
+    birth_date: datetime.date
+    hospital_number: str
+    address: str
+    phone: str
+
+
+class PatientIn(Schema):
+    institution: str = Field(description="Institution code, e.g. VNCH")
+    identity: IdentityIn
+    sex: str = "unknown"
+    region: str = ""
+    consent_status: str = "unknown"
+    consent_date: datetime.date | None = None
+    consent_waiver_reason: str = ""
+    vital_status: str = "alive"
+    last_contact: datetime.date | None = None
+    diagnosis: DiagnosisIn
+    confirm_duplicate: bool = False
+
+
+class PatientSummary(Schema):
+    id: int
+    pseudonym: str
+    institution: str
+    sex: str
+    birth_year: int | None
+    region: str
+    vital_status: str
+    last_contact: datetime.date | None
+    diagnosis_year: int
+
+    @staticmethod
+    def resolve_institution(obj: Patient) -> str:
+        return obj.institution.code
+
+
+class PatientOut(PatientSummary):
+    consent_status: str
+    consent_date: datetime.date | None
+    identity: IdentityOut | None
+    diagnoses: list[DiagnosisOut]
+
+    @staticmethod
+    def resolve_identity(obj: Patient) -> object:
+        return getattr(obj, "identity", None)
+
+    @staticmethod
+    def resolve_diagnoses(obj: Patient) -> list[Diagnosis]:
+        return list(obj.diagnoses.all())
+
+
+class Problem(Schema):
+    code: str
+    level: str
+    field: str
+    message: str
+
+
+class Refused(Schema):
+    detail: str
+    problems: list[Problem] = []
+    possible_duplicates: list[str] = []
+
+
+def _problems(results: list[CheckResult]) -> list[dict[str, str]]:
+    return [
+        {"code": r.code, "level": str(r.level), "field": r.field, "message": str(r.message)}
+        for r in results
+    ]
+
+
+def _require_clinical(request: HttpRequest) -> None:
+    if not access.clinical_institution_ids(request.user):
+        raise HttpError(403, "Registry data is for the clinical staff of its institution.")
+
+
+@router.get("/patients", response=list[PatientSummary])
+def list_patients(
+    request: HttpRequest,
+    q: str = "",
+    group: str = "",
+    stage: str = "",
+    vital_status: str = "",
+    year: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[Patient]:
+    _require_clinical(request)
+    limit = max(1, min(limit, 200))
+    patients = search_patients(
+        access.patients_for_user(request.user).select_related("institution"),
+        q=q,
+        group=group,
+        stage=stage,
+        vital_status=vital_status,
+        year=year,
+    ).order_by("-id")[max(offset, 0) : max(offset, 0) + limit]
+    found = list(patients)
+    record(
+        actor=request.user,
+        verb="registry.patient_list_viewed",
+        details={"api": True, "shown": [p.pseudonym for p in found]},
+        request=request,
+    )
+    return found
+
+
+@router.get("/patients/{patient_id}", response=PatientOut)
+def get_patient(request: HttpRequest, patient_id: int) -> Patient:
+    return access.get_patient_for_user(request.user, patient_id, request=request)
+
+
+@router.post("/patients", response={201: PatientOut, 409: Refused, 422: Refused})
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
+    _require_clinical(request)
+    try:
+        institution = access.get_clinical_institution(request.user, payload.institution)
+    except Http404:
+        raise HttpError(403, "You cannot register patients at that institution.") from None
+    try:
+        patient = actions.register_patient(
+            actor=request.user,
+            institution=institution,
+            identity=IdentityData(**payload.identity.dict()),
+            patient=PatientData(
+                sex=payload.sex,
+                region=payload.region,
+                consent_status=payload.consent_status,
+                consent_date=payload.consent_date,
+                consent_waiver_reason=payload.consent_waiver_reason,
+                vital_status=payload.vital_status,
+                last_contact=payload.last_contact,
+            ),
+            diagnosis=payload.diagnosis.data(),
+            confirm_duplicate=payload.confirm_duplicate,
+            request=request,
+        )
+    except ChecksFailed as failed:
+        return Status(
+            422,
+            {
+                "detail": "The data did not pass the checks.",
+                "problems": _problems(failed.results),
+            },
+        )
+    except PossibleDuplicate as found:
+        return Status(
+            409,
+            {
+                "detail": "A likely duplicate is registered; resend with confirm_duplicate.",
+                "possible_duplicates": [p.pseudonym for p in found.patients],
+            },
+        )
+    return Status(201, access.get_patient_for_user(request.user, patient.pk, audit=False))
+
+
+@router.get("/patients/{patient_id}/diagnoses", response=list[DiagnosisOut])
+def list_diagnoses(request: HttpRequest, patient_id: int) -> list[Diagnosis]:
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    return list(patient.diagnoses.all())
+
+
+@router.post("/patients/{patient_id}/diagnoses", response={201: DiagnosisOut, 422: Refused})
+def create_diagnosis(request: HttpRequest, patient_id: int, payload: DiagnosisIn) -> Status:
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    try:
+        diagnosis = actions.add_diagnosis(
+            actor=request.user, patient=patient, diagnosis=payload.data(), request=request
+        )
+    except ChecksFailed as failed:
+        return Status(
+            422,
+            {
+                "detail": "The data did not pass the checks.",
+                "problems": _problems(failed.results),
+            },
+        )
+    return Status(201, diagnosis)

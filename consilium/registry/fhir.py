@@ -1,0 +1,278 @@
+"""FHIR R4 export of an institution's registry: a collection Bundle, pseudonymised, aligned
+with the mCODE profiles (each resource names its profile in meta.profile).
+
+Pseudonymised means: the Patient carries the pseudonym as its only identifier, no name, no
+address, and its year of birth only. Resource ids and fullUrls are derived from the pseudonym,
+never from database keys, so two exports of the same registry name the same resources.
+
+Resources are built as plain JSON and validated once, as a whole, by fhir.resources' R4B
+models (whose JSON is R4's for every resource used here).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from consilium.network.models import Institution
+from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY, display_site
+from consilium.registry.models import (
+    Diagnosis,
+    EventKind,
+    Modality,
+    Patient,
+    Sex,
+    Treatment,
+    VitalStatus,
+)
+from consilium.registry.toronto import TorontoTumour
+
+MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+PROFILES = {
+    "patient": MCODE + "mcode-cancer-patient",
+    "condition": MCODE + "mcode-primary-cancer-condition",
+    "stage": MCODE + "mcode-cancer-stage",
+    "surgery": MCODE + "mcode-cancer-related-surgical-procedure",
+    "radiotherapy": MCODE + "mcode-radiotherapy-course-summary",
+    "medication": MCODE + "mcode-cancer-related-medication-statement",
+}
+HISTOLOGY_EXTENSION = MCODE + "mcode-histology-morphology-behavior"
+ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+TORONTO = "urn:consilium:toronto-stage"
+_NAMESPACE = uuid.UUID("6f1d2c52-5d0e-4b8e-9a53-3c1f0b7a2f10")
+
+_GENDER = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.UNKNOWN: "unknown"}
+_MEDICATION_MODALITIES = {Modality.CHEMOTHERAPY, Modality.HIGH_DOSE, Modality.IMMUNOTHERAPY}
+_PROCEDURES = {
+    Modality.SURGERY: ("surgery", "387713003", "Surgical procedure"),
+    Modality.RADIOTHERAPY: ("radiotherapy", "1217123003", "Radiotherapy course of treatment"),
+}
+_CLINICAL_STATUS = {
+    EventKind.REMISSION: "remission",
+    EventKind.RELAPSE: "relapse",
+    EventKind.PROGRESSION: "active",
+}
+
+
+def _full_url(key: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, key)}"
+
+
+def _ref(key: str) -> dict[str, str]:
+    return {"reference": _full_url(key)}
+
+
+def _entry(key: str, resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": _full_url(key), "resource": resource}
+
+
+def _period(start: Any, end: Any) -> dict[str, str]:
+    period = {"start": start.isoformat()}
+    if end is not None:
+        period["end"] = end.isoformat()
+    return period
+
+
+def _patient(patient: Patient) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": patient.pseudonym,
+        "meta": {"profile": [PROFILES["patient"]]},
+        "identifier": [
+            {
+                "system": f"urn:consilium:pseudonym:{patient.institution.code}",
+                "value": patient.pseudonym,
+            }
+        ],
+        "gender": _GENDER.get(patient.sex, "unknown"),
+    }
+    if patient.birth_year:
+        resource["birthDate"] = str(patient.birth_year)
+    if patient.vital_status == VitalStatus.DEAD:
+        resource["deceasedBoolean"] = True
+    return resource
+
+
+def _morphology(diagnosis: Diagnosis) -> dict[str, Any]:
+    code = diagnosis.morphology_display
+    coding = {"system": ICDO3, "code": code}
+    if name := MORPHOLOGY.get(code):
+        coding["display"] = name
+    return {"coding": [coding], "text": name or code}
+
+
+def _condition(patient: Patient, diagnosis: Diagnosis, key: str, status: str) -> dict[str, Any]:
+    site = display_site(diagnosis.topography)
+    site_coding = {"system": ICDO3, "code": site}
+    if name := TOPOGRAPHY.get(diagnosis.topography) or TOPOGRAPHY.get(diagnosis.topography[:3]):
+        site_coding["display"] = name
+    return {
+        "resourceType": "Condition",
+        "id": key,
+        "meta": {"profile": [PROFILES["condition"]]},
+        "extension": [{"url": HISTOLOGY_EXTENSION, "valueCodeableConcept": _morphology(diagnosis)}],
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": status,
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": "confirmed",
+                }
+            ]
+        },
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                        "code": "problem-list-item",
+                    }
+                ]
+            }
+        ],
+        "code": _morphology(diagnosis),
+        "bodySite": [{"coding": [site_coding]}],
+        "subject": _ref(patient.pseudonym),
+        "onsetDateTime": diagnosis.date.isoformat(),
+        "recordedDate": diagnosis.date.isoformat(),
+    }
+
+
+def _stage(patient: Patient, diagnosis: Diagnosis, key: str, condition_key: str) -> dict[str, Any]:
+    tumour = TorontoTumour(diagnosis.stage_tumour)
+    method = f"{tumour.value}-tier-{diagnosis.stage_tier}"
+    return {
+        "resourceType": "Observation",
+        "id": key,
+        "meta": {"profile": [PROFILES["stage"]]},
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "survey",
+                    }
+                ]
+            }
+        ],
+        "code": {
+            "coding": [{"system": LOINC, "code": "21908-9", "display": "Stage group.other Cancer"}]
+        },
+        "subject": _ref(patient.pseudonym),
+        "focus": [_ref(condition_key)],
+        "effectiveDateTime": diagnosis.date.isoformat(),
+        "method": {
+            "coding": [{"system": TORONTO, "code": method}],
+            "text": f"Toronto Paediatric Cancer Stage Guidelines, tier {diagnosis.stage_tier}",
+        },
+        "valueCodeableConcept": {
+            "coding": [{"system": f"{TORONTO}:{method}", "code": diagnosis.stage_value}],
+            "text": diagnosis.stage_value,
+        },
+    }
+
+
+def _treatment_resources(
+    patient: Patient, treatment: Treatment, index: int, condition_keys: dict[int, str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    done = treatment.end_date is not None
+    reason = (
+        [_ref(condition_keys[treatment.diagnosis_id])]
+        if treatment.diagnosis_id in condition_keys
+        else []
+    )
+    protocol = f"{treatment.protocol_name} {treatment.protocol_version}".strip()
+    for modality in treatment.modalities:
+        if modality in _PROCEDURES:
+            profile, code, display = _PROCEDURES[modality]
+            key = f"{patient.pseudonym}-tx{index}-{modality}"
+            resource: dict[str, Any] = {
+                "resourceType": "Procedure",
+                "id": key,
+                "meta": {"profile": [PROFILES[profile]]},
+                "status": "completed" if done else "in-progress",
+                "code": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
+                "subject": _ref(patient.pseudonym),
+                "performedPeriod": _period(treatment.start_date, treatment.end_date),
+            }
+            if reason:
+                resource["reasonReference"] = reason
+            yield key, resource
+    if _MEDICATION_MODALITIES & set(treatment.modalities):
+        key = f"{patient.pseudonym}-tx{index}-medication"
+        labels = [
+            str(Modality(m).label) for m in treatment.modalities if m in _MEDICATION_MODALITIES
+        ]
+        resource = {
+            "resourceType": "MedicationStatement",
+            "id": key,
+            "meta": {"profile": [PROFILES["medication"]]},
+            "status": "completed" if done else "active",
+            "medicationCodeableConcept": {"text": protocol or ", ".join(labels)},
+            "subject": _ref(patient.pseudonym),
+            "effectivePeriod": _period(treatment.start_date, treatment.end_date),
+        }
+        if reason:
+            resource["reasonReference"] = reason
+        yield key, resource
+
+
+def patient_entries(patient: Patient) -> Iterator[dict[str, Any]]:
+    yield _entry(patient.pseudonym, _patient(patient))
+    events = list(patient.events.all())
+    status = "active"
+    for event in sorted(events, key=lambda e: e.date):
+        status = _CLINICAL_STATUS.get(event.kind, status)
+    condition_keys: dict[int, str] = {}
+    for number, diagnosis in enumerate(patient.diagnoses.all(), start=1):
+        key = f"{patient.pseudonym}-dx{number}"
+        condition_keys[diagnosis.pk] = key
+        yield _entry(key, _condition(patient, diagnosis, key, status))
+        if diagnosis.stage_value and diagnosis.stage_tumour and diagnosis.stage_tier:
+            stage_key = f"{key}-stage"
+            yield _entry(stage_key, _stage(patient, diagnosis, stage_key, key))
+    for index, treatment in enumerate(patient.treatments.all(), start=1):
+        for key, resource in _treatment_resources(patient, treatment, index, condition_keys):
+            yield _entry(key, resource)
+
+
+def _patients(institution: Institution) -> QuerySet[Patient]:
+    return (
+        Patient.objects.filter(institution=institution)
+        .select_related("institution")
+        .prefetch_related(
+            Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("date", "id")),
+            Prefetch("treatments", queryset=Treatment.objects.order_by("start_date", "id")),
+            "events",
+        )
+        .order_by("pk")
+    )
+
+
+def bundle_dict(institution: Institution) -> dict[str, Any]:
+    entries = [
+        entry
+        for patient in _patients(institution).iterator(chunk_size=500)
+        for entry in patient_entries(patient)
+    ]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def bundle_json(institution: Institution) -> str:
+    from fhir.resources.R4B.bundle import Bundle
+
+    bundle = Bundle.model_validate(bundle_dict(institution))
+    return bundle.model_dump_json(by_alias=True, exclude_none=True, indent=1)

@@ -1,0 +1,709 @@
+"""CSV import of patients (one row per patient with the first diagnosis): all or nothing.
+
+The file is read twice, streaming, never whole into memory. The first pass checks every row
+and collects every problem with its row and column, while the progress record is updated for
+the page that watches it. Only a file without a single error gets the second pass, which
+writes the rows in batches (bulk_create) inside one transaction.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from consilium.audit.actions import record
+from consilium.network.models import Institution
+from consilium.registry.actions import (
+    Actor,
+    diagnosis_row,
+    identity_row,
+    lock_numbering,
+    message_text,
+    next_pseudonym_number,
+    patient_row,
+)
+from consilium.registry.bulk import insert
+from consilium.registry.checks import Level
+from consilium.registry.crypto import hospital_number_digest, name_birth_digest
+from consilium.registry.models import (
+    ConsentStatus,
+    Diagnosis,
+    ImportJob,
+    Laterality,
+    Patient,
+    PatientIdentity,
+    QualityIssue,
+    RiskGroup,
+    Sex,
+    VitalStatus,
+)
+from consilium.registry.toronto import TorontoTumour
+from consilium.registry.validation import (
+    Context,
+    DiagnosisData,
+    IdentityData,
+    PatientData,
+    check_diagnosis,
+    check_patient_record,
+)
+
+COLUMNS = (
+    "hospital_number",
+    "name",
+    "birth_date",
+    "sex",
+    "address",
+    "phone",
+    "region",
+    "consent_status",
+    "consent_date",
+    "consent_waiver_reason",
+    "diagnosis_date",
+    "topography",
+    "morphology",
+    "behaviour",
+    "grade",
+    "laterality",
+    "basis_of_diagnosis",
+    "stage_tumour",
+    "stage_tier",
+    "stage_value",
+    "risk_group",
+    "vital_status",
+    "last_contact",
+)
+REQUIRED = frozenset(
+    {
+        "name",
+        "birth_date",
+        "sex",
+        "diagnosis_date",
+        "topography",
+        "morphology",
+        "behaviour",
+        "basis_of_diagnosis",
+    }
+)
+IDENTIFYING = frozenset({"hospital_number", "name", "birth_date", "address", "phone"})
+# Columns of an export that an import reads past: they are derived, or the pseudonym that the
+# importing registry gives anew.
+IGNORED = frozenset(
+    {"pseudonym", "birth_year", "birth_month", "iccc_recode", "iccc_extended"}
+    | {"iccc_main_group", "age_at_diagnosis"}
+)
+SEPARATORS = (",", ";", "\t", "|")
+BATCH = 1000
+MAX_STORED_ERRORS = 1000
+# The checks name their fields after DiagnosisFacts; the file names its columns.
+_CHECK_FIELD_TO_COLUMN = {
+    "site": "topography",
+    "histology": "morphology",
+    "event_dates": "diagnosis_date",
+}
+_SEX = {"m": Sex.MALE, "male": Sex.MALE, "f": Sex.FEMALE, "female": Sex.FEMALE}
+_SEX |= {"u": Sex.UNKNOWN, "unknown": Sex.UNKNOWN}
+_LIMITS = {"name": 200, "hospital_number": 40, "region": 100, "address": 300, "phone": 40}
+
+# Django computes Choices.values anew on each access; a bulk import asks 100,000 times.
+_CHOICES = {
+    "ConsentStatus": list(ConsentStatus.values),
+    "VitalStatus": list(VitalStatus.values),
+    "Laterality": list(Laterality.values),
+    "TorontoTumour": list(TorontoTumour.values),
+    "RiskGroup": list(RiskGroup.values),
+}
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Outcome:
+    rows: int = 0
+    imported: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    # The warnings of each row, found by the first pass and written by the second, so the
+    # checks run once per row. Kept while the file is error-free (it will be written).
+    warnings: dict[int, list[tuple[str, str, str, str]]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(error)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    identity: IdentityData
+    patient: PatientData
+    diagnosis: DiagnosisData
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read: encoding, header, separators."""
+
+    def __init__(self, row: int, column: str, message: str) -> None:
+        super().__init__(message)
+        self.error = RowError(row, column, message)
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Decodes a binary file line by line as UTF-8 (a BOM is allowed) for csv.reader, keeping
+    the raw text of the current record so a broken row can be explained, and the line number
+    so a bad byte can be located exactly."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.line = 0
+        self.current: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            self.line += 1
+            if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FileProblem(
+                    self.line,
+                    "",
+                    _(
+                        "The file is not in UTF-8 (byte 0x%(byte)02X on line %(line)d): save it"
+                        " again as “CSV UTF-8”; nothing was imported."
+                    )
+                    % {"byte": raw[exc.start], "line": self.line},
+                ) from None
+            self.current.append(text)
+            yield text
+
+
+def _separator(header_line: str) -> str:
+    def known(sep: str) -> int:
+        names = (name.strip().strip('"').lower() for name in header_line.split(sep))
+        return sum(name in COLUMNS for name in names)
+
+    best = max(SEPARATORS, key=known)
+    return best if known(best) else ","
+
+
+def _header(names: list[str]) -> list[str]:
+    columns = [name.strip().lower() for name in names]
+    unknown = [name for name in columns if name not in COLUMNS and name not in IGNORED]
+    if unknown:
+        raise FileProblem(
+            1,
+            unknown[0],
+            _("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+            % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+        )
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise FileProblem(
+            1, repeated[0], _("Repeated columns: %(columns)s.") % {"columns": ", ".join(repeated)}
+        )
+    missing = [name for name in COLUMNS if name in REQUIRED and name not in columns]
+    if missing:
+        raise FileProblem(
+            1,
+            missing[0],
+            _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)},
+        )
+    return columns
+
+
+def _records(handle: BinaryIO) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """(row number, values by column) for each data row, or the RowError that row is."""
+    lines = _Lines(handle)
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None or not first.strip():
+        raise FileProblem(1, "", _("The file is empty: the first row must name the columns."))
+    separator = _separator(first)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from iterator
+
+    reader = csv.reader(chained(), delimiter=separator, strict=True)
+    try:
+        columns = _header(next(reader))
+    except csv.Error as exc:
+        raise FileProblem(1, "", _("The header row is broken: %(why)s.") % {"why": exc}) from None
+    number = 1
+    while True:
+        lines.current = []
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield number, RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc})
+            return  # the reader cannot find the next row after a broken quote
+        number += 1
+        if not any(value.strip() for value in values):
+            continue  # blank lines are what spreadsheets leave at the end
+        if len(values) != len(columns):
+            yield number, _wrong_width(number, values, columns, separator, lines.current)
+            continue
+        yield number, dict(zip(columns, values, strict=True))
+
+
+def _wrong_width(
+    number: int, values: list[str], columns: list[str], separator: str, raw: list[str]
+) -> RowError:
+    text = "".join(raw)
+    for other in SEPARATORS:
+        if other != separator and len(next(csv.reader([text], delimiter=other))) == len(columns):
+            return RowError(
+                number,
+                "",
+                _(
+                    "This row is separated by “%(other)s” but the header by “%(sep)s”: use one"
+                    " separator throughout."
+                )
+                % {"other": other.replace("\t", "TAB"), "sep": separator.replace("\t", "TAB")},
+            )
+    return RowError(
+        number,
+        columns[min(len(values), len(columns)) - 1] if values else "",
+        _("This row has %(got)d values where the header has %(want)d columns.")
+        % {"got": len(values), "want": len(columns)},
+    )
+
+
+# Parsing one row ----------------------------------------------------------------------------
+
+
+class _RowParser:
+    def __init__(self, number: int, values: dict[str, str]) -> None:
+        self.number = number
+        self.values = values
+        self.errors: list[RowError] = []
+        self.parsed_identity: tuple[str, datetime.date | None, str] = ("", None, "")
+
+    def text(self, column: str) -> str:
+        value = self.values.get(column, "").strip()
+        limit = _LIMITS.get(column)
+        if limit and len(value) > limit:
+            self.fail(column, _("At most %(n)d characters.") % {"n": limit})
+        return value
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.number, column, message))
+
+    def date(self, column: str) -> datetime.date | None:
+        value = self.text(column)
+        if not value:
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            # The job keeps its list of problems: it must not repeat a date of birth.
+            if column in IDENTIFYING:
+                self.fail(column, _("This is not a date: write YYYY-MM-DD."))
+            else:
+                message = _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
+                self.fail(column, message)
+            return None
+
+    def choice(self, column: str, allowed: list[str], default: str = "") -> str:
+        value = self.text(column)
+        if not value:
+            return default
+        if value in allowed:
+            return value
+        if value.lower() in allowed:
+            return value.lower()
+        self.fail(
+            column,
+            _("“%(value)s” is not one of: %(allowed)s.")
+            % {"value": value, "allowed": ", ".join(allowed)},
+        )
+        return default
+
+    def parse(self) -> Row | None:
+        sex_text = self.text("sex").lower()
+        sex = _SEX.get(sex_text, "")
+        if sex_text and not sex:
+            self.fail("sex", _("Sex must be male, female or unknown (M, F, U)."))
+        birth_date = self.date("birth_date")
+        if birth_date is None and "birth_date" not in {e.column for e in self.errors}:
+            self.fail("birth_date", _("The date of birth is required."))
+        name = self.text("name")
+        if not name:
+            self.fail("name", _("The name is required."))
+        self.parsed_identity = (name, birth_date, self.values.get("hospital_number", "").strip())
+        tier_text = self.text("stage_tier")
+        tier = None
+        if tier_text:
+            if tier_text in ("1", "2"):
+                tier = int(tier_text)
+            else:
+                self.fail("stage_tier", _("The Toronto tier is 1 or 2."))
+        patient = PatientData(
+            sex=sex or Sex.UNKNOWN,
+            region=self.text("region"),
+            consent_status=self.choice(
+                "consent_status", _CHOICES["ConsentStatus"], ConsentStatus.UNKNOWN
+            ),
+            consent_date=self.date("consent_date"),
+            consent_waiver_reason=self.text("consent_waiver_reason"),
+            vital_status=self.choice("vital_status", _CHOICES["VitalStatus"], VitalStatus.ALIVE),
+            last_contact=self.date("last_contact"),
+        )
+        diagnosis = DiagnosisData(
+            date=self.date("diagnosis_date"),
+            topography=self.text("topography"),
+            morphology=self.text("morphology"),
+            behaviour=self.text("behaviour"),
+            basis_of_diagnosis=self.text("basis_of_diagnosis"),
+            grade=self.text("grade"),
+            laterality=self.choice("laterality", _CHOICES["Laterality"], Laterality.NOT_PAIRED),
+            stage_tumour=self.choice("stage_tumour", _CHOICES["TorontoTumour"]),
+            stage_tier=tier,
+            stage_value=self.text("stage_value"),
+            risk_group=self.choice("risk_group", _CHOICES["RiskGroup"]),
+        ).normalised()
+        if self.errors or birth_date is None:
+            return None
+        identity = IdentityData(
+            name=name,
+            birth_date=birth_date,
+            hospital_number=self.text("hospital_number"),
+            address=self.text("address"),
+            phone=self.text("phone"),
+        )
+        return Row(self.number, identity, patient, diagnosis)
+
+
+def _check(row: Row, today: datetime.date) -> list:
+    context = Context(
+        sex=row.patient.sex,
+        birth_date=row.identity.birth_date,
+        vital_status=row.patient.vital_status,
+        last_contact=row.patient.last_contact,
+    )
+    return [
+        *check_patient_record(row.patient, row.identity),
+        *check_diagnosis(row.diagnosis, context, today),
+    ]
+
+
+def _column(check_field: str) -> str:
+    return _CHECK_FIELD_TO_COLUMN.get(check_field, check_field)
+
+
+# The two passes -----------------------------------------------------------------------------
+
+
+def count_rows(path: Path) -> int:
+    """Lines after the header, counted in binary chunks: cheap, and exact for files without
+    line breaks inside quoted values (for progress only)."""
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def validate(
+    path: Path,
+    institution: Institution,
+    *,
+    today: datetime.date,
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> Outcome:
+    outcome = Outcome()
+    existing_names: set[str] = set()
+    existing_numbers: set[str] = set()
+    for name_digest, number_digest in (
+        PatientIdentity.objects.filter(patient__institution=institution)
+        .values_list("name_birth_digest", "hospital_number_digest")
+        .iterator(chunk_size=5000)
+    ):
+        existing_names.add(name_digest)
+        if number_digest:
+            existing_numbers.add(number_digest)
+    seen_names: dict[str, int] = {}
+    seen_numbers: dict[str, int] = {}
+    try:
+        with path.open("rb") as handle:
+            for number, values in _records(handle):
+                outcome.rows += 1
+                if isinstance(values, RowError):
+                    outcome.add(values)
+                    continue
+                parser = _RowParser(number, values)
+                row = parser.parse()
+                for error in parser.errors:
+                    outcome.add(error)
+                if row is not None:
+                    results = _check(row, today)
+                    for result in results:
+                        if result.level == Level.ERROR:
+                            outcome.add(
+                                RowError(number, _column(result.field), str(result.message))
+                            )
+                    if results and outcome.ok:
+                        outcome.warnings[number] = [
+                            (r.code, r.level, r.field, message_text(r)) for r in results
+                        ]
+                    elif not outcome.ok:
+                        outcome.warnings.clear()
+                # A row with other problems can still be a duplicate: say so in the same pass.
+                _duplicates(
+                    number,
+                    parser.parsed_identity,
+                    outcome,
+                    (existing_names, existing_numbers),
+                    (seen_names, seen_numbers),
+                )
+                if progress and outcome.rows % BATCH == 0:
+                    progress("validating", outcome.rows, total)
+    except FileProblem as problem:
+        outcome.add(problem.error)
+    if progress:
+        progress("validating", outcome.rows, total)
+    return outcome
+
+
+def _duplicates(
+    number: int,
+    identity: tuple[str, datetime.date | None, str],
+    outcome: Outcome,
+    existing: tuple[set[str], set[str]],
+    seen: tuple[dict[str, int], dict[str, int]],
+) -> None:
+    name, birth_date, hospital_number = identity
+    checks = []
+    if name and birth_date is not None:
+        checks.append(
+            (
+                0,
+                "name",
+                name_birth_digest(name, birth_date),
+                _("A patient with this name and date of birth is already registered."),
+                _("Same name and date of birth as row %(row)d."),
+            )
+        )
+    if digest := hospital_number_digest(hospital_number):
+        checks.append(
+            (
+                1,
+                "hospital_number",
+                digest,
+                _("This hospital number is already registered."),
+                _("Same hospital number as row %(row)d."),
+            )
+        )
+    for kind, column, digest, registered, repeated in checks:
+        if digest in existing[kind]:
+            outcome.add(RowError(number, column, registered))
+        elif digest in seen[kind]:
+            outcome.add(RowError(number, column, repeated % {"row": seen[kind][digest]}))
+        else:
+            seen[kind][digest] = number
+
+
+def _rows(path: Path) -> Iterator[Row]:
+    with path.open("rb") as handle:
+        for number, values in _records(handle):
+            if isinstance(values, RowError):
+                raise ValueError(f"row {number} changed since it was validated")
+            row = _RowParser(number, values).parse()
+            if row is None:
+                raise ValueError(f"row {number} changed since it was validated")
+            yield row
+
+
+def write(
+    path: Path,
+    institution: Institution,
+    *,
+    actor: Actor,
+    job: ImportJob | None = None,
+    progress: Progress | None = None,
+    total: int | None = None,
+    warnings: dict[int, list[tuple[str, str, str, str]]] | None = None,
+) -> int:
+    """Second pass, in one transaction: nothing is kept if anything fails."""
+    written = 0
+    if progress:
+        progress("saving", 0, total)
+    with transaction.atomic():
+        lock_numbering(institution)
+        numbers: dict[int, int] = {}
+        batch: list[Row] = []
+
+        def flush() -> None:
+            nonlocal written
+            _write_batch(batch, institution, actor, job, numbers, warnings or {})
+            written += len(batch)
+            batch.clear()
+            if progress:
+                progress("saving", written, total)
+
+        for row in _rows(path):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+        record(
+            actor=actor,
+            actor_label="" if actor is not None else "consilium import-registry",
+            verb="registry.import_completed",
+            obj=job,
+            institution_id=institution.pk,
+            details={"patients": written},
+        )
+    return written
+
+
+def _write_batch(
+    batch: list[Row],
+    institution: Institution,
+    actor: Actor,
+    job: ImportJob | None,
+    numbers: dict[int, int],
+    warnings: dict[int, list[tuple[str, str, str, str]]],
+) -> None:
+    patients = []
+    for row in batch:
+        assert row.diagnosis.date is not None
+        year = row.diagnosis.date.year
+        if year not in numbers:
+            numbers[year] = next_pseudonym_number(institution, year)
+        patients.append(
+            patient_row(
+                institution=institution,
+                year=year,
+                number=numbers[year],
+                patient=row.patient,
+                birth_date=row.identity.birth_date,
+                actor=actor,
+                import_job=job,
+            )
+        )
+        numbers[year] += 1
+    # The institution's numbering lock is held: the pseudonyms are ours alone, and the new
+    # patients are those of the institution above the largest id before the insert.
+    first_new = (Patient.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    insert(patients)
+    ids = dict(
+        Patient.objects.filter(institution=institution, pk__gte=first_new).values_list(
+            "pseudonym", "pk"
+        )
+    )
+    for patient in patients:
+        patient.pk = ids[patient.pseudonym]
+    insert([identity_row(p, row.identity) for p, row in zip(patients, batch, strict=True)])
+    diagnoses = [
+        diagnosis_row(p, row.diagnosis, row.identity.birth_date)
+        for p, row in zip(patients, batch, strict=True)
+    ]
+    first_diagnosis = (
+        Diagnosis.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1
+    insert(diagnoses)
+    diagnosis_ids = {}
+    if any(row.number in warnings for row in batch):
+        diagnosis_ids = dict(
+            Diagnosis.objects.filter(
+                pk__gte=first_diagnosis, patient__institution=institution
+            ).values_list("patient_id", "pk")
+        )
+    insert(
+        [
+            QualityIssue(
+                patient_id=p.pk,
+                diagnosis_id=diagnosis_ids[p.pk],
+                code=code,
+                level=level,
+                field=name,
+                message=message,
+            )
+            for p, row in zip(patients, batch, strict=True)
+            for code, level, name, message in warnings.get(row.number, ())
+        ]
+    )
+
+
+def import_csv(
+    path: Path,
+    institution: Institution,
+    *,
+    actor: Actor,
+    job: ImportJob | None = None,
+    progress: Progress | None = None,
+    today: datetime.date | None = None,
+) -> Outcome:
+    """Validate, then (only if nothing is wrong) write. Messages are in the language active
+    when called; a task has none, so the installation's is used."""
+    today = today or timezone.localdate()
+    total = count_rows(path)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
+        outcome = validate(path, institution, today=today, progress=progress, total=total)
+        if outcome.ok:
+            outcome.imported = write(
+                path,
+                institution,
+                actor=actor,
+                job=job,
+                progress=progress,
+                total=outcome.rows,
+                warnings=outcome.warnings,
+            )
+            _refresh_statistics()
+    return outcome
+
+
+def _refresh_statistics() -> None:
+    """After a large import the planner needs fresh statistics to pick the right index for the
+    list's filters; PostgreSQL's autovacuum would get there, but only minutes later."""
+    tables = [
+        connection.ops.quote_name(m._meta.db_table) for m in (Patient, PatientIdentity, Diagnosis)
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # A sample of rows per index is enough for the planner and keeps this quick.
+            cursor.execute("PRAGMA analysis_limit=1000")
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")

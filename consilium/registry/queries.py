@@ -1,0 +1,118 @@
+"""The patient list's search and filters, on a queryset already limited by access.py."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from consilium.network.models import Institution
+from consilium.registry import codes, toronto
+from consilium.registry.crypto import hospital_number_digest
+from consilium.registry.models import CodeTerm, Diagnosis, Patient, PatientIdentity
+
+_STAGES = {
+    value.casefold(): value
+    for tumour in toronto.TorontoTumour
+    for tier in toronto.Tier
+    for value in toronto.allowed_stages(tumour, tier)
+}
+_PSEUDONYM = re.compile(r"([A-Z][A-Z0-9]{1,11})-(?:([0-9]{4})(?:-([0-9]*))?)?")
+
+
+def _search(patients: QuerySet[Patient], q: str) -> Q:
+    """Each way of finding a patient goes through an index, never a scan of 100,000 rows:
+    a hospital number by its keyed hash (identifiers are encrypted, nothing else can find
+    them), a pseudonym by its institution, year and number (its unique constraint's index)."""
+    found = Q(pk__in=[])
+    if digest := hospital_number_digest(q):
+        # Not limited to the user's institutions here: the queryset this filters already is.
+        by_number = PatientIdentity.objects.filter(hospital_number_digest=digest)
+        found |= Q(pk__in=list(by_number.values_list("patient_id", flat=True)[:50]))
+    text = q.upper()
+    parts = _PSEUDONYM.match(text)
+    institution = (
+        Institution.objects.filter(code=parts[1]).values_list("pk", flat=True).first()
+        if parts
+        else None
+    )
+    if institution is None:
+        return found  # no pseudonym starts that way
+    by_pseudonym = Q(institution_id=institution)
+    if parts[2]:
+        # The pseudonym's year is the year of diagnosis the list's index is on.
+        by_pseudonym &= Q(diagnosis_year=int(parts[2]))
+    if len(text) > len(parts[1]) + 1:
+        by_pseudonym &= Q(pseudonym__startswith=text)
+    return found | by_pseudonym
+
+
+def search_patients(
+    patients: QuerySet[Patient],
+    *,
+    q: str = "",
+    group: str = "",
+    stage: str = "",
+    vital_status: str = "",
+    year: int | None = None,
+) -> QuerySet[Patient]:
+    if q := q.strip():
+        patients = patients.filter(_search(patients, q))
+    if group:
+        patients = patients.filter(
+            pk__in=Diagnosis.objects.filter(iccc_main_group=group).values("patient_id")
+        )
+    if stage := stage.strip():
+        # Stored in the guideline's spelling; an exact match can use the index.
+        stage = _STAGES.get(stage.casefold(), stage)
+        patients = patients.filter(
+            pk__in=Diagnosis.objects.filter(stage_value=stage).values("patient_id")
+        )
+    if vital_status:
+        patients = patients.filter(vital_status=vital_status)
+    if year:
+        patients = patients.filter(diagnosis_year=year)
+    return patients
+
+
+def with_diagnoses(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """One query for the diagnoses of a whole page, whatever its length."""
+    return patients.prefetch_related(
+        Prefetch(
+            "diagnoses",
+            queryset=Diagnosis.objects.only(
+                "id",
+                "patient_id",
+                "date",
+                "topography",
+                "morphology",
+                "behaviour",
+                "iccc_main_group",
+                "iccc_recode",
+                "stage_tumour",
+                "stage_value",
+                "age_at_diagnosis",
+            ),
+        )
+    )
+
+
+def lookup_codes(query: str, *, kind: str, limit: int = 12) -> list[tuple[str, str]]:
+    """The curated codes first, then the full ICD-O-3 list if a registry has loaded one."""
+    found = codes.search(query, limit=limit, kind=kind)  # type: ignore[arg-type]
+    if len(found) >= limit or not query.strip():
+        return found
+    key = query.strip().upper().replace(".", "")
+    words = [word for word in query.split() if word]
+    more = CodeTerm.objects.filter(kind=kind)
+    if key[:1] == "C" or key[:1].isdigit():
+        more = more.filter(code__startswith=key)
+    else:
+        for word in words:
+            more = more.filter(term__icontains=word)
+    seen = {code for code, _name in found}
+    for code, term in more.values_list("code", "term")[: limit * 2]:
+        if code not in seen and len(found) < limit:
+            found.append((code, term))
+            seen.add(code)
+    return found

@@ -1,0 +1,611 @@
+"""Registry pages. Patients are loaded only through access.py; changes go through actions.py."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consilium.accounts.access import has_role
+from consilium.accounts.models import Role
+from consilium.audit.actions import record
+from consilium.network.models import Institution
+from consilium.registry import access, actions, codes, exports, quality
+from consilium.registry.actions import PossibleDuplicate
+from consilium.registry.checks import CheckResult, Level
+from consilium.registry.forms import (
+    ConsentForm,
+    ContactForm,
+    DiagnosisFields,
+    EventForm,
+    IdentityForm,
+    ImportForm,
+    MarkerForm,
+    PatientEntryForm,
+    PatientFilterForm,
+    TreatmentForm,
+    add_check_errors,
+)
+from consilium.registry.models import (
+    Diagnosis,
+    IcccGroup,
+    ImportJob,
+    Patient,
+    QualityIssue,
+    Sex,
+    VitalStatus,
+)
+from consilium.registry.queries import lookup_codes, search_patients, with_diagnoses
+from consilium.registry.validation import ChecksFailed
+
+PAGE_SIZE = 50
+
+
+class CappedPaginator(Paginator):
+    """Counts a filtered list only up to a limit. The exact number of 12,000 children in a
+    group of 100,000 costs PostgreSQL a join of both tables on every page view; "more than
+    1,000" costs a bounded index walk, and nobody pages through a thousand children."""
+
+    cap = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.object_list.order_by()[: self.cap + 1].count(), self.cap + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, -(-min(self.count, self.cap) // self.per_page))
+
+
+def _require_clinical(request: HttpRequest) -> None:
+    if not access.clinical_institution_ids(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    if not access.clinical_institution_ids(request.user):
+        # Coordinators see their registry's figures, never its patients.
+        aggregate = access.aggregate_institution_ids(request.user)
+        if aggregate:
+            institution = Institution.objects.filter(pk__in=aggregate).order_by("name")[0]
+            return redirect("registry:quality", code=institution.code)
+        raise PermissionDenied
+    form = PatientFilterForm(request.GET or None, groups=IcccGroup.choices)
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    patients = search_patients(
+        access.patients_for_user(request.user).select_related("institution"),
+        q=filters.get("q") or "",
+        group=filters.get("group") or "",
+        stage=filters.get("stage") or "",
+        vital_status=filters.get("vital_status") or "",
+        year=filters.get("year"),
+    ).order_by("-id")
+    paginator_class = CappedPaginator if any(filters.values()) else Paginator
+    page = paginator_class(with_diagnoses(patients), PAGE_SIZE).get_page(request.GET.get("page"))
+    record(
+        actor=request.user,
+        verb="registry.patient_list_viewed",
+        details={
+            "filters": {k: v for k, v in filters.items() if v and k != "q"},
+            "searched": bool(filters.get("q")),
+            "page": page.number,
+            "shown": [p.pseudonym for p in page.object_list],
+        },
+        request=request,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/patient_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": _list_rows(page.object_list),
+            "query": query.urlencode(),
+            "institutions": access.clinical_institutions(request.user),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    pk: int
+    pseudonym: str
+    sex: str
+    age: int | None
+    diagnosis: str
+    group: str
+    recode: str
+    stage: str
+    more: int
+    status: str
+    last_contact: datetime.date | None
+
+
+def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
+    """Plain values for the list's template: 50 rows of model lookups in the template
+    language cost more than the queries behind them. Labels are translated once, not per row."""
+    sexes = {value: str(label) for value, label in Sex.choices}
+    statuses = {value: str(label) for value, label in VitalStatus.choices}
+    rows = []
+    for patient in patients:
+        diagnoses = patient.diagnoses.all()
+        first = diagnoses[0] if diagnoses else None
+        rows.append(
+            _Row(
+                pk=patient.pk,
+                pseudonym=patient.pseudonym,
+                sex=sexes.get(patient.sex, patient.sex),
+                age=first.age_at_diagnosis if first else None,
+                diagnosis=f"{first.topography_display} · {first.morphology_display}"
+                if first
+                else "",
+                group=first.iccc_main_group if first else "",
+                recode=first.iccc_recode if first else "",
+                stage=first.stage_value if first else "",
+                more=max(len(diagnoses) - 1, 0),
+                status=statuses.get(patient.vital_status, patient.vital_status),
+                last_contact=patient.last_contact,
+            )
+        )
+    return rows
+
+
+def _timeline(patient: Patient) -> list[tuple[datetime.date, str, Any]]:
+    items: list[tuple[datetime.date, str, Any]] = []
+    for diagnosis in patient.diagnoses.all():
+        items.append((diagnosis.date, "diagnosis", diagnosis))
+    for treatment in patient.treatments.all():
+        items.append((treatment.start_date, "treatment", treatment))
+    for event in patient.events.all():
+        items.append((event.date, "event", event))
+    if patient.last_contact:
+        items.append((patient.last_contact, "contact", patient))
+    order = {"diagnosis": 0, "treatment": 1, "event": 2, "contact": 3}
+    return sorted(items, key=lambda item: (item[0], order[item[1]]))
+
+
+@login_required
+@require_GET
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.get_patient_for_user(request.user, pk, request=request)
+    patient = (
+        Patient.objects.filter(pk=patient.pk)
+        .select_related("institution", "identity")
+        .prefetch_related(
+            Prefetch("diagnoses", queryset=Diagnosis.objects.prefetch_related("markers")),
+            "treatments",
+            "events",
+            Prefetch(
+                "issues",
+                queryset=QualityIssue.objects.filter(confirmed_at__isnull=True),
+                to_attr="open_issues",
+            ),
+        )
+        .get()
+    )
+    return render(
+        request,
+        "registry/patient_detail.html",
+        {
+            "patient": patient,
+            "identity": getattr(patient, "identity", None),
+            "timeline": _timeline(patient),
+            "can_confirm": has_role(request.user, patient.institution_id, {Role.DATA_MANAGER}),
+        },
+    )
+
+
+def _duplicate_message(duplicates: list[Patient]) -> str:
+    return _(
+        "This looks like a child already registered: %(pseudonyms)s (same name and date of"
+        " birth, or same hospital number). Check, then tick the box to register anyway."
+    ) % {"pseudonyms": ", ".join(p.pseudonym for p in duplicates)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_new(request: HttpRequest) -> HttpResponse:
+    _require_clinical(request)
+    institutions = access.clinical_institutions(request.user)
+    form = PatientEntryForm(request.POST or None, institutions=institutions)
+    duplicates: list[Patient] = []
+    warnings: list[CheckResult] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = actions.register_patient(
+                actor=request.user,
+                institution=form.cleaned_data["institution"],
+                identity=form.identity_data(),
+                patient=form.patient_data(),
+                diagnosis=form.diagnosis_data(),
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                request=request,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+            warnings = [r for r in failed.results if r.level == Level.WARNING]
+        except PossibleDuplicate as found:
+            duplicates = found.patients
+            form.add_error(None, _duplicate_message(duplicates))
+        else:
+            messages.success(
+                request, _("%(pseudonym)s is registered.") % {"pseudonym": patient.pseudonym}
+            )
+            if "another" in request.POST:
+                return redirect("registry:patient_new")
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return render(
+        request,
+        "registry/patient_form.html",
+        {"form": form, "duplicates": duplicates, "results": warnings},
+    )
+
+
+@login_required
+@require_POST
+def check(request: HttpRequest) -> HttpResponse:
+    """The checks of the entry form as it stands, for htmx to show while typing."""
+    _require_clinical(request)
+    form = PatientEntryForm(request.POST, institutions=access.clinical_institutions(request.user))
+    form.is_valid()  # what parses is checked; the rest is reported by the form on submit
+    results: list[CheckResult] = []
+    if form.cleaned_data.get("birth_date") and form.cleaned_data.get("name"):
+        data = form.diagnosis_data().normalised()
+        results = actions.check_new_patient(
+            identity=form.identity_data(), patient=form.patient_data(), diagnosis=data
+        )
+        # Missing fields are the form's to flag once submitted, not while the user types.
+        results = [r for r in results if r.code != "core_missing"]
+    return render(request, "registry/_checks.html", {"results": results, "live": True})
+
+
+@login_required
+@require_GET
+def code_lookup(request: HttpRequest) -> HttpResponse:
+    """Suggestions for a code box, as the <datalist> it is linked to (htmx swaps it)."""
+    _require_clinical(request)
+    kind = "topography" if request.GET.get("kind") == "topography" else "morphology"
+    query = request.GET.get(kind) or request.GET.get("q") or ""
+    found = lookup_codes(query[:60], kind=kind)
+    if kind == "topography":
+        found = [(codes.display_site(code), name) for code, name in found]
+    return render(request, "registry/_codes.html", {"kind": kind, "codes": found, "query": query})
+
+
+def _form_page(
+    request: HttpRequest, form: Any, *, title: str, patient: Patient, submit: str
+) -> HttpResponse:
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": title, "patient": patient, "submit": submit},
+    )
+
+
+def _patient_for_change(request: HttpRequest, pk: int) -> Patient:
+    return access.get_patient_for_user(request.user, pk, request=request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def diagnosis_new(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    form = DiagnosisFields(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_diagnosis(
+                actor=request.user,
+                patient=patient,
+                diagnosis=form.diagnosis_data(),
+                request=request,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(
+        request, form, title=_("Another primary tumour"), patient=patient, submit=_("Save")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def marker_new(request: HttpRequest, pk: int, diagnosis_pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    diagnosis = access.get_diagnosis_for_user(request.user, patient, diagnosis_pk)
+    form = MarkerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_marker(
+                actor=request.user, diagnosis=diagnosis, request=request, **form.cleaned_data
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(request, form, title=_("Molecular marker"), patient=patient, submit=_("Save"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def treatment_new(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    form = TreatmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        diagnosis = patient.diagnoses.order_by("date").first()
+        try:
+            actions.add_treatment(
+                actor=request.user,
+                patient=patient,
+                diagnosis=diagnosis,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(request, form, title=_("Treatment"), patient=patient, submit=_("Save"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_new(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_event(
+                actor=request.user,
+                patient=patient,
+                diagnosis=patient.diagnoses.order_by("-date").first(),
+                request=request,
+                **form.cleaned_data,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(request, form, title=_("Follow-up event"), patient=patient, submit=_("Save"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    form = ContactForm(
+        request.POST or None,
+        initial={"date": timezone.localdate(), "vital_status": patient.vital_status},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_contact(
+                actor=request.user,
+                patient=patient,
+                date=form.cleaned_data["date"],
+                vital_status=form.cleaned_data["vital_status"],
+                request=request,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(request, form, title=_("Contact"), patient=patient, submit=_("Save"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    form = ConsentForm(
+        request.POST or None,
+        initial={
+            "consent_status": patient.consent_status,
+            "consent_date": patient.consent_date,
+            "consent_waiver_reason": patient.consent_waiver_reason,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_consent(
+                actor=request.user,
+                patient=patient,
+                status=form.cleaned_data["consent_status"],
+                date=form.cleaned_data["consent_date"],
+                waiver_reason=form.cleaned_data["consent_waiver_reason"],
+                request=request,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(request, form, title=_("Consent"), patient=patient, submit=_("Save"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    identity = getattr(patient, "identity", None)
+    initial = {}
+    if identity is not None:
+        initial = {
+            field: getattr(identity, field)
+            for field in ("name", "hospital_number", "birth_date", "address", "phone")
+        }
+    form = IdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_identity(
+                actor=request.user,
+                patient=patient,
+                identity=form.identity_data(),
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                request=request,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        except PossibleDuplicate as found:
+            form.add_error(None, _duplicate_message(found.patients))
+        else:
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(request, form, title=_("Identity"), patient=patient, submit=_("Save"))
+
+
+@login_required
+@require_POST
+def issue_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = access.get_issue_for_user(request.user, pk)
+    if not has_role(request.user, issue.patient.institution_id, {Role.DATA_MANAGER}):
+        raise PermissionDenied
+    if issue.level == Level.WARNING and issue.confirmed_at is None:
+        actions.confirm_issue(actor=request.user, issue=issue, request=request)
+        messages.success(request, _("The warning is confirmed."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("registry:patient_detail", args=[issue.patient_id])
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def quality_page(request: HttpRequest, code: str) -> HttpResponse:
+    institution = access.get_aggregate_institution(request.user, code)
+    figures = quality.report(institution)
+    clinical = institution.pk in access.clinical_institution_ids(request.user)
+    open_issues = []
+    stale: list[Patient] = []
+    if clinical:
+        # Patient-level lists only for those who may open the patients.
+        open_issues = list(
+            QualityIssue.objects.filter(patient__institution=institution, confirmed_at__isnull=True)
+            .select_related("patient")
+            .order_by("-level", "patient_id")[:100]
+        )
+        stale = list(
+            Patient.objects.filter(
+                institution=institution,
+                vital_status="alive",
+                last_contact__lt=quality.stale_before(timezone.localdate()),
+            ).order_by("last_contact")[:50]
+        )
+    record(
+        actor=request.user,
+        verb="registry.quality_viewed",
+        institution_id=institution.pk,
+        details={"patient_level": clinical},
+        request=request,
+    )
+    return render(
+        request,
+        "registry/quality.html",
+        {
+            "report": figures,
+            "clinical": clinical,
+            "open_issues": open_issues,
+            "stale": stale,
+            "can_confirm": has_role(request.user, institution.pk, {Role.DATA_MANAGER}),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    _require_clinical(request)
+    institutions = access.clinical_institutions(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        job = actions.start_import(
+            actor=request.user,
+            institution=form.cleaned_data["institution"],
+            upload=form.cleaned_data["file"],
+            request=request,
+        )
+        return redirect("registry:import_job", pk=job.pk)
+    jobs = ImportJob.objects.filter(institution__in=institutions).select_related("institution")[:10]
+    return render(
+        request,
+        "registry/import.html",
+        {"form": form, "jobs": jobs, "columns": exports.IMPORT_COLUMNS},
+    )
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = access.get_import_job_for_user(request.user, pk)
+    template = "registry/import_job.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, {"job": job})
+
+
+def _export_institution(request: HttpRequest, code: str):
+    return access.get_clinical_institution(request.user, code)
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest, code: str) -> HttpResponse:
+    institution = _export_institution(request, code)
+    identifiers = request.GET.get("identifiers") == "1"
+    record(
+        actor=request.user,
+        verb="registry.exported",
+        institution_id=institution.pk,
+        details={"format": "csv", "identifiers": identifiers},
+        request=request,
+    )
+    rows: Iterator[str] = exports.csv_lines(institution, identifiers=identifiers)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    suffix = "-identified" if identifiers else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="{institution.code}-registry{suffix}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def export_fhir(request: HttpRequest, code: str) -> HttpResponse:
+    from consilium.registry import fhir
+
+    institution = _export_institution(request, code)
+    record(
+        actor=request.user,
+        verb="registry.exported",
+        institution_id=institution.pk,
+        details={"format": "fhir"},
+        request=request,
+    )
+    response = HttpResponse(
+        fhir.bundle_json(institution), content_type="application/fhir+json; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{institution.code}-registry.fhir.json"'
+    )
+    return response

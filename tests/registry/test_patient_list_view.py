@@ -1,0 +1,128 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from consilium.audit.models import AuditEntry
+from tests.registry.conftest import diagnosis_data, identity
+
+URL = reverse("registry:patient_list")
+
+
+def _many(register, count, start=0):
+    for n in range(start, start + count):
+        register(identity=identity(name=f"Child {n}", hospital_number=f"BN-{n:05d}"))
+
+
+def test_it_lists_patients_with_their_diagnosis_and_audits_the_read(register, client_for):
+    patient = register()
+
+    page = client_for("clinician").get(URL)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert patient.pseudonym in html
+    assert "C74.9 · 9500/3" in html
+    assert "Văn An" not in html and "BN24" not in html  # the list carries no identifier
+    entry = AuditEntry.objects.get(verb="registry.patient_list_viewed")
+    assert entry.details["shown"] == [patient.pseudonym]
+
+
+def test_it_costs_the_same_queries_for_5_or_40_patients(register, client_for):
+    client = client_for("data_manager")
+    _many(register, 5)
+    client.get(URL)  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    _many(register, 35, start=5)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL)
+    assert response.content.decode().count("<tr>") == 41
+    assert len(many) == len(few)
+
+
+def test_it_has_a_fixed_query_budget(register, client_for, django_assert_num_queries):
+    _many(register, 12)
+    client = client_for("clinician")
+    client.get(URL)
+    # Session and user (2), allauth's session tracking (5), roles (1, cached for the request),
+    # count, page, the page's diagnoses (3), the audit entry (4, and PostgreSQL's advisory lock
+    # of the chain), the export links (1).
+    with django_assert_num_queries(16 + (connection.vendor == "postgresql")):
+        client.get(URL, {"group": "IV", "vital_status": "alive", "year": "2024"})
+
+
+def test_it_finds_by_pseudonym_prefix_and_by_exact_hospital_number(register, client_for):
+    first = register()
+    second = register(identity=identity(name="Trần Thị Mai", hospital_number="BN24-00777"))
+    client = client_for("clinician")
+
+    by_pseudonym = client.get(URL, {"q": "vnch-2024-0001"}).content.decode()
+    assert first.pseudonym in by_pseudonym and second.pseudonym not in by_pseudonym
+    by_number = client.get(URL, {"q": "bn24 00777"}).content.decode()
+    assert second.pseudonym in by_number and first.pseudonym not in by_number
+    assert "patients" in client.get(URL, {"q": "-"}).content.decode()  # nothing matches "" digest
+    audit = AuditEntry.objects.filter(verb="registry.patient_list_viewed").order_by("-id")[1]
+    assert audit.details["searched"] is True
+    assert "BN24" not in str(audit.details)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"group": "I"}, ["VNCH-2023-0001"]),
+        ({"group": "IV"}, ["VNCH-2024-0001"]),
+        ({"stage": "cns1"}, ["VNCH-2023-0001"]),
+        ({"year": "2023"}, ["VNCH-2023-0001"]),
+        ({"vital_status": "dead"}, []),
+    ],
+)
+def test_it_filters_by_group_stage_status_and_year(register, client_for, params, expected):
+    register()
+    register(
+        identity=identity(name="Trần Thị Mai", hospital_number="BN23-1"),
+        diagnosis=diagnosis_data(
+            date=datetime.date(2023, 4, 1),
+            topography="C42.1",
+            morphology="9836",
+            basis_of_diagnosis="5",
+            stage_tumour="all",
+            stage_value="CNS1",
+        ),
+    )
+    html = client_for("clinician").get(URL, params).content.decode()
+    for pseudonym in ("VNCH-2024-0001", "VNCH-2023-0001"):
+        assert (pseudonym in html) == (pseudonym in expected)
+
+
+def test_it_sends_a_coordinator_to_the_aggregate_figures(client_for):
+    response = client_for("coordinator").get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registry:quality", args=["VNCH"])
+
+
+@pytest.mark.parametrize("persona", ["expert", "outsider", "admin"])
+def test_it_refuses_anyone_without_a_clinical_role(register, client_for, persona):
+    register()
+    assert client_for(persona).get(URL).status_code == 403
+
+
+def test_it_sends_an_anonymous_visitor_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_it_counts_a_filtered_list_only_up_to_its_cap(register, client_for, monkeypatch):
+    from consilium.registry.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    _many(register, 5)
+    client = client_for("data_manager")
+
+    filtered = client.get(URL, {"group": "IV"})
+    assert "More than 3 patients" in filtered.content.decode()
+    assert filtered.context["page"].paginator.num_pages == 1
+    assert "5 patients" in client.get(URL).content.decode()  # unfiltered: exact

@@ -8,6 +8,7 @@ configured here; the guard leaves a real configuration untouched.
 import os
 
 import django
+import pytest
 from django.conf import settings
 
 if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
@@ -18,3 +19,61 @@ if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
         DATABASES={},
     )
     django.setup()
+
+
+# Fixtures of the consultation workflow: a consenting patient at VNCH and the VNCH–Curie
+# partnership with a telemedicine area (tests/network/conftest.py).
+from tests.network.conftest import institutions, partnership  # noqa: F401
+
+
+def make_patient(personas, *, consent="given", name="Nguyễn Văn An", birth=(2019, 3, 14)):
+    import datetime
+
+    from consilium.network.models import Institution
+    from consilium.registry.actions import register_patient
+    from consilium.registry.validation import DiagnosisData, IdentityData, PatientData
+
+    return register_patient(
+        actor=personas["clinician"],
+        institution=Institution.objects.get(code="VNCH"),
+        identity=IdentityData(
+            name=name, birth_date=datetime.date(*birth), hospital_number="BN-2024-77123"
+        ),
+        patient=PatientData(
+            sex="male",
+            region="Hà Nội",
+            consent_status=consent,
+            consent_date=datetime.date(2024, 5, 2),
+        ),
+        diagnosis=DiagnosisData(
+            date=datetime.date(2024, 5, 2),
+            topography="C740",
+            morphology="9500",
+            behaviour="3",
+            basis_of_diagnosis="7",
+            stage_tumour="neuroblastoma",
+            stage_tier=2,
+            stage_value="M",
+        ),
+        confirm_duplicate=True,
+    )
+
+
+@pytest.fixture
+def patient(personas):
+    return make_patient(personas)
+
+
+@pytest.fixture
+def consultation(personas, partnership, patient, institutions):  # noqa: F811
+    from consilium.consultations.actions import request_consultation
+
+    return request_consultation(
+        actor=personas["clinician"],
+        patient=patient,
+        expert_institution=institutions["CURIE"],
+        question="High-risk neuroblastoma, MYCN amplified: is tandem HDCT feasible here?",
+        urgency="routine",
+        specialty="neuroblastoma",
+        summary={"history": "3-year-old boy, abdominal mass for 4 weeks."},
+    )

@@ -49,6 +49,7 @@ class Command(BaseCommand):
         cli = [sys.executable, "-m", "consilium"]
         # Our own interpreter running our own command: nothing here comes from a user.
         worker = subprocess.Popen([*cli, "worker", "-v", "0"], env=env)  # noqa: S603
+        scheduler = subprocess.Popen([*cli, "scheduler", "--interval", "60"], env=env)  # noqa: S603
         server = subprocess.Popen([*cli, "runserver", "--noreload", address], env=env)  # noqa: S603
         try:
             server.wait()
@@ -56,5 +57,6 @@ class Command(BaseCommand):
             server.send_signal(signal.SIGINT)
             server.wait()
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for process in (worker, scheduler):
+                process.terminate()
+                process.wait(timeout=10)

@@ -1,0 +1,99 @@
+"""Who may see a consultation. Views, the API and the email gateway load consultations
+only through here.
+
+- The requesting team: clinicians and data managers of the requesting institution.
+- The experts assigned to it (offered or accepted) while they are experts of the partner
+  institution and the partnership that carried it is active with a telemedicine area.
+- The partner's coordinators and admins, for triage, under the same partnership rule.
+Partners see the pseudonymised summary only; identifiers never enter a consultation."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from consilium.accounts.access import institution_ids_with_role
+from consilium.accounts.models import CLINICAL_ROLES, Role, User
+from consilium.audit.actions import record
+from consilium.consultations.models import ACTIVE_ASSIGNMENT, Assignment, Consultation
+from consilium.network.access import telemedicine_partner_ids
+
+AnyUser = User | AnonymousUser
+TRIAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class Side(StrEnum):
+    REQUESTER = "requester"
+    EXPERT = "expert"
+    TRIAGE = "triage"
+
+
+def requester_institution_ids(user: AnyUser) -> set[int]:
+    return institution_ids_with_role(user, CLINICAL_ROLES)
+
+
+def _partner_rule(institution_ids: set[int]) -> Q:
+    """Consultations sent to these institutions through a partnership still open to them."""
+    rule = Q(pk__in=[])
+    for institution_id in institution_ids:
+        senders = telemedicine_partner_ids(institution_id)
+        rule |= Q(expert_institution_id=institution_id, requesting_institution_id__in=senders)
+    return rule
+
+
+def consultations_for_user(user: AnyUser) -> QuerySet[Consultation]:
+    if not user.is_authenticated or not user.is_active:
+        return Consultation.objects.none()
+    own = Q(requesting_institution_id__in=requester_institution_ids(user))
+    expert_at = institution_ids_with_role(user, {Role.EXPERT})
+    assigned = Q(
+        pk__in=Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(
+            "consultation_id"
+        )
+    ) & _partner_rule(expert_at)
+    triage = _partner_rule(institution_ids_with_role(user, TRIAGE_ROLES))
+    return Consultation.objects.filter(own | assigned | triage)
+
+
+def side_of(user: AnyUser, consultation: Consultation) -> Side | None:
+    if consultation.requesting_institution_id in requester_institution_ids(user):
+        return Side.REQUESTER
+    if consultations_for_user(user).filter(pk=consultation.pk).exists():
+        if Assignment.objects.filter(
+            consultation=consultation, expert=user, status__in=ACTIVE_ASSIGNMENT
+        ).exists():
+            return Side.EXPERT
+        return Side.TRIAGE
+    return None
+
+
+def get_consultation_for_user(
+    user: AnyUser, pk: int, *, request: HttpRequest | None = None, audit: bool = True
+) -> tuple[Consultation, Side]:
+    """The consultation and the reader's side of it, or 404; the read is audited."""
+    consultation = (
+        consultations_for_user(user)
+        .select_related(
+            "patient", "requesting_institution", "expert_institution", "partnership", "requested_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if consultation is None:
+        raise Http404
+    side = side_of(user, consultation)
+    if side is None:
+        raise Http404
+    if audit:
+        record(
+            actor=user,
+            verb="consultations.viewed",
+            obj=consultation,
+            institution_id=consultation.requesting_institution_id,
+            details={"pseudonym": consultation.patient.pseudonym, "side": side.value},
+            request=request,
+        )
+    return consultation, side

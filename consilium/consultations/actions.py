@@ -1,0 +1,492 @@
+"""Every change to a consultation, from the web, the API, the email gateway or a board."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consilium.accounts.models import User
+from consilium.audit.actions import record
+from consilium.consultations import attachments, notify
+from consilium.consultations.access import Side, requester_institution_ids, side_of
+from consilium.consultations.assignment import candidates
+from consilium.consultations.deidentify import AttachmentError
+from consilium.consultations.models import (
+    ACTIVE_ASSIGNMENT,
+    Adherence,
+    Assignment,
+    AssignmentStatus,
+    Consultation,
+    ConsultationSettings,
+    ConsultationStatus,
+    FollowUpAnswer,
+    Message,
+    MessageRevision,
+    MessageSource,
+    NonAdherenceReason,
+    Recommendation,
+    RecommendationStatus,
+    SummaryTemplate,
+    Urgency,
+)
+from consilium.network.access import active_partnerships
+from consilium.network.models import AreaKind, Institution, Partnership
+from consilium.registry.models import ConsentStatus, Patient
+
+SUMMARY_FIELDS = (
+    "history",
+    "examination",
+    "imaging",
+    "pathology",
+    "laboratory",
+    "treatment_so_far",
+)
+RECOMMENDATION_FIELDS = (
+    "diagnostic_opinion",
+    "stage_risk_opinion",
+    "recommended_treatment",
+    "further_investigations",
+    "local_feasibility",
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+def settings_for(partnership: Partnership) -> ConsultationSettings:
+    found = ConsultationSettings.objects.filter(partnership=partnership).first()
+    return found or ConsultationSettings(partnership=partnership)
+
+
+def _telemedicine_partnership(requesting: Institution, expert: Institution) -> Partnership | None:
+    return (
+        active_partnerships()
+        .filter(parties__institution=requesting, areas__kind=AreaKind.TELEMEDICINE)
+        .filter(pk__in=Partnership.objects.filter(parties__institution=expert).values("pk"))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _prepare_all(files: Sequence[Upload], pseudonym: str) -> list[attachments.Prepared]:
+    """De-identify every file before anything is written; one bad file stops them all."""
+    prepared, problems = [], []
+    for upload in files:
+        try:
+            prepared.append(attachments.prepare(upload.filename, upload.data, pseudonym=pseudonym))
+        except AttachmentError as exc:
+            problems.append(f"{upload.filename}: {exc}")
+    if problems:
+        raise ValidationError({"files": problems})
+    return prepared
+
+
+def request_consultation(
+    *,
+    actor: User,
+    patient: Patient,
+    expert_institution: Institution,
+    question: str,
+    urgency: str,
+    specialty: str = "",
+    language: str = "en",
+    template: str = SummaryTemplate.GENERAL,
+    summary: dict[str, str] | None = None,
+    files: Sequence[Upload] = (),
+) -> Consultation:
+    if patient.institution_id not in requester_institution_ids(actor):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    partnership = _telemedicine_partnership(patient.institution, expert_institution)
+    if partnership is None:
+        errors["expert_institution"] = [
+            _("There is no active partnership for case discussion with this institution.")
+        ]
+    if patient.consent_status not in (ConsentStatus.GIVEN, ConsentStatus.WAIVED):
+        errors["patient"] = [
+            _(
+                "This patient's consent to share de-identified data is not recorded as given "
+                "or waived. Record it in the registry first."
+            )
+        ]
+    if not question.strip():
+        errors["question"] = [_("Ask a question.")]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose the urgency.")]
+    if template not in SummaryTemplate.values:
+        errors["template"] = [_("Choose a summary template.")]
+    unknown = set(summary or {}) - set(SUMMARY_FIELDS)
+    if unknown:
+        errors["summary"] = [_("Unknown summary fields: %s") % ", ".join(sorted(unknown))]
+    prepared = []
+    try:
+        prepared = _prepare_all(files, patient.pseudonym)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    clocks = settings_for(partnership)
+    hours = clocks.urgent_reply_hours if urgency == Urgency.URGENT else clocks.routine_reply_hours
+    now = timezone.now()
+    with transaction.atomic():
+        consultation = Consultation.objects.create(
+            requesting_institution=patient.institution,
+            expert_institution=expert_institution,
+            partnership=partnership,
+            patient=patient,
+            requested_by=actor,
+            question=question.strip(),
+            urgency=urgency,
+            specialty=specialty,
+            language=language,
+            template=template,
+            resource_profile=patient.institution.resource_profiles.first(),
+            created_at=now,
+            first_reply_due=now + datetime.timedelta(hours=hours),
+            **{field: (summary or {}).get(field, "") for field in SUMMARY_FIELDS},
+        )
+        for item in prepared:
+            attachments.save(
+                consultation=consultation, message=None, uploaded_by=actor, prepared=item
+            )
+        record(
+            actor=actor,
+            verb="consultations.requested",
+            obj=consultation,
+            institution_id=patient.institution_id,
+            details={
+                "pseudonym": patient.pseudonym,
+                "expert_institution": expert_institution.code,
+                "urgency": urgency,
+                "attachments": len(prepared),
+            },
+        )
+        offer_to_next_expert(consultation, assigned_by=None)
+    return consultation
+
+
+def offer_to_next_expert(
+    consultation: Consultation, *, assigned_by: User | None
+) -> Assignment | None:
+    """Offer the consultation to the best available expert who has not had it yet; with
+    nobody left, tell the partner's coordinators so a person can triage it."""
+    tried = set(consultation.assignments.values_list("expert_id", flat=True))
+    ranked = candidates(consultation, exclude=tried)
+    if not ranked:
+        notify.send(consultation, notify.partner_coordinators(consultation), "needs_triage")
+        record(actor=None, verb="consultations.no_expert_available", obj=consultation)
+        return None
+    assignment = Assignment.objects.create(
+        consultation=consultation, expert=ranked[0], assigned_by=assigned_by
+    )
+    record(
+        actor=assigned_by,
+        verb="consultations.offered",
+        obj=consultation,
+        details={"expert": ranked[0].email},
+    )
+    notify.send(consultation, [ranked[0]], "offered")
+    return assignment
+
+
+def assign_expert(*, actor: User, consultation: Consultation, expert: User) -> Assignment:
+    """Triage by hand: a partner coordinator offers the consultation to a chosen expert."""
+    if side_of(actor, consultation) != Side.TRIAGE:
+        raise PermissionDenied
+    if expert.pk not in {e.pk for e in candidates(consultation)}:
+        raise ValidationError(
+            {"expert": [_("This person is not an available expert of the partner.")]}
+        )
+    with transaction.atomic():
+        assignment, _created = Assignment.objects.get_or_create(
+            consultation=consultation,
+            expert=expert,
+            status__in=ACTIVE_ASSIGNMENT,
+            defaults={"assigned_by": actor, "status": AssignmentStatus.OFFERED},
+        )
+        record(
+            actor=actor,
+            verb="consultations.offered",
+            obj=consultation,
+            details={"expert": expert.email},
+        )
+        notify.send(consultation, [expert], "offered")
+    return assignment
+
+
+def _active_assignment(actor: User, consultation: Consultation) -> Assignment:
+    assignment = consultation.assignments.filter(expert=actor, status__in=ACTIVE_ASSIGNMENT).first()
+    if assignment is None or side_of(actor, consultation) != Side.EXPERT:
+        raise PermissionDenied
+    return assignment
+
+
+def accept(
+    *, actor: User, consultation: Consultation, source: str = MessageSource.WEB
+) -> Assignment:
+    assignment = _active_assignment(actor, consultation)
+    if not consultation.is_open:
+        raise ValidationError(_("This consultation is no longer open."))
+    with transaction.atomic():
+        if assignment.status != AssignmentStatus.ACCEPTED:
+            assignment.status = AssignmentStatus.ACCEPTED
+            assignment.responded_at = timezone.now()
+            assignment.save(update_fields=["status", "responded_at"])
+        if consultation.status == ConsultationStatus.SUBMITTED:
+            consultation.status = ConsultationStatus.ACCEPTED
+            consultation.save(update_fields=["status"])
+        record(
+            actor=actor, verb="consultations.accepted", obj=consultation, details={"source": source}
+        )
+        notify.send(
+            consultation,
+            notify.requesting_team(consultation),
+            "accepted",
+            context={"expert": actor},
+        )
+    return assignment
+
+
+def decline(
+    *, actor: User, consultation: Consultation, reason: str, source: str = MessageSource.WEB
+) -> Assignment:
+    assignment = _active_assignment(actor, consultation)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why you decline, so the next expert knows.")]})
+    with transaction.atomic():
+        assignment.status = AssignmentStatus.DECLINED
+        assignment.decline_reason = reason.strip()[:300]
+        assignment.responded_at = timezone.now()
+        assignment.save(update_fields=["status", "decline_reason", "responded_at"])
+        record(
+            actor=actor,
+            verb="consultations.declined",
+            obj=consultation,
+            details={"reason": assignment.decline_reason, "source": source},
+        )
+        if not consultation.assignments.filter(status=AssignmentStatus.ACCEPTED).exists():
+            if consultation.status == ConsultationStatus.ACCEPTED:
+                consultation.status = ConsultationStatus.SUBMITTED
+                consultation.save(update_fields=["status"])
+            offer_to_next_expert(consultation, assigned_by=None)
+    return assignment
+
+
+def post_message(
+    *,
+    actor: User,
+    consultation: Consultation,
+    body: str,
+    files: Sequence[Upload] = (),
+    source: str = MessageSource.WEB,
+    email_message_id: str | None = None,
+) -> Message:
+    side = side_of(actor, consultation)
+    if side not in (Side.REQUESTER, Side.EXPERT):
+        raise PermissionDenied
+    if not body.strip() and not files:
+        raise ValidationError({"body": [_("Write a message or attach a file.")]})
+    if consultation.status == ConsultationStatus.WITHDRAWN:
+        raise ValidationError(_("This consultation was withdrawn."))
+    prepared = _prepare_all(files, consultation.patient.pseudonym)
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            consultation=consultation,
+            author=actor,
+            body=body.strip(),
+            source=source,
+            created_at=now,
+            email_message_id=email_message_id,
+        )
+        for item in prepared:
+            attachments.save(
+                consultation=consultation, message=message, uploaded_by=actor, prepared=item
+            )
+        if side == Side.EXPERT:
+            assignment = _active_assignment(actor, consultation)
+            if assignment.status == AssignmentStatus.OFFERED:
+                # Answering is accepting: experts should not have to click twice.
+                accept(actor=actor, consultation=consultation, source=source)
+            if consultation.first_reply_at is None:
+                consultation.first_reply_at = now
+                consultation.save(update_fields=["first_reply_at"])
+        record(
+            actor=actor,
+            verb="consultations.message_posted",
+            obj=consultation,
+            details={"message": message.pk, "source": source, "attachments": len(prepared)},
+        )
+        notify.send(
+            consultation,
+            notify.participants(consultation),
+            "message",
+            exclude=actor,
+            context={"message": message, "author": actor, "attachment_count": len(prepared)},
+        )
+    return message
+
+
+def edit_message(*, actor: User, message: Message, body: str) -> Message:
+    if message.author_id != actor.pk or side_of(actor, message.consultation) is None:
+        raise PermissionDenied
+    if not body.strip():
+        raise ValidationError({"body": [_("A message cannot be emptied; write a correction.")]})
+    with transaction.atomic():
+        MessageRevision.objects.create(message=message, body=message.body)
+        message.body = body.strip()
+        message.edited_at = timezone.now()
+        message.save(update_fields=["body", "edited_at"])
+        record(
+            actor=actor,
+            verb="consultations.message_edited",
+            obj=message.consultation,
+            details={"message": message.pk},
+        )
+    return message
+
+
+def save_recommendation(
+    *,
+    actor: User,
+    consultation: Consultation,
+    fields: dict[str, str],
+    finalise: bool,
+    source: str = MessageSource.WEB,
+    allow_board: bool = False,
+) -> Recommendation:
+    """Experts draft and finalise; a finalised recommendation is never edited. A tumour
+    board's conclusion (allow_board) may be recorded by the requesting side's chair."""
+    side = side_of(actor, consultation)
+    if side != Side.EXPERT and not (allow_board and side is not None):
+        raise PermissionDenied
+    unknown = set(fields) - set(RECOMMENDATION_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown recommendation fields: %s") % ", ".join(sorted(unknown)))
+    if consultation.recommendations.filter(status=RecommendationStatus.FINAL).exists():
+        raise ValidationError(_("A final recommendation has already been given."))
+    if not consultation.is_open:
+        raise ValidationError(_("This consultation is no longer open."))
+    if finalise and not any(
+        fields.get(name, "").strip() for name in ("diagnostic_opinion", "recommended_treatment")
+    ):
+        raise ValidationError(
+            {
+                "recommended_treatment": [
+                    _("A final recommendation needs an opinion or a treatment.")
+                ]
+            }
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        draft = consultation.recommendations.filter(
+            author=actor, status=RecommendationStatus.DRAFT
+        ).first()
+        recommendation = draft or Recommendation(consultation=consultation, author=actor)
+        for name in RECOMMENDATION_FIELDS:
+            setattr(recommendation, name, fields.get(name, "").strip())
+        recommendation.source = source
+        if finalise:
+            recommendation.status = RecommendationStatus.FINAL
+            recommendation.finalised_at = now
+        recommendation.save()
+        if finalise:
+            weeks = settings_for(consultation.partnership).follow_up_weeks
+            consultation.status = ConsultationStatus.RECOMMENDED
+            consultation.recommended_at = now
+            consultation.follow_up_due_on = timezone.localdate() + datetime.timedelta(weeks=weeks)
+            if consultation.first_reply_at is None:
+                consultation.first_reply_at = now
+            consultation.save(
+                update_fields=["status", "recommended_at", "follow_up_due_on", "first_reply_at"]
+            )
+            from consilium.consultations.tasks import deliver_report
+
+            transaction.on_commit(
+                partial(deliver_report.enqueue, recommendation_id=recommendation.pk)
+            )
+        record(
+            actor=actor,
+            verb="consultations.recommendation_finalised"
+            if finalise
+            else "consultations.recommendation_saved",
+            obj=consultation,
+            details={"recommendation": recommendation.pk, "source": source},
+        )
+    return recommendation
+
+
+def answer_follow_up(
+    *,
+    actor: User,
+    consultation: Consultation,
+    adherence: str,
+    reasons: Sequence[str] = (),
+    note: str = "",
+) -> FollowUpAnswer:
+    if side_of(actor, consultation) != Side.REQUESTER:
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if consultation.status != ConsultationStatus.RECOMMENDED:
+        raise ValidationError(_("There is no recommendation waiting for its outcome."))
+    if adherence not in Adherence.values:
+        errors["adherence"] = [_("Say whether the recommendation was followed.")]
+    bad = [r for r in reasons if r not in NonAdherenceReason.values]
+    if bad:
+        errors["reasons"] = [_("Unknown reason: %s") % ", ".join(bad)]
+    if adherence in (Adherence.PARTLY, Adherence.NOT) and not reasons:
+        errors["reasons"] = [_("Say why it was not fully followed.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        answer = FollowUpAnswer.objects.create(
+            consultation=consultation,
+            adherence=adherence,
+            reasons=list(reasons) if adherence != Adherence.FULLY else [],
+            note=note.strip(),
+            answered_by=actor,
+        )
+        consultation.status = ConsultationStatus.CLOSED
+        consultation.save(update_fields=["status"])
+        record(
+            actor=actor,
+            verb="consultations.follow_up_answered",
+            obj=consultation,
+            details={"adherence": adherence, "reasons": list(reasons)},
+        )
+        notify.send(
+            consultation,
+            notify.assigned_experts(consultation),
+            "outcome",
+            context={"answer": answer},
+        )
+    return answer
+
+
+def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consultation:
+    if side_of(actor, consultation) != Side.REQUESTER:
+        raise PermissionDenied
+    if not consultation.is_open:
+        raise ValidationError(_("Only an open consultation can be withdrawn."))
+    with transaction.atomic():
+        consultation.status = ConsultationStatus.WITHDRAWN
+        consultation.save(update_fields=["status"])
+        consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).update(
+            status=AssignmentStatus.WITHDRAWN
+        )
+        record(
+            actor=actor,
+            verb="consultations.withdrawn",
+            obj=consultation,
+            details={"reason": reason},
+        )
+    return consultation

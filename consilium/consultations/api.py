@@ -1,0 +1,217 @@
+import base64
+import binascii
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from consilium.consultations import actions
+from consilium.consultations.access import consultations_for_user, get_consultation_for_user
+from consilium.consultations.models import RecommendationStatus
+from consilium.network.models import Institution
+from consilium.registry.access import patients_for_user
+
+router = Router(tags=["consultations"])
+
+
+class Error(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+class ConsultationOut(Schema):
+    id: int
+    pseudonym: str
+    requesting_institution: str
+    expert_institution: str
+    question: str
+    urgency: str
+    status: str
+    created_at: datetime.datetime
+    first_reply_due: datetime.datetime
+    first_reply_at: datetime.datetime | None
+    recommended_at: datetime.datetime | None
+
+
+class FileIn(Schema):
+    filename: str
+    content_base64: str
+
+
+class ConsultationIn(Schema):
+    patient: str  # the pseudonym
+    expert_institution: str  # the institution code
+    question: str
+    urgency: str = "routine"
+    specialty: str = ""
+    language: str = "en"
+    template: str = "general"
+    summary: dict[str, str] = {}
+    files: list[FileIn] = []
+
+
+class MessageOut(Schema):
+    id: int
+    author: str | None
+    body: str
+    source: str
+    created_at: datetime.datetime
+    attachments: list[str]
+
+
+class MessageIn(Schema):
+    body: str
+    files: list[FileIn] = []
+
+
+class RecommendationIn(Schema):
+    diagnostic_opinion: str = ""
+    stage_risk_opinion: str = ""
+    recommended_treatment: str = ""
+    further_investigations: str = ""
+    local_feasibility: str = ""
+    finalise: bool = False
+
+
+class RecommendationOut(RecommendationIn):
+    author: str
+    status: str
+
+
+def _out(c) -> ConsultationOut:
+    return ConsultationOut(
+        id=c.pk,
+        pseudonym=c.patient.pseudonym,
+        requesting_institution=c.requesting_institution.code,
+        expert_institution=c.expert_institution.code,
+        question=c.question,
+        urgency=c.urgency,
+        status=c.status,
+        created_at=c.created_at,
+        first_reply_due=c.first_reply_due,
+        first_reply_at=c.first_reply_at,
+        recommended_at=c.recommended_at,
+    )
+
+
+def _files(files: list[FileIn]) -> list[actions.Upload]:
+    try:
+        return [
+            actions.Upload(f.filename, base64.b64decode(f.content_base64, validate=True))
+            for f in files
+        ]
+    except (binascii.Error, ValueError):
+        raise ValidationError({"files": ["A file is not valid base64."]}) from None
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": exc.messages}
+
+
+@router.get("/", response=list[ConsultationOut])
+def list_consultations(request: HttpRequest):
+    rows = consultations_for_user(request.auth).select_related(
+        "patient", "requesting_institution", "expert_institution"
+    )
+    return [_out(c) for c in rows[:500]]
+
+
+@router.post("/", response={201: ConsultationOut, 403: Error, 422: Error})
+def create(request: HttpRequest, payload: ConsultationIn):
+    patient = patients_for_user(request.auth).filter(pseudonym=payload.patient).first()
+    institution = Institution.objects.filter(code=payload.expert_institution).first()
+    if patient is None or institution is None:
+        return Status(422, {"detail": "Unknown patient or institution.", "errors": {}})
+    try:
+        consultation = actions.request_consultation(
+            actor=request.auth,
+            patient=patient,
+            expert_institution=institution,
+            question=payload.question,
+            urgency=payload.urgency,
+            specialty=payload.specialty,
+            language=payload.language,
+            template=payload.template,
+            summary=payload.summary,
+            files=_files(payload.files),
+        )
+    except PermissionDenied:
+        return Status(403, {"detail": "You may not ask for this patient."})
+    except ValidationError as exc:
+        return Status(422, {"detail": "The consultation is not valid.", "errors": _errors(exc)})
+    return Status(201, _out(consultation))
+
+
+@router.get("/{pk}", response=ConsultationOut)
+def read(request: HttpRequest, pk: int):
+    consultation, _side = get_consultation_for_user(request.auth, pk, request=request)
+    return _out(consultation)
+
+
+@router.get("/{pk}/messages", response=list[MessageOut])
+def messages(request: HttpRequest, pk: int):
+    consultation, _side = get_consultation_for_user(request.auth, pk, request=request)
+    return [
+        MessageOut(
+            id=m.pk,
+            author=m.author.full_name if m.author else None,
+            body=m.body,
+            source=m.source,
+            created_at=m.created_at,
+            attachments=[a.name for a in m.attachments.all()],
+        )
+        for m in consultation.messages.select_related("author").prefetch_related("attachments")
+    ]
+
+
+@router.post("/{pk}/messages", response={201: MessageOut, 403: Error, 422: Error})
+def post(request: HttpRequest, pk: int, payload: MessageIn):
+    consultation, _side = get_consultation_for_user(request.auth, pk, request=request, audit=False)
+    try:
+        message = actions.post_message(
+            actor=request.auth,
+            consultation=consultation,
+            body=payload.body,
+            files=_files(payload.files),
+        )
+    except PermissionDenied:
+        return Status(403, {"detail": "You may not write in this consultation."})
+    except ValidationError as exc:
+        return Status(422, {"detail": "The message is not valid.", "errors": _errors(exc)})
+    return Status(
+        201,
+        MessageOut(
+            id=message.pk,
+            author=request.auth.full_name,
+            body=message.body,
+            source=message.source,
+            created_at=message.created_at,
+            attachments=[a.name for a in message.attachments.all()],
+        ),
+    )
+
+
+@router.post("/{pk}/recommendation", response={200: RecommendationOut, 403: Error, 422: Error})
+def recommend(request: HttpRequest, pk: int, payload: RecommendationIn):
+    consultation, _side = get_consultation_for_user(request.auth, pk, request=request, audit=False)
+    fields = payload.dict()
+    finalise = fields.pop("finalise")
+    try:
+        recommendation = actions.save_recommendation(
+            actor=request.auth, consultation=consultation, fields=fields, finalise=finalise
+        )
+    except PermissionDenied:
+        return Status(
+            403, {"detail": "Only an expert assigned to this consultation may recommend."}
+        )
+    except ValidationError as exc:
+        return Status(422, {"detail": "The recommendation is not valid.", "errors": _errors(exc)})
+    return RecommendationOut(
+        **{f: getattr(recommendation, f) for f in actions.RECOMMENDATION_FIELDS},
+        finalise=recommendation.status == RecommendationStatus.FINAL,
+        author=recommendation.author.full_name,
+        status=recommendation.status,
+    )

@@ -1,0 +1,72 @@
+"""The consultation clocks, run by the scheduler: reminders before a first reply is due,
+escalation after it, and the follow-up question weeks after a recommendation."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.audit.actions import record
+from consilium.consultations import notify
+from consilium.consultations.models import (
+    ACTIVE_ASSIGNMENT,
+    OPEN_STATUSES,
+    Consultation,
+    ConsultationStatus,
+)
+
+# Remind the offered experts when this share of the reply window is left.
+REMIND_WHEN_LEFT = 0.25
+
+
+def run(now: datetime.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    counts = {"reminded": 0, "escalated": 0, "follow_ups": 0}
+    waiting = Consultation.objects.filter(status__in=OPEN_STATUSES, first_reply_at__isnull=True)
+    for consultation in waiting.filter(reminded_at__isnull=True, first_reply_due__gt=now):
+        window = consultation.first_reply_due - consultation.created_at
+        if consultation.first_reply_due - now <= window * REMIND_WHEN_LEFT:
+            counts["reminded"] += _once(consultation, "reminded_at", now, _remind)
+    for consultation in waiting.filter(escalated_at__isnull=True, first_reply_due__lte=now):
+        counts["escalated"] += _once(consultation, "escalated_at", now, _escalate)
+    due = Consultation.objects.filter(
+        status=ConsultationStatus.RECOMMENDED,
+        follow_up_due_on__lte=timezone.localdate(now),
+        follow_up_asked_at__isnull=True,
+    )
+    for consultation in due:
+        counts["follow_ups"] += _once(consultation, "follow_up_asked_at", now, _ask_follow_up)
+    return counts
+
+
+def _once(consultation: Consultation, field: str, now: datetime.datetime, step) -> int:
+    """Claim the step with a conditional UPDATE, so two schedulers never both send it."""
+    with transaction.atomic():
+        claimed = Consultation.objects.filter(
+            pk=consultation.pk, **{f"{field}__isnull": True}
+        ).update(**{field: now})
+        if not claimed:
+            return 0
+        step(consultation)
+    return 1
+
+
+def _remind(consultation: Consultation) -> None:
+    experts = list(
+        consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).select_related("expert")
+    )
+    notify.send(consultation, [a.expert for a in experts], "reminder")
+    record(actor=None, verb="consultations.reminded", obj=consultation)
+
+
+def _escalate(consultation: Consultation) -> None:
+    from consilium.consultations.actions import offer_to_next_expert
+
+    offer_to_next_expert(consultation, assigned_by=None)
+    notify.send(consultation, notify.partner_coordinators(consultation), "escalated")
+    record(actor=None, verb="consultations.escalated", obj=consultation)
+
+
+def _ask_follow_up(consultation: Consultation) -> None:
+    notify.send(consultation, notify.requesting_team(consultation), "follow_up")
+    record(actor=None, verb="consultations.follow_up_asked", obj=consultation)

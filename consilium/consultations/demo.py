@@ -1,0 +1,181 @@
+"""Consultations in every state, between VNCH and its Paris partners and from Tashkent,
+through the same actions the application uses; some clocks are moved into the past so
+the turnaround dashboard has history."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.accounts.models import User
+from consilium.consultations import actions
+from consilium.consultations.models import Consultation
+from consilium.network.models import Institution
+from consilium.registry.models import ConsentStatus, Patient
+
+CASES = [
+    # (diagnosis group hint, question, urgency, specialty, template, history, imaging, pathology)
+    (
+        "IV",
+        "High-risk neuroblastoma, MYCN amplified, bone marrow positive. Is tandem high-dose "
+        "chemotherapy realistic here, or one course with busulfan-melphalan?",
+        "routine",
+        "neuroblastoma",
+        "neuroblastoma",
+        "Abdominal mass and bone pain for 4 weeks.",
+        "Left adrenal mass 9 cm, encasing the aorta (IDRF +). Bone scan: multiple lesions.",
+        "Poorly differentiated neuroblastoma, MYCN amplified (FISH, sent out).",
+    ),
+    (
+        "III",
+        "Posterior fossa tumour, resected. Medulloblastoma SHH? Radiotherapy only at K "
+        "Hospital with a 6-week wait: what should we give meanwhile?",
+        "urgent",
+        "neuro-oncology radiotherapy",
+        "cns",
+        "Headaches and morning vomiting for 3 weeks, ataxia.",
+        "MRI: 4 cm vermian mass, hydrocephalus; spine MRI pending.",
+        "Desmoplastic/nodular medulloblastoma; molecular group not available locally.",
+    ),
+    (
+        "VI",
+        "Bilateral Wilms tumour after 6 weeks of vincristine-dactinomycin: which side to "
+        "operate first, and is nephron-sparing surgery safe here?",
+        "routine",
+        "surgery",
+        "renal",
+        "Bilateral renal masses at diagnosis.",
+        "CT after chemotherapy: right 5 cm, left 3 cm at the lower pole.",
+        "",
+    ),
+    (
+        "V",
+        "Unilateral retinoblastoma, group E. Enucleation done; optic nerve margin involved. "
+        "Adjuvant chemotherapy and orbital radiotherapy?",
+        "urgent",
+        "retinoblastoma",
+        "retinoblastoma",
+        "Leukocoria for 3 months.",
+        "MRI before surgery: no extra-ocular extension visible.",
+        "Retinoblastoma with post-laminar optic nerve invasion, margin positive.",
+    ),
+    (
+        "I",
+        "ALL with CNS3 at diagnosis and slow day-15 response. Should we intensify, and how, "
+        "without cranial radiotherapy available quickly?",
+        "routine",
+        "leukaemia",
+        "leukaemia",
+        "Fever, pallor, cranial nerve VI palsy.",
+        "",
+        "B-precursor ALL, ETV6-RUNX1 negative, BCR-ABL1 negative.",
+    ),
+]
+
+
+@transaction.atomic
+def load_demo() -> None:
+    if Consultation.objects.exists():
+        return
+    vnch = Institution.objects.get(code="VNCH")
+    curie = Institution.objects.get(code="CURIE")
+    clinician = User.objects.get(email="lan.nguyen@vnch.demo")
+    patients = list(
+        Patient.objects.filter(
+            institution=vnch, consent_status__in=[ConsentStatus.GIVEN, ConsentStatus.WAIVED]
+        ).prefetch_related("diagnoses")
+    )
+    now = timezone.now()
+    created = []
+    for index, (
+        group,
+        question,
+        urgency,
+        specialty,
+        template,
+        history,
+        imaging,
+        pathology,
+    ) in enumerate(CASES):
+        patient = next(
+            (p for p in patients if any(d.iccc_main_group == group for d in p.diagnoses.all())),
+            patients[index % len(patients)],
+        )
+        patients.remove(patient)
+        consultation = actions.request_consultation(
+            actor=clinician,
+            patient=patient,
+            expert_institution=curie,
+            question=question,
+            urgency=urgency,
+            specialty=specialty,
+            language="en",
+            template=template,
+            summary={"history": history, "imaging": imaging, "pathology": pathology},
+        )
+        created.append(consultation)
+
+    # 0: answered, recommended, outcome known (partly followed); 1: recommended, follow-up
+    # due; 2: in discussion; 3: waiting for the expert, overdue; 4: just sent.
+    def backdate(consultation: Consultation, days: float, reply_hours: float | None) -> None:
+        sent = now - datetime.timedelta(days=days)
+        hours = 24 if consultation.urgency == "urgent" else 72
+        Consultation.objects.filter(pk=consultation.pk).update(
+            created_at=sent,
+            first_reply_due=sent + datetime.timedelta(hours=hours),
+            first_reply_at=sent + datetime.timedelta(hours=reply_hours) if reply_hours else None,
+        )
+        consultation.refresh_from_db()
+
+    first, second, third, fourth, _fifth = created
+
+    def expert_of(consultation: Consultation) -> User:
+        return consultation.assignments.get().expert
+
+    for consultation, days, reply in ((first, 70, 5), (second, 63, 30), (third, 3, 20)):
+        actions.post_message(
+            actor=expert_of(consultation),
+            consultation=consultation,
+            body="Thank you, I have read the summary. Could you send the latest imaging report "
+            "and the full blood count?",
+        )
+        actions.post_message(
+            actor=clinician,
+            consultation=consultation,
+            body="Imaging report attached to the summary; platelets 85 G/L, neutrophils 0.9 G/L.",
+        )
+        backdate(consultation, days, reply)
+    for consultation in (first, second):
+        actions.save_recommendation(
+            actor=expert_of(consultation),
+            consultation=consultation,
+            fields={
+                "diagnostic_opinion": "Agree with the diagnosis and the risk group.",
+                "stage_risk_opinion": "High risk.",
+                "recommended_treatment": "Complete induction, then surgery; one course of "
+                "high-dose chemotherapy with autologous rescue; local radiotherapy.",
+                "further_investigations": "Response assessment after induction (MIBG or bone "
+                "scan, bone marrow).",
+                "local_feasibility": "Feasible in Hanoi with radiotherapy at K Hospital; "
+                "anti-GD2 is not available, so it is not part of this plan.",
+            },
+            finalise=True,
+        )
+    Consultation.objects.filter(pk=first.pk).update(
+        recommended_at=now - datetime.timedelta(days=66),
+        follow_up_due_on=(now - datetime.timedelta(days=10)).date(),
+    )
+    first.refresh_from_db()
+    actions.answer_follow_up(
+        actor=clinician,
+        consultation=first,
+        adherence="partly",
+        reasons=["drug_unavailable"],
+        note="Busulfan not available; melphalan alone was given.",
+    )
+    Consultation.objects.filter(pk=second.pk).update(
+        recommended_at=now - datetime.timedelta(days=60),
+        follow_up_due_on=(now - datetime.timedelta(days=3)).date(),
+        follow_up_asked_at=now - datetime.timedelta(days=3),
+    )
+    backdate(fourth, 2, None)

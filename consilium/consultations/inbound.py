@@ -1,0 +1,664 @@
+"""The email gateway: a reply to a notification becomes a message or an action in its thread.
+
+Two steps, so that no message is ever lost:
+
+1. ``store`` keeps the raw bytes durably (one row, deduplicated by Message-ID) before the
+   sender is told anything. The SMTP receiver answers 250 only after this commit; a pipe
+   from a mail server exits 0 only after it.
+2. ``process`` reads the stored message once, in one transaction: either everything it asks
+   for happens and the row says ``accepted``, or nothing happens and the sender gets a bounce
+   that says why (``bounced``), or it was an automatic message and nobody is answered
+   (``ignored``). Processing a stored message again does nothing.
+
+Bounces and notices go out through the ``send_email`` task, queued in the same transaction
+(the database task backend makes the queue entry part of the commit): a mail server that is
+down when we answer only delays the bounce, the worker sends it when it can.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from email import message_from_bytes
+from email import policy as email_policy
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from consilium.accounts.models import User
+from consilium.consultations import actions, attachments, email_commands, mail_parse, notify
+from consilium.consultations.access import side_of
+from consilium.consultations.deidentify import AttachmentError
+from consilium.consultations.mail_parse import (
+    LOOP_HEADER,
+    BounceRefused,
+    InboundMessage,
+    UnparseableMessage,
+    build_bounce,
+    is_auto_reply,
+    parse_inbound,
+)
+from consilium.consultations.models import (
+    Attachment,
+    Consultation,
+    InboundEmail,
+    InboundStatus,
+    MessageSource,
+)
+from consilium.consultations.reply_tokens import (
+    LOCAL_PREFIX,
+    ExpiredToken,
+    InvalidToken,
+    ReplyToken,
+    TokenError,
+    parse_reply_address,
+)
+from consilium.core.tasks import send_email
+
+__all__ = ["Incoming", "max_message_bytes", "null_sender", "process", "store", "store_many"]
+
+logger = logging.getLogger(__name__)
+
+NULL_SENDER = "<>"
+UNPARSED_ID_DOMAIN = "unparsed.consilium.invalid"
+LONG_ID_DOMAIN = "long-id.consilium.invalid"
+# A message that went through this many relays is circling between mail systems.
+MAX_RECEIVED_HEADERS = 30
+_MESSAGE_ID_MAX = InboundEmail._meta.get_field("message_id").max_length
+_REASON_MAX = InboundEmail._meta.get_field("reason").max_length
+
+
+def max_message_bytes() -> int:
+    """The largest message accepted: the attachment limit after base64 (4/3), plus text."""
+    return settings.CONSILIUM_MAX_ATTACHMENT_MB * 1024 * 1024 * 4 // 3 + 2 * 1024 * 1024
+
+
+def null_sender(envelope_from: str | None) -> str:
+    """SMTP's null reverse-path (bounces, auto-replies) spelt one way, whatever wrote it."""
+    value = (envelope_from or "").strip()
+    if value in ("", "<>") or value.upper() == "MAILER-DAEMON":
+        return NULL_SENDER
+    return value.strip("<>")
+
+
+# --------------------------------------------------------------------------- store
+
+
+def message_id_of(raw: bytes) -> str:
+    """The key the message is stored under: its Message-ID (or the one mail_parse derives
+    from its content), or a digest of the bytes when they cannot be parsed at all."""
+    message_id = _message_id_header(raw)
+    if message_id is None:
+        try:
+            message_id = parse_inbound(raw, max_bytes=max_message_bytes()).message_id
+        except UnparseableMessage:
+            return f"{hashlib.sha256(raw).hexdigest()[:40]}@{UNPARSED_ID_DOMAIN}"
+    if len(message_id) > _MESSAGE_ID_MAX:
+        digest = hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+        return f"{digest[:40]}@{LONG_ID_DOMAIN}"
+    return message_id
+
+
+def _message_id_header(raw: bytes) -> str | None:
+    """The Message-ID header read as parse_inbound reads it, from the header block alone:
+    the SMTP receiver answers before anything parses the body (a tenth of the time)."""
+    end = re.search(rb"\r?\n\r?\n", raw)
+    try:
+        head = raw[: end.end()] if end else raw
+        headers = BytesHeaderParser(policy=email_policy.default).parsebytes(head)
+        for name, value in headers.raw_items():
+            if name.lower() == "message-id":
+                decoded = str(email_policy.default.header_fetch_parse(name, value))
+                ids = mail_parse._msg_ids(mail_parse._fix_surrogates(decoded))
+                return ids[0] if ids else None
+    except Exception:  # the full parser decides what to make of damaged headers
+        return None
+    return None
+
+
+class Incoming(NamedTuple):
+    raw: bytes
+    envelope_from: str = ""
+    envelope_to: Sequence[str] = ()
+
+
+def store(
+    raw: bytes,
+    *,
+    envelope_from: str = "",
+    envelope_to: Iterable[str] = (),
+    queue: bool = False,
+) -> tuple[InboundEmail, bool]:
+    """Keep the raw message; ``created`` is False when this Message-ID was already stored.
+
+    ``envelope_from`` is "" when unknown (a file) and "<>" for SMTP's null sender. With
+    ``queue``, a ``process_inbound`` task is queued in the same commit, so a stored message
+    is never left without someone to process it.
+    """
+    raw = bytes(raw)
+    return _store_one(Incoming(raw, envelope_from, tuple(envelope_to)), message_id_of(raw), queue)
+
+
+def store_many(messages: Sequence[Incoming], *, queue: bool) -> list[tuple[InboundEmail, bool]]:
+    """Store several messages in one transaction: one commit (one disk flush) for all the
+    SMTP sessions waiting for their 250 (group commit)."""
+    keys = [message_id_of(bytes(m.raw)) for m in messages]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                return _store_batch(messages, keys, queue)
+        except IntegrityError:
+            # Another writer stored one of them meanwhile (PostgreSQL): one at a time.
+            return [_store_one(m, key, queue) for m, key in zip(messages, keys, strict=True)]
+
+
+def _store_batch(
+    messages: Sequence[Incoming], keys: list[str], queue: bool
+) -> list[tuple[InboundEmail, bool]]:
+    """One SELECT for the Message-IDs already stored, one INSERT for the rest."""
+    known = {e.message_id: e for e in InboundEmail.objects.filter(message_id__in=keys).defer("raw")}
+    new: dict[str, InboundEmail] = {}
+    results = []
+    for message, key in zip(messages, keys, strict=True):
+        if key in known or key in new:  # stored before, or twice in this batch
+            results.append((known.get(key) or new[key], False))
+            continue
+        new[key] = InboundEmail(
+            message_id=key,
+            envelope_from=message.envelope_from[:320],
+            envelope_to=[str(a)[:320] for a in message.envelope_to],
+            raw=bytes(message.raw),
+        )
+        results.append((new[key], True))
+    InboundEmail.objects.bulk_create(new.values())
+    if queue:
+        for email in new.values():
+            _queue_processing(email)
+    return results
+
+
+def _store_one(message: Incoming, message_id: str, queue: bool) -> tuple[InboundEmail, bool]:
+    try:
+        with transaction.atomic():
+            email = InboundEmail.objects.create(
+                message_id=message_id,
+                envelope_from=message.envelope_from[:320],
+                envelope_to=[str(a)[:320] for a in message.envelope_to],
+                raw=bytes(message.raw),
+            )
+            if queue:
+                _queue_processing(email)
+    except IntegrityError:
+        existing = InboundEmail.objects.filter(message_id=message_id).first()
+        if existing is None:  # not the unique Message-ID after all
+            raise
+        return existing, False
+    return email, True
+
+
+def _queue_processing(email: InboundEmail) -> None:
+    from django_tasks_db import DatabaseBackend
+
+    from consilium.consultations.inbound_tasks import process_inbound
+
+    enqueue = lambda: process_inbound.enqueue(inbound_id=email.pk)  # noqa: E731
+    if isinstance(process_inbound.get_backend(), DatabaseBackend):
+        enqueue()  # the queue row commits with the message, or neither does
+    else:
+        transaction.on_commit(enqueue)
+
+
+# --------------------------------------------------------------------------- process
+
+
+@dataclass
+class _Outcome:
+    status: str
+    reason: str
+    consultation: Consultation | None = None
+
+
+class _Refusal(Exception):
+    """Stop processing: bounce with ``message``; ``code`` goes into the stored reason."""
+
+    def __init__(self, code: str, message: Promise | str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(code)
+
+
+def process(email: InboundEmail | int) -> InboundEmail:
+    """Handle one stored message, once. Returns the row with its final status."""
+    pk = email.pk if isinstance(email, InboundEmail) else email
+    with transaction.atomic():
+        email = InboundEmail.objects.select_for_update().get(pk=pk)
+        if email.status != InboundStatus.RECEIVED:
+            return email
+        outcome = _Handler(email).run()
+        email.status = outcome.status
+        email.reason = outcome.reason[:_REASON_MAX]
+        email.consultation = outcome.consultation
+        email.processed_at = timezone.now()
+        email.save(update_fields=["status", "reason", "consultation", "processed_at"])
+    logger.info("inbound %s: %s (%s)", email.message_id, email.status, email.reason)
+    return email
+
+
+class _Handler:
+    def __init__(self, email: InboundEmail) -> None:
+        self.email = email
+        self.parsed: InboundMessage | None = None
+        self.consultation: Consultation | None = None
+        self.language = settings.LANGUAGE_CODE
+
+    def run(self) -> _Outcome:
+        raw = bytes(self.email.raw)
+        envelope_sender = self.email.envelope_from or None
+        try:
+            self.parsed = parse_inbound(raw, max_bytes=max_message_bytes())
+        except UnparseableMessage as exc:
+            stub = _stub_message(self.email, raw)
+            automatic = is_auto_reply(stub, envelope_sender=envelope_sender)
+            if automatic:
+                return _Outcome(
+                    InboundStatus.IGNORED, f"unparseable ({exc.code}), not answered: {automatic}"
+                )
+            self.parsed = stub
+            self.language = _language_of_address(stub.from_address)
+            return self._bounce(_Refusal(f"unparseable ({exc.code})", exc.message))
+
+        automatic = is_auto_reply(self.parsed, envelope_sender=envelope_sender)
+        if automatic:
+            return _Outcome(InboundStatus.IGNORED, f"automatic message: {automatic}")
+        hops = len(self.parsed.header_all("received"))
+        if hops > MAX_RECEIVED_HEADERS:
+            return _Outcome(InboundStatus.IGNORED, f"mail loop: {hops} Received headers")
+
+        self.language = _language_of_address(self.parsed.from_address)
+        try:
+            with translation.override(self.language):
+                return self._run_parsed()
+        except _Refusal as refusal:
+            return self._bounce(refusal)
+
+    def _run_parsed(self) -> _Outcome:
+        parsed = self.parsed
+        assert parsed is not None
+        token = _find_token(self.email, parsed)
+        self.consultation = Consultation.objects.filter(pk=token.thread_id).first()
+        person = User.objects.filter(pk=token.person_id, is_active=True).first()
+        if self.consultation is None or person is None:
+            raise _Refusal(
+                "unknown thread or person",
+                _(
+                    "This reply address belongs to a consultation or a person that no longer "
+                    "exists in Consilium."
+                ),
+            )
+        return self._act(person)
+
+    def _act(self, person: User) -> _Outcome:
+        parsed = self.parsed
+        assert parsed is not None and self.consultation is not None
+        if parsed.from_address.lower() != person.email.lower():
+            raise _Refusal(
+                "wrong sender",
+                _(
+                    "It was sent from an address that is not the one this reply address was "
+                    "made for. Each reply address belongs to one person: please reply from the "
+                    "address the notification was sent to, or write on the website."
+                ),
+            )
+        if side_of(person, self.consultation) is None:
+            raise _Refusal(
+                "no access",
+                _(
+                    "You no longer have access to this consultation (for example, the "
+                    "partnership that carried it has ended, or you are no longer on its team)."
+                ),
+            )
+        try:
+            command = email_commands.parse(parsed.reply_text)
+        except email_commands.CommandError as exc:
+            raise _Refusal("command not understood", exc.message) from None
+        is_message = command.kind == email_commands.Kind.MESSAGE
+        if is_message and not command.text and not parsed.attachments:
+            raise _Refusal(
+                "empty",
+                _(
+                    "Your reply was empty after removing the quoted text: there was no "
+                    "new text and no attachment."
+                ),
+            )
+        written: list[str] = []
+        try:
+            with transaction.atomic():
+                try:
+                    refused = _execute(command, person, self.consultation, parsed, self.email)
+                except BaseException:
+                    written = _attachment_files(self.email.message_id)
+                    raise
+        except PermissionDenied:
+            _delete_files(written)
+            raise _Refusal(f"{command.kind} not allowed", _not_allowed(command.kind)) from None
+        except ValidationError as exc:
+            _delete_files(written)
+            raise _Refusal(f"{command.kind} refused", " ".join(exc.messages)) from None
+        except BaseException:
+            _delete_files(written)
+            raise
+        reason = f"{command.kind} by {person.email}"
+        if refused:
+            names = ", ".join(name for name, _problem in refused)
+            reason += f"; attachments refused: {names}"
+            self._notice(person, refused)
+        return _Outcome(InboundStatus.ACCEPTED, reason, self.consultation)
+
+    def _bounce(self, refusal: _Refusal) -> _Outcome:
+        reason = refusal.code
+        parsed = self.parsed
+        assert parsed is not None
+        with translation.override(self.language):
+            explanation = str(refusal.message)
+            try:
+                bounce = build_bounce(parsed, reason=explanation, from_address=_from_address())
+            except BounceRefused as exc:
+                return _Outcome(
+                    InboundStatus.BOUNCED,
+                    f"{reason}: {explanation} [no bounce sent: {exc}]",
+                    self.consultation,
+                )
+        _queue(bounce.get_content(), bounce)
+        return _Outcome(InboundStatus.BOUNCED, f"{reason}: {explanation}", self.consultation)
+
+    def _notice(self, person: User, refused: Sequence[tuple[str, str]]) -> None:
+        """The text was posted; tell the sender which attachments were not, and why."""
+        parsed = self.parsed
+        assert parsed is not None and self.consultation is not None
+        with translation.override(person.language or self.language):
+            url = settings.SITE_URL + reverse("consultations:detail", args=[self.consultation.pk])
+            lines = [
+                gettext("Hello,"),
+                "",
+                gettext(
+                    "Your message was added to the consultation, but these attachments were "
+                    "not, so nobody else can see them:"
+                ),
+                "",
+                *(f"- {name}: {problem}" for name, problem in refused),
+                "",
+                gettext("You can attach them again, fixed, in a new reply or on the website:"),
+                url,
+                "",
+                "-- ",
+                gettext("This is an automatic message from Consilium."),
+            ]
+            subject = gettext("Attachments not added: %(subject)s") % {
+                "subject": parsed.subject or gettext("(no subject)")
+            }
+            bounce = build_bounce(parsed, reason="-", from_address=_from_address())
+        bounce.replace_header("Subject", " ".join(subject.split())[:250])
+        _queue("\n".join(lines) + "\n", bounce, to=person.email)
+
+
+def _execute(
+    command: email_commands.Command,
+    person: User,
+    consultation: Consultation,
+    parsed: InboundMessage,
+    email: InboundEmail,
+) -> list[tuple[str, str]]:
+    """Do what the reply asks, all or nothing; returns the attachments refused."""
+    kind = email_commands.Kind
+    files = [actions.Upload(a.filename, a.content) for a in parsed.attachments]
+    if command.kind == kind.DECLINE and files:
+        raise ValidationError(
+            _(
+                "Attachments cannot be sent with #decline. Decline in one reply, or post the "
+                "files in the thread on the website."
+            )
+        )
+    refused: list[tuple[str, str]] = []
+    if command.kind == kind.ACCEPT:
+        # Accept first: the text below it is then an accepted expert's first message.
+        actions.accept(actor=person, consultation=consultation, source=MessageSource.EMAIL)
+    if command.text or files:
+        refused = _post(person, consultation, command.text, files, email.message_id)
+    if command.kind == kind.DECLINE:
+        actions.decline(
+            actor=person, consultation=consultation, reason=command.reason,
+            source=MessageSource.EMAIL,
+        )  # fmt: skip
+    elif command.kind == kind.RECOMMEND:
+        actions.save_recommendation(
+            actor=person,
+            consultation=consultation,
+            fields={name: command.fields.get(name, "") for name in actions.RECOMMENDATION_FIELDS},
+            finalise=True,
+            source=MessageSource.EMAIL,
+        )
+    elif command.kind == kind.FOLLOWED:
+        actions.answer_follow_up(
+            actor=person,
+            consultation=consultation,
+            adherence=command.adherence,
+            reasons=list(command.reasons),
+            note=command.note,
+        )
+    return refused
+
+
+def _post(
+    person: User,
+    consultation: Consultation,
+    text: str,
+    files: list[actions.Upload],
+    message_id: str,
+) -> list[tuple[str, str]]:
+    """Post the text with the attachments de-identification accepts; the action refuses all
+    files when one is bad, so on refusal the good ones are found and posted without the rest.
+    """
+
+    def post(uploads: list[actions.Upload]) -> None:
+        actions.post_message(
+            actor=person,
+            consultation=consultation,
+            body=text,
+            files=uploads,
+            source=MessageSource.EMAIL,
+            email_message_id=message_id,
+        )
+
+    try:
+        post(files)
+        return []
+    except ValidationError as exc:
+        if not files or "files" not in getattr(exc, "error_dict", {}):
+            raise
+    good, refused = [], []
+    for upload in files:
+        try:
+            attachments.prepare(
+                upload.filename, upload.data, pseudonym=consultation.patient.pseudonym
+            )
+        except AttachmentError as exc:
+            refused.append((upload.filename, str(exc)))
+        else:
+            good.append(upload)
+    if not text and not good:
+        raise ValidationError(
+            [gettext("None of the attachments could be accepted:")]
+            + [f"{name}: {problem}" for name, problem in refused]
+        )
+    post(good)
+    return refused
+
+
+def _attachment_files(message_id: str) -> list[str]:
+    """The files this email's attachments were written to, read before a rollback forgets
+    them: the database rolls back, the storage does not."""
+    try:
+        rows = Attachment.objects.filter(message__email_message_id=message_id).values_list(
+            "file", "preview"
+        )
+        return [name for row in rows for name in row if name]
+    except DatabaseError:  # the transaction is already broken; nothing more to learn
+        return []
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete %s after a rollback", name, exc_info=True)
+
+
+def _not_allowed(kind: str) -> Promise:
+    return {
+        email_commands.Kind.MESSAGE: _("You cannot write in this consultation."),
+        email_commands.Kind.ACCEPT: _(
+            "Only an expert to whom this consultation was offered can accept it."
+        ),
+        email_commands.Kind.DECLINE: _(
+            "Only an expert to whom this consultation was offered can decline it."
+        ),
+        email_commands.Kind.RECOMMEND: _(
+            "Only an expert on this consultation can give its recommendation."
+        ),
+        email_commands.Kind.FOLLOWED: _(
+            "Only the team that asked for this consultation can say whether the "
+            "recommendation was followed."
+        ),
+    }[kind]
+
+
+def _find_token(email: InboundEmail, parsed: InboundMessage) -> ReplyToken:
+    """The first valid reply token among the envelope recipients, then To/Cc/Delivered-To."""
+    domain = settings.CONSILIUM_REPLY_DOMAIN.lower()
+    seen: set[str] = set()
+    problem: TokenError | None = None
+    candidates = [
+        *email.envelope_to,
+        *parsed.to_addresses,
+        *parsed.cc_addresses,
+        *parsed.delivered_to,
+    ]
+    for address in candidates:
+        address = str(address).strip().strip("<>").lower()
+        local, _at, addr_domain = address.rpartition("@")
+        if address in seen or addr_domain != domain or not local.startswith(LOCAL_PREFIX):
+            continue
+        seen.add(address)
+        try:
+            return parse_reply_address(
+                address,
+                secret=notify.reply_secret(),
+                domain=domain,
+                max_age_seconds=settings.CONSILIUM_REPLY_MAX_AGE_DAYS * 86400,
+                # Its age when it reached us: a queue of unprocessed mail must not expire it.
+                now=email.received_at.timestamp(),
+            )
+        except ExpiredToken as exc:
+            problem = exc
+        except InvalidToken as exc:
+            problem = problem or exc
+    if isinstance(problem, ExpiredToken):
+        raise _Refusal("expired reply address", problem.message)
+    if problem is not None:
+        raise _Refusal(f"invalid reply address ({problem.code})", problem.message)
+    raise _Refusal(
+        "no reply address",
+        _(
+            "It was not sent to a Consilium reply address. Please reply to a notification "
+            "email about the consultation, or write on the website."
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _from_address() -> str:
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def _language_of_address(address: str) -> str:
+    """Answer a known person in their language, anyone else in the installation's."""
+    if address:
+        person = User.objects.filter(email__iexact=address).only("language").first()
+        if person is not None and person.language:
+            return person.language
+    return settings.LANGUAGE_CODE
+
+
+def _queue(body: str, bounce, *, to: str | None = None) -> None:
+    """Queue a bounce or notice (an ``EmailMessage`` from build_bounce) for the worker."""
+    headers = {
+        name: str(bounce[name])
+        for name in (
+            "Message-ID",
+            "In-Reply-To",
+            "References",
+            "Auto-Submitted",
+            LOOP_HEADER,
+            "X-Auto-Response-Suppress",
+        )
+        if bounce[name] is not None
+    }
+    send_email.enqueue(
+        subject=str(bounce["Subject"]),
+        body=body,
+        to=[to or str(bounce["To"])],
+        headers=headers,
+    )
+
+
+def _stub_message(email: InboundEmail, raw: bytes) -> InboundMessage:
+    """What can still be read of a message mail_parse gave up on: enough to answer its
+    sender (the envelope sender first) and to recognise it as automatic."""
+    headers: list[tuple[str, str]] = []
+    subject = ""
+    from_address = ""
+    try:
+        legacy = message_from_bytes(raw[:65536], policy=email_policy.compat32)
+        headers = [(str(k), str(v)) for k, v in legacy.items()]
+        subject = " ".join(str(legacy.get("subject", "")).split())[:200]
+        pairs = getaddresses([str(v) for v in legacy.get_all("from", [])])
+        from_address = next((a.lower() for _n, a in pairs if a.count("@") == 1), "")
+    except Exception:  # the bytes are broken; the envelope may still say who sent them.
+        logger.debug("could not read the headers of %s", email.message_id, exc_info=True)
+    envelope = email.envelope_from.strip("<>").lower()
+    if envelope and envelope.count("@") == 1:
+        from_address = envelope
+    return InboundMessage(
+        message_id=email.message_id,
+        message_id_generated=True,
+        from_address=from_address,
+        from_name="",
+        to_addresses=(),
+        cc_addresses=(),
+        delivered_to=(),
+        subject=subject,
+        date=None,
+        in_reply_to=None,
+        references=(),
+        reply_text="",
+        full_text="",
+        attachments=(),
+        content_type="text/plain",
+        headers=tuple(headers),
+    )

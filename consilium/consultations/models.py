@@ -1,0 +1,364 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    ROUTINE = "routine", _("Routine")
+
+
+class ConsultationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for an expert")
+    ACCEPTED = "accepted", _("In discussion")
+    RECOMMENDED = "recommended", _("Recommendation given")
+    CLOSED = "closed", _("Closed, outcome known")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (ConsultationStatus.SUBMITTED, ConsultationStatus.ACCEPTED)
+
+
+class SummaryTemplate(models.TextChoices):
+    """Templates of the clinical summary per diagnosis group: what experts ask for first."""
+
+    GENERAL = "general", _("General")
+    LEUKAEMIA = "leukaemia", _("Leukaemia")
+    LYMPHOMA = "lymphoma", _("Lymphoma")
+    CNS = "cns", _("CNS tumour")
+    NEUROBLASTOMA = "neuroblastoma", _("Neuroblastoma")
+    RETINOBLASTOMA = "retinoblastoma", _("Retinoblastoma")
+    RENAL = "renal", _("Renal tumour")
+    SARCOMA = "sarcoma", _("Bone or soft-tissue sarcoma")
+
+
+class ConsultationSettings(models.Model):
+    """Per-partnership clocks; absent, the defaults below apply."""
+
+    partnership = models.OneToOneField(
+        "network.Partnership", on_delete=models.CASCADE, related_name="consultation_settings"
+    )
+    urgent_reply_hours = models.PositiveSmallIntegerField(
+        _("first reply, urgent (hours)"), default=24
+    )
+    routine_reply_hours = models.PositiveSmallIntegerField(
+        _("first reply, routine (hours)"), default=72
+    )
+    follow_up_weeks = models.PositiveSmallIntegerField(
+        _("ask about the outcome after (weeks)"), default=8
+    )
+
+    def __str__(self) -> str:
+        return f"consultation settings of {self.partnership}"
+
+
+class Consultation(models.Model):
+    requesting_institution = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, related_name="consultations_requested"
+    )
+    expert_institution = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, related_name="consultations_received"
+    )
+    partnership = models.ForeignKey(
+        "network.Partnership", on_delete=models.PROTECT, related_name="consultations"
+    )
+    patient = models.ForeignKey(
+        "registry.Patient", on_delete=models.PROTECT, related_name="consultations"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations_requested"
+    )
+    question = models.TextField(_("question"))
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices)
+    specialty = models.CharField(
+        _("specialty needed"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. neuroblastoma, radiotherapy, neurosurgery"),
+    )
+    language = models.CharField(_("language of the discussion"), max_length=8, default="en")
+    template = models.CharField(
+        _("summary template"),
+        max_length=16,
+        choices=SummaryTemplate.choices,
+        default=SummaryTemplate.GENERAL,
+    )
+    history = models.TextField(_("history"), blank=True)
+    examination = models.TextField(_("examination"), blank=True)
+    imaging = models.TextField(_("imaging"), blank=True)
+    pathology = models.TextField(_("pathology"), blank=True)
+    laboratory = models.TextField(_("laboratory"), blank=True)
+    treatment_so_far = models.TextField(_("treatment so far"), blank=True)
+    resource_profile = models.ForeignKey(
+        "network.ResourceProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The requesting institution's resources when the request was sent."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ConsultationStatus.choices,
+        default=ConsultationStatus.SUBMITTED,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    first_reply_due = models.DateTimeField(_("first reply due"))
+    first_reply_at = models.DateTimeField(_("first expert reply"), null=True, blank=True)
+    recommended_at = models.DateTimeField(_("recommendation given"), null=True, blank=True)
+    follow_up_due_on = models.DateField(_("outcome asked on"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    follow_up_asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["requesting_institution", "-created_at"]),
+            models.Index(fields=["expert_institution", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.patient}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.first_reply_at is None and self.is_open and self.first_reply_due < now
+
+
+class AssignmentStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+ACTIVE_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+
+
+class Assignment(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="assignments"
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    status = models.CharField(
+        max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.OFFERED
+    )
+    is_backup = models.BooleanField(default=False)
+    decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    assigned_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "expert"],
+                condition=Q(status__in=["offered", "accepted"]),
+                name="one_active_assignment_per_expert",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} on {self.consultation}"
+
+
+class MessageSource(models.TextChoices):
+    WEB = "web", _("web")
+    EMAIL = "email", _("email")
+    BOARD = "board", _("tumour board")
+    SYSTEM = "system", _("Consilium")
+
+
+class Message(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    source = models.CharField(
+        max_length=8, choices=MessageSource.choices, default=MessageSource.WEB
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # The Message-ID of the email it came from: the same email twice is stored once.
+    email_message_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on {self.consultation_id}"
+
+
+class MessageRevision(models.Model):
+    """An edit keeps what was there before."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["replaced_at"]
+
+    def __str__(self) -> str:
+        return f"revision of {self.message_id}"
+
+
+class AttachmentKind(models.TextChoices):
+    DICOM = "dicom", _("DICOM image")
+    PHOTO = "photo", _("Photo")
+    PDF = "pdf", _("PDF")
+    DOCUMENT = "document", _("Document")
+
+
+class Attachment(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    # A neutral name: file names often carry the patient's name.
+    name = models.CharField(max_length=100)
+    file = models.FileField(upload_to="consultations/%Y/%m/")
+    preview = models.FileField(upload_to="consultations/previews/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    deidentified = models.BooleanField(default=False)
+    needs_review = models.BooleanField(
+        default=False, help_text=_("Kept as sent: the sender must check it for identifiers.")
+    )
+    changes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecommendationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FINAL = "final", _("Final")
+
+
+class Recommendation(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    diagnostic_opinion = models.TextField(_("diagnostic opinion"), blank=True)
+    stage_risk_opinion = models.TextField(_("stage and risk opinion"), blank=True)
+    recommended_treatment = models.TextField(_("recommended treatment"), blank=True)
+    further_investigations = models.TextField(_("further investigations"), blank=True)
+    local_feasibility = models.TextField(_("what is feasible with the local resources"), blank=True)
+    status = models.CharField(
+        max_length=8, choices=RecommendationStatus.choices, default=RecommendationStatus.DRAFT
+    )
+    source = models.CharField(
+        max_length=8, choices=MessageSource.choices, default=MessageSource.WEB
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    report = models.FileField(upload_to="consultations/reports/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation"],
+                condition=Q(status="final"),
+                name="one_final_recommendation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"recommendation on {self.consultation_id}"
+
+
+class Adherence(models.TextChoices):
+    FULLY = "fully", _("Fully followed")
+    PARTLY = "partly", _("Partly followed")
+    NOT = "not", _("Not followed")
+
+
+class NonAdherenceReason(models.TextChoices):
+    DRUG = "drug_unavailable", _("Drug not available")
+    EQUIPMENT = "equipment", _("Equipment or service not available")
+    COST = "cost", _("Cost")
+    FAMILY = "family_decision", _("Family decision")
+    CLINICAL_CHANGE = "clinical_change", _("The clinical situation changed")
+    DISAGREED = "disagreed", _("The local team disagreed")
+    OTHER = "other", _("Other")
+
+
+class FollowUpAnswer(models.Model):
+    """The closed loop: was the advice followed, and if not, why."""
+
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, related_name="follow_up"
+    )
+    adherence = models.CharField(_("was it followed?"), max_length=8, choices=Adherence.choices)
+    reasons = models.JSONField(_("why not"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"follow-up of {self.consultation_id}"
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACCEPTED = "accepted", _("Added to the thread")
+    BOUNCED = "bounced", _("Refused, sender told why")
+    IGNORED = "ignored", _("Automatic reply, ignored")
+
+
+class InboundEmail(models.Model):
+    """Every message the gateway accepted, kept raw before anything else happens to it."""
+
+    message_id = models.CharField(max_length=255, unique=True)
+    envelope_from = models.CharField(max_length=320, blank=True)
+    envelope_to = models.JSONField(default=list)
+    raw = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=InboundStatus.choices, default=InboundStatus.RECEIVED, db_index=True
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -1,0 +1,119 @@
+"""Mail about a consultation: one message per participant, in their language, with a reply
+address that belongs to that person and that thread, so a plain reply lands in the thread."""
+
+import time
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from consilium.accounts.models import CLINICAL_ROLES, Role, User
+from consilium.consultations.models import ACTIVE_ASSIGNMENT, Consultation
+from consilium.consultations.reply_tokens import make_reply_address
+from consilium.core.tasks import send_email
+
+
+def reply_secret() -> bytes:
+    return (settings.SECRET_KEY + ":reply").encode()
+
+
+def reply_address(consultation: Consultation, person: User) -> str:
+    return make_reply_address(
+        secret=reply_secret(),
+        thread_id=consultation.pk,
+        person_id=person.pk,
+        domain=settings.CONSILIUM_REPLY_DOMAIN,
+        issued_at=int(time.time()),
+    )
+
+
+def thread_id_header(consultation: Consultation) -> str:
+    return f"<consultation-{consultation.pk}@{settings.CONSILIUM_REPLY_DOMAIN}>"
+
+
+def requesting_team(consultation: Consultation) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__institution_id=consultation.requesting_institution_id,
+            memberships__role__in=CLINICAL_ROLES,
+            memberships__ended_at__isnull=True,
+        ).distinct()
+    )
+
+
+def assigned_experts(consultation: Consultation) -> list[User]:
+    return list(
+        User.objects.filter(
+            assignments__consultation=consultation, assignments__status__in=ACTIVE_ASSIGNMENT
+        ).distinct()
+    )
+
+
+def partner_coordinators(consultation: Consultation) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__institution_id=consultation.expert_institution_id,
+            memberships__role__in=[Role.COORDINATOR, Role.ADMIN],
+            memberships__ended_at__isnull=True,
+        ).distinct()
+    )
+
+
+def participants(consultation: Consultation) -> list[User]:
+    people = {u.pk: u for u in requesting_team(consultation)}
+    people.update({u.pk: u for u in assigned_experts(consultation)})
+    return list(people.values())
+
+
+def send(
+    consultation: Consultation,
+    recipients: Iterable[User],
+    template: str,
+    *,
+    exclude: User | None = None,
+    context: dict | None = None,
+    stored_attachments: list[tuple[str, str, str]] | None = None,
+) -> int:
+    """Queue `consultations/email/<template>` for each recipient, after the commit."""
+    url = settings.SITE_URL + reverse("consultations:detail", args=[consultation.pk])
+    count = 0
+    for person in recipients:
+        if exclude is not None and person.pk == exclude.pk:
+            continue
+        values = {
+            "consultation": consultation,
+            "person": person,
+            "url": url,
+            "reply_domain": settings.CONSILIUM_REPLY_DOMAIN,
+            **(context or {}),
+        }
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            subject = render_to_string(f"consultations/email/{template}_subject.txt", values)
+            body = render_to_string(f"consultations/email/{template}.txt", values)
+            html = render_to_string("consultations/email/base.html", {**values, "body": body})
+        headers = {
+            "In-Reply-To": thread_id_header(consultation),
+            "References": thread_id_header(consultation),
+            "Auto-Submitted": "auto-generated",
+            "X-Consilium-Consultation": str(consultation.pk),
+        }
+        transaction.on_commit(
+            partial(
+                send_email.enqueue,
+                subject=" ".join(subject.split()),
+                body=body,
+                html=html,
+                to=[person.email],
+                reply_to=[reply_address(consultation, person)],
+                headers=headers,
+                stored_attachments=stored_attachments or [],
+            )
+        )
+        count += 1
+    return count

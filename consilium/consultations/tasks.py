@@ -1,0 +1,31 @@
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django_tasks import task
+
+from consilium.consultations import notify
+from consilium.consultations.models import Recommendation
+from consilium.consultations.report import render_report
+
+
+@task(queue_name="default")
+def deliver_report(*, recommendation_id: int) -> str:
+    """Render the consultation report (in the requesting team's language) and send it to
+    the participants. Idempotent: a rendered report is not rendered again."""
+    recommendation = Recommendation.objects.select_related(
+        "consultation__patient", "consultation__requesting_institution", "author"
+    ).get(pk=recommendation_id)
+    consultation = recommendation.consultation
+    with transaction.atomic():
+        if not recommendation.report:
+            pdf = render_report(recommendation)
+            name = f"consultation-{consultation.pk}-report.pdf"
+            recommendation.report.save(name, ContentFile(pdf), save=True)
+            filename = f"{consultation.patient.pseudonym}-recommendation.pdf"
+            notify.send(
+                consultation,
+                notify.participants(consultation),
+                "recommendation",
+                context={"recommendation": recommendation},
+                stored_attachments=[(filename, recommendation.report.name, "application/pdf")],
+            )
+    return recommendation.report.name

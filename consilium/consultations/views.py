@@ -1,0 +1,374 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consilium.accounts.access import institution_ids_with_role
+from consilium.accounts.models import Role
+from consilium.consultations import actions
+from consilium.consultations.access import (
+    Side,
+    consultations_for_user,
+    get_consultation_for_user,
+    requester_institution_ids,
+)
+from consilium.consultations.assignment import candidates
+from consilium.consultations.forms import (
+    AssignForm,
+    DeclineForm,
+    FollowUpForm,
+    MessageForm,
+    RecommendationForm,
+    RequestForm,
+    WithdrawForm,
+)
+from consilium.consultations.models import (
+    ACTIVE_ASSIGNMENT,
+    OPEN_STATUSES,
+    Assignment,
+    Consultation,
+    ConsultationStatus,
+    Message,
+    RecommendationStatus,
+    SummaryTemplate,
+)
+from consilium.consultations.summary import diagnosis_lines
+from consilium.consultations.summary_templates import ICCC_TEMPLATE
+from consilium.consultations.turnaround import turnaround_tables
+from consilium.lib.forms import add_action_errors
+from consilium.network.access import telemedicine_partner_ids
+from consilium.network.models import Institution
+from consilium.network.resources import grouped_catalogue
+from consilium.registry.access import patients_for_user
+
+
+def _uploads(files) -> list[actions.Upload]:
+    return [actions.Upload(filename=f.name, data=f.read()) for f in files]
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    visible = consultations_for_user(user).select_related(
+        "patient", "requesting_institution", "expert_institution"
+    )
+    mine = Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(
+        "consultation_id"
+    )
+    to_answer = visible.filter(pk__in=mine, status__in=OPEN_STATUSES).order_by("first_reply_due")
+    ours = visible.filter(requesting_institution_id__in=requester_institution_ids(user))
+    waiting_for_me = ours.filter(
+        status=ConsultationStatus.RECOMMENDED, follow_up_asked_at__isnull=False
+    )
+    triage_ids = institution_ids_with_role(user, {Role.COORDINATOR, Role.ADMIN})
+    needs_triage = (
+        visible.filter(expert_institution_id__in=triage_ids, status=ConsultationStatus.SUBMITTED)
+        .exclude(assignments__status__in=ACTIVE_ASSIGNMENT)
+        .distinct()
+    )
+    return render(
+        request,
+        "consultations/queue.html",
+        {
+            "to_answer": to_answer,
+            "ours_open": ours.filter(status__in=OPEN_STATUSES),
+            "waiting_for_me": waiting_for_me,
+            "recent": ours.exclude(status__in=OPEN_STATUSES)[:20],
+            "needs_triage": needs_triage,
+            "can_request": bool(requester_institution_ids(user)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    own = requester_institution_ids(request.user)
+    if not own:
+        raise PermissionDenied
+    partner_ids = set().union(*(telemedicine_partner_ids(i) for i in own))
+    partners = Institution.objects.filter(pk__in=partner_ids).order_by("name")
+    patients = patients_for_user(request.user).order_by("-id")
+    template = request.GET.get("template") or request.POST.get("template") or ""
+    patient_id = request.GET.get("patient")
+    initial = {"language": request.user.language or "en"}
+    if patient_id and (patient := patients.filter(pk=patient_id).first()):
+        initial["patient"] = patient
+        group = patient.diagnoses.values_list("iccc_main_group", flat=True).first()
+        template = template or ICCC_TEMPLATE.get(group or "", SummaryTemplate.GENERAL)
+    template = template if template in SummaryTemplate.values else SummaryTemplate.GENERAL
+    initial["template"] = template
+    if request.method == "POST":
+        form = RequestForm(
+            request.POST, request.FILES, patients=patients, partners=partners, template=template
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                consultation = actions.request_consultation(
+                    actor=request.user,
+                    patient=data["patient"],
+                    expert_institution=data["expert_institution"],
+                    question=data["question"],
+                    urgency=data["urgency"],
+                    specialty=data["specialty"],
+                    language=data["language"],
+                    template=data["template"],
+                    summary={f: data[f] for f in actions.SUMMARY_FIELDS},
+                    files=_uploads(data["files"]),
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            else:
+                messages.success(request, _("Your consultation has been sent."))
+                return redirect("consultations:detail", pk=consultation.pk)
+    else:
+        form = RequestForm(initial=initial, patients=patients, partners=partners, template=template)
+    return render(
+        request, "consultations/new.html", {"form": form, "has_partners": bool(partner_ids)}
+    )
+
+
+def _detail_context(
+    request: HttpRequest, consultation: Consultation, side: Side, **forms: object
+) -> dict:
+    thread = consultation.messages.select_related("author").prefetch_related(
+        "attachments", "revisions"
+    )
+    profile = consultation.resource_profile
+    items = {i.resource: i for i in profile.items.all()} if profile else {}
+    resources = [
+        (category, [(r, items.get(r.value)) for r in rs if r.value in items])
+        for category, rs in grouped_catalogue()
+    ]
+    final = (
+        consultation.recommendations.filter(status=RecommendationStatus.FINAL)
+        .select_related("author")
+        .first()
+    )
+    draft = consultation.recommendations.filter(
+        author=request.user, status=RecommendationStatus.DRAFT
+    ).first()
+    my_assignment = consultation.assignments.filter(
+        expert=request.user, status__in=ACTIVE_ASSIGNMENT
+    ).first()
+    recommendation_initial = (
+        {f: getattr(draft, f) for f in actions.RECOMMENDATION_FIELDS} if draft else None
+    )
+    assign_form = None
+    if side == Side.TRIAGE and consultation.is_open:
+        assign_form = forms.get("assign_form") or AssignForm()
+        ids = [u.pk for u in candidates(consultation)]
+        assign_form.fields["expert"].queryset = assign_form.fields[
+            "expert"
+        ].queryset.model.objects.filter(pk__in=ids)
+    return {
+        "consultation": consultation,
+        "side": side,
+        "patient": consultation.patient,
+        "diagnoses": diagnosis_lines(consultation.patient),
+        "thread": thread,
+        "loose_attachments": consultation.attachments.filter(message__isnull=True),
+        "resources": [(c, rows) for c, rows in resources if rows],
+        "profile": profile,
+        "assignments": consultation.assignments.select_related("expert"),
+        "my_assignment": my_assignment,
+        "final": final,
+        "message_form": forms.get("message_form") or MessageForm(),
+        "decline_form": forms.get("decline_form") or DeclineForm(),
+        "recommendation_form": forms.get("recommendation_form")
+        or RecommendationForm(initial=recommendation_initial),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
+        "withdraw_form": WithdrawForm(),
+        "assign_form": assign_form,
+        "later_events": _later_events(consultation) if side == Side.REQUESTER else [],
+    }
+
+
+def _later_events(consultation: Consultation) -> list:
+    """What the registry recorded for the patient after the advice: the other half of the loop."""
+    if consultation.recommended_at is None:
+        return []
+    since = consultation.recommended_at.date()
+    return list(consultation.patient.events.filter(date__gte=since).order_by("date"))
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation, side = get_consultation_for_user(request.user, pk, request=request)
+    return render(
+        request, "consultations/detail.html", _detail_context(request, consultation, side)
+    )
+
+
+def _rerender(
+    request: HttpRequest, consultation: Consultation, side: Side, **forms: object
+) -> HttpResponse:
+    return render(
+        request,
+        "consultations/detail.html",
+        _detail_context(request, consultation, side, **forms),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Every change made from the consultation page posts its own small form here."""
+    consultation, side = get_consultation_for_user(request.user, pk, request=request, audit=False)
+    user = request.user
+    try:
+        if action == "message":
+            form = MessageForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return _rerender(request, consultation, side, message_form=form)
+            try:
+                actions.post_message(
+                    actor=user,
+                    consultation=consultation,
+                    body=form.cleaned_data["body"],
+                    files=_uploads(form.cleaned_data["files"]),
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+                return _rerender(request, consultation, side, message_form=form)
+        elif action == "accept":
+            actions.accept(actor=user, consultation=consultation)
+            messages.success(request, _("You have accepted this consultation. Thank you."))
+        elif action == "decline":
+            form = DeclineForm(request.POST)
+            if not form.is_valid():
+                return _rerender(request, consultation, side, decline_form=form)
+            actions.decline(
+                actor=user, consultation=consultation, reason=form.cleaned_data["reason"]
+            )
+            messages.info(request, _("You have declined; the consultation goes to another expert."))
+            return redirect("consultations:queue")
+        elif action in ("draft", "finalise"):
+            form = RecommendationForm(request.POST)
+            if not form.is_valid():
+                return _rerender(request, consultation, side, recommendation_form=form)
+            try:
+                actions.save_recommendation(
+                    actor=user,
+                    consultation=consultation,
+                    fields=form.cleaned_data,
+                    finalise=action == "finalise",
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+                return _rerender(request, consultation, side, recommendation_form=form)
+            messages.success(
+                request,
+                _("The recommendation is final; the report is being sent.")
+                if action == "finalise"
+                else _("Draft saved."),
+            )
+        elif action == "follow-up":
+            form = FollowUpForm(request.POST)
+            if not form.is_valid():
+                return _rerender(request, consultation, side, follow_up_form=form)
+            try:
+                actions.answer_follow_up(actor=user, consultation=consultation, **form.cleaned_data)
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+                return _rerender(request, consultation, side, follow_up_form=form)
+            messages.success(request, _("Thank you: the loop is closed."))
+        elif action == "withdraw":
+            actions.withdraw(
+                actor=user, consultation=consultation, reason=request.POST.get("reason", "")
+            )
+        elif action == "assign":
+            form = AssignForm(request.POST)
+            form.fields["expert"].queryset = form.fields["expert"].queryset.model.objects.filter(
+                pk__in=[u.pk for u in candidates(consultation)]
+            )
+            if not form.is_valid():
+                return _rerender(request, consultation, side, assign_form=form)
+            actions.assign_expert(
+                actor=user, consultation=consultation, expert=form.cleaned_data["expert"]
+            )
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("consultations:detail", pk=consultation.pk)
+
+
+@login_required
+@require_POST
+def edit_message(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    consultation, _side = get_consultation_for_user(request.user, pk, request=request, audit=False)
+    message = Message.objects.filter(pk=message_pk, consultation=consultation).first()
+    if message is None:
+        raise Http404
+    try:
+        actions.edit_message(actor=request.user, message=message, body=request.POST.get("body", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("consultations:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def attachment(
+    request: HttpRequest, pk: int, attachment_pk: int, preview: bool = False
+) -> FileResponse:
+    consultation, _side = get_consultation_for_user(request.user, pk, request=request)
+    item = consultation.attachments.filter(pk=attachment_pk).first()
+    if item is None:
+        raise Http404
+    if preview:
+        if not item.preview:
+            raise Http404
+        return FileResponse(item.preview.open("rb"), content_type="image/png")
+    content_types = {"dicom": "application/dicom", "pdf": "application/pdf"}
+    content_type = content_types.get(item.kind, "application/octet-stream")
+    if item.kind == "photo":
+        content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[
+            item.name.rsplit(".", 1)[1]
+        ]
+    inline = item.kind in ("photo", "pdf")
+    return FileResponse(
+        item.file.open("rb"),
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=item.name,
+    )
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, pk: int) -> FileResponse:
+    consultation, _side = get_consultation_for_user(request.user, pk, request=request)
+    final = consultation.recommendations.filter(status=RecommendationStatus.FINAL).first()
+    if final is None or not final.report:
+        raise Http404
+    return FileResponse(
+        final.report.open("rb"),
+        content_type="application/pdf",
+        filename=f"{consultation.patient.pseudonym}-recommendation.pdf",
+    )
+
+
+@login_required
+@require_GET
+def turnaround(request: HttpRequest) -> HttpResponse:
+    """Aggregates over the consultations of the reader's institutions, either side."""
+    ids = set(institution_ids_with_role(request.user, set(Role.values)))
+    if not ids:
+        raise PermissionDenied
+    scope = Consultation.objects.filter(
+        Q(requesting_institution_id__in=ids) | Q(expert_institution_id__in=ids)
+    )
+    scope = scope.select_related("partnership", "follow_up").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("expert"))
+    )
+    return render(request, "consultations/turnaround.html", turnaround_tables(scope))

@@ -1,0 +1,24 @@
+"""Jobs the scheduler runs every few minutes. Each is idempotent: it claims its work with a
+conditional UPDATE, so running it twice, or on two machines, sends nothing twice."""
+
+import logging
+
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+JOBS = [
+    "consilium.network.actions.send_milestone_reminders",
+    "consilium.consultations.clock.run",
+]
+
+
+def run_all() -> dict[str, object]:
+    results: dict[str, object] = {}
+    for path in JOBS:
+        try:
+            results[path] = import_string(path)()
+        except Exception:  # one failing job must not stop the others
+            logger.exception("periodic job %s failed", path)
+            results[path] = "failed"
+    return results

@@ -1,0 +1,350 @@
+"""Registration and attendance changes: register, cancel (and promote from the waiting
+list), check in, join online, record hours. One transaction and one audit entry each;
+mail goes out after commit."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consilium.accounts.models import Membership, Profession, User
+from consilium.audit.actions import record
+from consilium.meetings import mail
+from consilium.meetings.access import can_manage_event, can_register
+from consilium.meetings.choices import AttendanceMode, EventMode, RegistrationStatus
+from consilium.meetings.models import Event, Registration
+from consilium.meetings.programme import programme_hours
+from consilium.network.models import Institution
+
+LIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
+
+
+@dataclass(frozen=True)
+class Guest:
+    """A participant without an account, registered by a coordinator."""
+
+    full_name: str
+    profession: str
+    institution_name: str
+    country: str
+    email: str = ""
+    institution: Institution | None = None
+
+
+def modes_for(event: Event) -> list[str]:
+    if event.mode == EventMode.IN_PERSON:
+        return [AttendanceMode.IN_PERSON]
+    if event.mode == EventMode.ONLINE:
+        return [AttendanceMode.ONLINE]
+    return [AttendanceMode.IN_PERSON, AttendanceMode.ONLINE]
+
+
+def limited_modes(event: Event) -> list[str]:
+    """Which registrations take one of the `capacity` places: the room's, or the
+    connections' at an online-only event."""
+    return modes_for(event) if event.mode == EventMode.ONLINE else [AttendanceMode.IN_PERSON]
+
+
+def free_places(event: Event, mode: str) -> int | None:
+    """None means no limit."""
+    if event.capacity is None or mode not in limited_modes(event):
+        return None
+    taken = event.registrations.filter(
+        status=RegistrationStatus.REGISTERED, mode__in=limited_modes(event)
+    ).count()
+    return max(event.capacity - taken, 0)
+
+
+def _snapshot_of_user(user: User) -> dict[str, object]:
+    membership = (
+        Membership.objects.filter(user=user, ended_at__isnull=True)
+        .select_related("institution")
+        .order_by("started_at")
+        .first()
+    )
+    institution = membership.institution if membership else None
+    return {
+        "full_name": user.full_name or user.email,
+        "email": user.email,
+        "profession": user.profession,
+        "institution": institution,
+        "institution_name": institution.name if institution else "",
+        "country": institution.country if institution else "",
+    }
+
+
+def _check_guest(guest: Guest) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not guest.full_name.strip():
+        errors["full_name"] = [_("Give the participant's name.")]
+    if guest.profession not in Profession.values:
+        errors["profession"] = [_("Choose a profession.")]
+    if not guest.institution_name.strip() and guest.institution is None:
+        errors["institution_name"] = [_("Give the participant's institution.")]
+    country = guest.country.strip().upper()
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        errors["country"] = [_("Use the two-letter ISO country code.")]
+    return errors
+
+
+def register(
+    *,
+    actor: User,
+    event: Event,
+    mode: str,
+    user: User | None = None,
+    guest: Guest | None = None,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """Register a user (themselves, or by a coordinator) or a guest (by a coordinator).
+    When the places are taken the registration joins the waiting list, or is refused if
+    the event keeps none."""
+    if (user is None) == (guest is None):
+        raise ValueError("Register either a user or a guest.")
+    manager = can_manage_event(actor, event)
+    if user is not None and user.pk == actor.pk:
+        if not can_register(actor, event):
+            raise PermissionDenied
+    elif not manager:
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if mode not in modes_for(event):
+        errors["mode"] = [_("This event cannot be attended that way.")]
+    if not manager and event.ends_at <= timezone.now():
+        errors["__all__"] = [_("This event is over; registration has closed.")]
+    if guest is not None:
+        errors.update(_check_guest(guest))
+        details = {
+            "full_name": guest.full_name.strip(),
+            "email": guest.email.strip().lower(),
+            "profession": guest.profession,
+            "institution": guest.institution,
+            "institution_name": guest.institution_name.strip()
+            or (guest.institution.name if guest.institution else ""),
+            "country": guest.country.strip().upper(),
+        }
+    else:
+        details = _snapshot_of_user(user)
+        if not details["country"]:
+            errors.setdefault("__all__", []).append(
+                _("%(name)s has no institution, so cannot be registered as a member.")
+                % {"name": details["full_name"]}
+            )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # One registration at a time per event, so two people cannot take the last place.
+        Event.objects.select_for_update().get(pk=event.pk)
+        live = event.registrations.filter(status__in=LIVE)
+        if user is not None and live.filter(user=user).exists():
+            raise ValidationError(
+                {"__all__": [_("%(name)s is already registered.") % {"name": details["full_name"]}]}
+            )
+        if guest is not None and details["email"] and live.filter(email=details["email"]).exists():
+            raise ValidationError({"email": [_("Someone with this email is already registered.")]})
+        places = free_places(event, mode)
+        status = RegistrationStatus.REGISTERED
+        if places == 0:
+            if not event.waiting_list:
+                raise ValidationError(
+                    {"__all__": [_("The event is full and keeps no waiting list.")]}
+                )
+            status = RegistrationStatus.WAITING
+        registration = Registration.objects.create(
+            event=event, user=user, mode=mode, status=status, registered_by=actor, **details
+        )
+        record(
+            actor=actor,
+            verb="meetings.registered",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk, "mode": mode, "status": status, "guest": user is None},
+            request=request,
+        )
+        mail.enqueue_registration_mail(registration, kind=status)
+    return registration
+
+
+def fill_free_places(*, event: Event) -> list[Registration]:
+    """Promote from the waiting list, first come first served, while places are free."""
+    promoted = []
+    waiting = event.registrations.filter(status=RegistrationStatus.WAITING).order_by(
+        "created_at", "pk"
+    )
+    for registration in waiting:
+        places = free_places(event, registration.mode)
+        if places == 0:
+            continue
+        registration.status = RegistrationStatus.REGISTERED
+        registration.save(update_fields=["status"])
+        record(
+            actor=None,
+            verb="meetings.promoted_from_waiting_list",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk},
+        )
+        mail.enqueue_registration_mail(registration, kind="promoted")
+        promoted.append(registration)
+    return promoted
+
+
+def cancel_registration(*, actor: User, registration: Registration) -> list[Registration]:
+    """The participant or a coordinator cancels; the freed place goes to the waiting list.
+    Returns whoever was promoted."""
+    event = registration.event
+    if registration.user_id != actor.pk and not can_manage_event(actor, event):
+        raise PermissionDenied
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise ValidationError(_("This registration is already cancelled."))
+    if registration.attended:
+        raise ValidationError(_("This participant has attended; the registration stays."))
+    with transaction.atomic():
+        Event.objects.select_for_update().get(pk=event.pk)
+        previous = registration.status
+        registration.status = RegistrationStatus.CANCELLED
+        registration.save(update_fields=["status"])
+        record(
+            actor=actor,
+            verb="meetings.registration_cancelled",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk, "was": previous},
+        )
+        promoted = fill_free_places(event=event)
+    return promoted
+
+
+def _not_registered(registration: Registration | None, event: Event) -> ValidationError | None:
+    if registration is None or registration.event_id != event.pk:
+        return ValidationError(_("This person is not registered for this event."))
+    if registration.status == RegistrationStatus.WAITING:
+        return ValidationError(
+            _("%(name)s is on the waiting list, not registered.") % {"name": registration.full_name}
+        )
+    if registration.status == RegistrationStatus.CANCELLED:
+        return ValidationError(
+            _("%(name)s cancelled their registration.") % {"name": registration.full_name}
+        )
+    return None
+
+
+def check_in(
+    *,
+    actor: User,
+    event: Event,
+    registration: Registration | None,
+    hours: Decimal | None = None,
+    at: datetime.datetime | None = None,
+) -> Registration:
+    """A coordinator checks in a participant at the door. `registration` is whatever the
+    coordinator looked up; None or another event's is refused."""
+    if not can_manage_event(actor, event):
+        raise PermissionDenied
+    error = _not_registered(registration, event)
+    if error is not None:
+        raise error
+    if registration.checked_in_at is not None:
+        raise ValidationError(
+            _("%(name)s was already checked in.") % {"name": registration.full_name}
+        )
+    with transaction.atomic():
+        registration.checked_in_at = at or timezone.now()
+        registration.checked_in_by = actor
+        if hours is not None:
+            registration.hours_attended = _valid_hours(event, hours)
+        elif registration.hours_attended is None:
+            registration.hours_attended = programme_hours(event)
+        registration.save(update_fields=["checked_in_at", "checked_in_by", "hours_attended"])
+        record(
+            actor=actor,
+            verb="meetings.checked_in",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk, "hours": str(registration.hours_attended)},
+        )
+    return registration
+
+
+def record_online_join(
+    *,
+    registration: Registration,
+    at: datetime.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """Someone followed their personal join link. The link is the credential; recording
+    the join is what makes online attendance count for the certificate."""
+    event = registration.event
+    error = _not_registered(registration, event)
+    if error is not None:
+        raise error
+    if not event.online_link:
+        raise ValidationError(_("This event has no online link yet."))
+    at = at or timezone.now()
+    opens = event.starts_at - datetime.timedelta(minutes=30)
+    if not opens <= at <= event.ends_at:
+        raise ValidationError(
+            _("The online room opens 30 minutes before the start and closes at the end.")
+        )
+    with transaction.atomic():
+        Registration.objects.filter(pk=registration.pk).select_for_update().get()
+        registration.joins += 1
+        fields = ["joins"]
+        if registration.first_joined_at is None:
+            registration.first_joined_at = at
+            fields.append("first_joined_at")
+        if registration.hours_attended is None:
+            registration.hours_attended = programme_hours(event)
+            fields.append("hours_attended")
+        registration.save(update_fields=fields)
+        record(
+            actor=registration.user,
+            actor_label=registration.email or registration.full_name,
+            verb="meetings.joined_online",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk, "joins": registration.joins},
+            request=request,
+        )
+    return registration
+
+
+def _valid_hours(event: Event, hours: Decimal) -> Decimal:
+    limit = Decimal((event.ends_at - event.starts_at).total_seconds() / 3600).quantize(
+        Decimal("0.01")
+    )
+    if hours < 0 or hours > limit:
+        raise ValidationError(
+            {"hours": [_("Hours attended are between 0 and %(limit)s.") % {"limit": limit}]}
+        )
+    return hours.quantize(Decimal("0.01"))
+
+
+def set_hours(*, actor: User, registration: Registration, hours: Decimal) -> Registration:
+    """Correct the hours someone attended (left early, came for one day)."""
+    event = registration.event
+    if not can_manage_event(actor, event):
+        raise PermissionDenied
+    error = _not_registered(registration, event)
+    if error is not None:
+        raise error
+    if not registration.attended:
+        raise ValidationError(_("Check the participant in first."))
+    value = _valid_hours(event, hours)
+    with transaction.atomic():
+        previous = registration.hours_attended
+        registration.hours_attended = value
+        registration.save(update_fields=["hours_attended"])
+        record(
+            actor=actor,
+            verb="meetings.hours_recorded",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"from": str(previous), "to": str(value)},
+        )
+    return registration

@@ -1,0 +1,374 @@
+import datetime
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from consilium.accounts.models import Profession
+from consilium.lib.timezones import validate_time_zone
+from consilium.meetings.choices import (
+    AttendanceMode,
+    EventKind,
+    EventMode,
+    RegistrationStatus,
+    SessionKind,
+    Visibility,
+)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Series(models.Model):
+    """A recurring meeting such as a fortnightly tumour board. Its meetings are generated
+    as Events (see series.py) so each can have its own agenda, attendance and changes."""
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=EventKind.choices, default=EventKind.TUMOUR_BOARD
+    )
+    host = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("host")
+    )
+    co_organisers = models.ManyToManyField(
+        "network.Institution", blank=True, related_name="+", verbose_name=_("co-organisers")
+    )
+    interval_weeks = models.PositiveSmallIntegerField(_("every how many weeks"), default=2)
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), help_text=_("0 is Monday, 6 is Sunday.")
+    )
+    start_time = models.TimeField(_("start time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration in minutes"), default=60)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    starts_on = models.DateField(_("first meeting on or after"))
+    ends_on = models.DateField(_("last meeting on or before"), null=True, blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PARTNERS
+    )
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="series_weekday_0_6"),
+            models.CheckConstraint(condition=Q(interval_weeks__gte=1), name="series_interval_1"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Event(models.Model):
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text=_("The local programme is written in this zone."),
+    )
+    host = models.ForeignKey(
+        "network.Institution",
+        on_delete=models.PROTECT,
+        related_name="hosted_events",
+        verbose_name=_("host"),
+    )
+    co_organisers = models.ManyToManyField(
+        "network.Institution",
+        blank=True,
+        related_name="co_organised_events",
+        verbose_name=_("co-organisers"),
+    )
+    supporting_organisations = models.JSONField(
+        _("supporting organisations"), default=list, blank=True
+    )
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    mode = models.CharField(_("mode"), max_length=16, choices=EventMode.choices)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.NETWORK
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Places in the room; online places are not limited, except at an online-only "
+            "event. Empty means no limit."
+        ),
+    )
+    waiting_list = models.BooleanField(_("keep a waiting list when full"), default=True)
+    series = models.ForeignKey(
+        Series, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    # The local date of a series meeting: what makes generating a series idempotent.
+    occurrence = models.DateField(null=True, blank=True, editable=False)
+    # Bumped on every change, so calendar programs replace their copy (RFC 5545 SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "title"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after"
+            ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence"],
+                condition=Q(series__isnull=False),
+                name="one_event_per_series_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_dates(self) -> tuple[datetime.date, datetime.date]:
+        return (
+            self.starts_at.astimezone(self.zone).date(),
+            self.ends_at.astimezone(self.zone).date(),
+        )
+
+    def organiser_ids(self) -> set[int]:
+        return {self.host_id, *(i.pk for i in self.co_organisers.all())}
+
+
+class Section(models.Model):
+    """A track of the programme, e.g. "Neuro-oncology" or "Nursing"."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["event", "order", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "title"], name="one_section_title_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Session(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("section or track"),
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=SessionKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    chairs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="chaired_sessions"
+    )
+    guest_chairs = models.JSONField(_("chairs from outside the network"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "room", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+class Presentation(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="presentations")
+    title = models.CharField(_("title"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    speakers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="presentations"
+    )
+    guest_speakers = models.JSONField(_("speakers from outside the network"), default=list)
+    diagnosis_groups = models.JSONField(_("diagnosis groups"), default=list, blank=True)
+    disciplines = models.JSONField(_("disciplines"), default=list, blank=True)
+    slides = models.FileField(_("slides (PDF)"), upload_to="slides/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["session", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Registration(models.Model):
+    """A participant, who is a user or a guest. Who they were (profession, institution,
+    country) is copied at registration, so reports keep telling the truth of the day."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    full_name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True)
+    profession = models.CharField(_("profession"), max_length=32, choices=Profession.choices)
+    institution = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    institution_name = models.CharField(_("institution"), max_length=200)
+    country = models.CharField(_("country"), max_length=2)
+    mode = models.CharField(_("attends"), max_length=16, choices=AttendanceMode.choices)
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    join_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_joined_at = models.DateTimeField(_("first joined online at"), null=True, blank=True)
+    joins = models.PositiveIntegerField(_("online joins"), default=0)
+    hours_attended = models.DecimalField(
+        _("hours attended"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "created_at", "pk"]
+        indexes = [models.Index(fields=["event", "status", "mode"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(user__isnull=False) & ~Q(status=RegistrationStatus.CANCELLED),
+                name="one_live_registration_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z]{2}$"), name="registration_country_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} · {self.event}"
+
+    @property
+    def attended(self) -> bool:
+        return self.checked_in_at is not None or self.first_joined_at is not None
+
+
+class EventAgreement(models.Model):
+    """A partnership (MoU) signed at an event, for the event's report."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="agreements")
+    partnership = models.ForeignKey(
+        "network.Partnership", on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "partnership__title"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "partnership"], name="one_agreement_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership} at {self.event}"
+
+
+class CalendarFeed(models.Model):
+    """The secret address of a person's calendar feed; calendar programs cannot sign in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.user}"
+
+
+class AgendaItem(models.Model):
+    """A consultation discussed at a board: proposed by the treating team, ordered and
+    timed by the coordinator, concluded during the meeting. The conclusion goes back into
+    the consultation as its recommendation, so written advice and board advice are one
+    record."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="agenda")
+    consultation = models.ForeignKey(
+        "consultations.Consultation", on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    slot_starts_at = models.DateTimeField(_("slot starts"), null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("minutes"), default=15)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("presenter"),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    recommendation = models.ForeignKey(
+        "consultations.Recommendation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "consultation"], name="one_agenda_item_per_consultation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"consultation {self.consultation_id} at {self.event}"

@@ -1,0 +1,183 @@
+"""Registration and attendance: register, cancel, the participants page with guests,
+check-in and hours, and the personal link that joins the online room."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consilium.lib.forms import add_action_errors
+from consilium.meetings import attendance
+from consilium.meetings.access import get_event_for_user, get_managed_event
+from consilium.meetings.choices import RegistrationStatus
+from consilium.meetings.forms import CheckInForm, GuestForm, HoursForm, MemberForm, RegisterForm
+from consilium.meetings.models import Registration
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_event_for_user(request.user, pk)
+    form = RegisterForm(request.POST, event=event)
+    if not form.is_valid():
+        messages.error(request, _("Choose how you will attend."))
+        return redirect("meetings:event", pk=pk)
+    try:
+        registration = attendance.register(
+            actor=request.user,
+            event=event,
+            user=request.user,
+            mode=form.cleaned_data["mode"],
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if registration.status == RegistrationStatus.WAITING:
+            messages.warning(request, _("The event is full: you are on the waiting list."))
+        else:
+            messages.success(request, _("You are registered."))
+    return redirect("meetings:event", pk=pk)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participant cancels their own registration; coordinators use the participants
+    page, which posts here too."""
+    registration = Registration.objects.select_related("event").filter(pk=pk).first()
+    if registration is None:
+        raise Http404
+    get_event_for_user(request.user, registration.event_id)
+    try:
+        attendance.cancel_registration(actor=request.user, registration=registration)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The registration has been cancelled."))
+    if request.POST.get("next") == "participants":
+        return redirect("meetings:participants", pk=registration.event_id)
+    return redirect("meetings:event", pk=registration.event_id)
+
+
+def _render_participants(request: HttpRequest, event, status: int = 200, **forms) -> HttpResponse:
+    registrations = list(
+        event.registrations.exclude(status=RegistrationStatus.CANCELLED).order_by(
+            "status", "full_name"
+        )
+    )
+    return render(
+        request,
+        "meetings/participants.html",
+        {
+            "event": event,
+            "registered": [r for r in registrations if r.status == RegistrationStatus.REGISTERED],
+            "waiting": [r for r in registrations if r.status == RegistrationStatus.WAITING],
+            "guest_form": forms.get("guest_form") or GuestForm(event=event),
+            "member_form": forms.get("member_form") or MemberForm(event=event),
+            "checkin_form": forms.get("checkin_form") or CheckInForm(),
+            "places": {m: attendance.free_places(event, m) for m in attendance.modes_for(event)},
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def participants(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_managed_event(request.user, pk)
+    return _render_participants(request, event)
+
+
+@login_required
+@require_POST
+def participants_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    event = get_managed_event(request.user, pk)
+    if action == "guest":
+        form = GuestForm(request.POST, event=event)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            mode = data.pop("mode")
+            try:
+                attendance.register(
+                    actor=request.user, event=event, mode=mode, guest=attendance.Guest(**data)
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_participants(request, event, 400, guest_form=form)
+        messages.success(request, _("The participant has been registered."))
+    elif action == "member":
+        form = MemberForm(request.POST, event=event)
+        if form.is_valid():
+            try:
+                attendance.register(actor=request.user, event=event, **form.cleaned_data)
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_participants(request, event, 400, member_form=form)
+        messages.success(request, _("The participant has been registered."))
+    elif action == "check-in":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            found = event.registrations.exclude(status=RegistrationStatus.CANCELLED)
+            if data["registration"]:
+                found = found.filter(pk=data["registration"])
+            else:
+                found = found.filter(email__iexact=data["email"])
+            try:
+                registration = attendance.check_in(
+                    actor=request.user, event=event, registration=found.first()
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_participants(request, event, 400, checkin_form=form)
+        messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
+    elif action == "hours":
+        registration = event.registrations.filter(pk=request.POST.get("registration")).first()
+        form = HoursForm(request.POST)
+        if registration is None:
+            raise Http404
+        if not form.is_valid():
+            messages.error(request, _("Give the hours as a number."))
+        else:
+            try:
+                attendance.set_hours(
+                    actor=request.user, registration=registration, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("The hours have been recorded."))
+    else:
+        raise Http404
+    return redirect("meetings:participants", pk=event.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal join link from the registration mail. A GET only shows a button, so
+    mail scanners that open links do not record attendance; the POST records and redirects
+    to the online room."""
+    registration = (
+        Registration.objects.select_related("event", "user").filter(join_token=token).first()
+    )
+    if registration is None:
+        raise Http404
+    event = registration.event
+    if request.method == "POST":
+        try:
+            attendance.record_online_join(registration=registration, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            # The link was set by the event's coordinators; it is where this button goes.
+            return HttpResponseRedirect(event.online_link)
+    return render(request, "meetings/join.html", {"registration": registration, "event": event})

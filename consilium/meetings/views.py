@@ -1,0 +1,334 @@
+"""Events, series and programmes. Registration and attendance are in participant_views.py;
+calendar files, certificates and reports in document_views.py."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consilium.lib.forms import add_action_errors
+from consilium.meetings import actions
+from consilium.meetings.access import (
+    can_manage_event,
+    can_manage_series,
+    can_register,
+    get_event_for_user,
+    get_managed_event,
+    get_series_for_user,
+    visible_events,
+)
+from consilium.meetings.attendance import free_places, modes_for
+from consilium.meetings.choices import DiagnosisGroup, Discipline, RegistrationStatus
+from consilium.meetings.forms import (
+    AgreementForm,
+    EventEditForm,
+    EventForm,
+    PresentationForm,
+    RegisterForm,
+    SectionForm,
+    SeriesForm,
+    SessionForm,
+)
+from consilium.meetings.models import Presentation, Series, Session
+from consilium.meetings.programme import programme_hours
+from consilium.meetings.times import wall_clock
+from consilium.network.access import managed_institution_ids
+from consilium.network.models import Institution
+
+TAG_LABELS = {**dict(DiagnosisGroup.choices), **dict(Discipline.choices)}
+
+
+def _hosts(request: HttpRequest) -> list[Institution]:
+    return list(Institution.objects.filter(pk__in=managed_institution_ids(request.user)))
+
+
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming and past events the reader may see; anonymous visitors see public ones."""
+    now = timezone.now()
+    events = visible_events(request.user).select_related("host")
+    # Tumour-board meetings of a series are listed on their series' page, not one by one.
+    upcoming = list(events.filter(ends_at__gte=now, series__isnull=True).order_by("starts_at"))
+    past = list(events.filter(ends_at__lt=now, series__isnull=True).order_by("-starts_at")[:50])
+    series_ids = set(events.filter(series__isnull=False).values_list("series_id", flat=True))
+    series = Series.objects.filter(pk__in=series_ids).select_related("host")
+    return render(
+        request,
+        "meetings/event_list.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "series": series,
+            "can_create": bool(managed_institution_ids(request.user)),
+        },
+    )
+
+
+def _programme(event):
+    return event.sessions.select_related("section").prefetch_related(
+        "chairs",
+        Prefetch(
+            "presentations",
+            queryset=Presentation.objects.prefetch_related("speakers").order_by("order", "pk"),
+        ),
+    )
+
+
+def _programme_days(sessions: list[Session], zone) -> list[tuple[datetime.date, list[Session]]]:
+    days: dict[datetime.date, list[Session]] = {}
+    for session in sessions:
+        for p in session.presentations.all():
+            p.tag_labels = [str(TAG_LABELS[t]) for t in p.diagnosis_groups + p.disciplines]
+        days.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
+    return sorted(days.items())
+
+
+@require_GET
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_event_for_user(request.user, pk)
+    sessions = list(_programme(event))
+    mine = None
+    if request.user.is_authenticated:
+        mine = (
+            event.registrations.filter(user=request.user)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .first()
+        )
+    can_manage = can_manage_event(request.user, event)
+    reader_zone = timezone.get_current_timezone_name()
+    return render(
+        request,
+        "meetings/event_detail.html",
+        {
+            "event": event,
+            "days": _programme_days(sessions, event.zone),
+            "co_organisers": list(event.co_organisers.all()),
+            "mine": mine,
+            "can_manage": can_manage,
+            "can_register": can_register(request.user, event) and event.ends_at > timezone.now(),
+            "register_form": RegisterForm(event=event),
+            "places": {m: free_places(event, m) for m in modes_for(event)},
+            "show_reader_zone": reader_zone != event.time_zone,
+            "reader_zone": reader_zone,
+            "hours": programme_hours(event),
+            "agreements": event.agreements.select_related("partnership"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_new(request: HttpRequest) -> HttpResponse:
+    hosts = _hosts(request)
+    if not hosts:
+        raise PermissionDenied
+    form = EventForm(request.POST or None, hosts=hosts)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = actions.create_event(actor=request.user, **data)
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The event has been created. Now build its programme."))
+            return redirect("meetings:programme", pk=event.pk)
+    if request.method == "GET":
+        form.initial = {
+            "host": hosts[0].pk,
+            "time_zone": hosts[0].time_zone,
+            "languages": hosts[0].languages,
+        }
+    return render(request, "meetings/event_form.html", {"form": form, "event": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_managed_event(request.user, pk)
+    form = EventEditForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        co_organisers = data.pop("co_organisers")
+        try:
+            actions.update_event(
+                actor=request.user, event=event, co_organisers=co_organisers, **data
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The event has been saved."))
+            return redirect("meetings:event", pk=event.pk)
+    if request.method == "GET":
+        form.initial = {
+            name: getattr(event, name)
+            for name in actions.EDITABLE_EVENT_FIELDS
+            if name in form.fields
+        }
+        form.initial["starts_at"] = wall_clock(event.starts_at, event.time_zone)
+        form.initial["ends_at"] = wall_clock(event.ends_at, event.time_zone)
+        form.initial["co_organisers"] = list(event.co_organisers.all())
+    return render(request, "meetings/event_form.html", {"form": form, "event": event})
+
+
+def _render_programme(request: HttpRequest, event, status: int = 200, **forms) -> HttpResponse:
+    sessions = list(_programme(event))
+    return render(
+        request,
+        "meetings/programme_edit.html",
+        {
+            "event": event,
+            "days": _programme_days(sessions, event.zone),
+            "sections": event.sections.all(),
+            "section_form": forms.get("section_form") or SectionForm(),
+            "session_form": forms.get("session_form") or SessionForm(event=event),
+            "presentation_form": forms.get("presentation_form") or PresentationForm(event=event),
+            "agreement_form": forms.get("agreement_form") or AgreementForm(event=event),
+            "agreements": event.agreements.select_related("partnership"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def programme(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_managed_event(request.user, pk)
+    return _render_programme(request, event)
+
+
+@login_required
+@require_POST
+def programme_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Each part of the programme page posts its own small form here."""
+    event = get_managed_event(request.user, pk)
+    if action == "section":
+        form = SectionForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.add_section(actor=request.user, event=event, **form.cleaned_data)
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_programme(request, event, 400, section_form=form)
+        messages.success(request, _("The section has been added."))
+    elif action == "session":
+        form = SessionForm(request.POST, event=event)
+        if form.is_valid():
+            try:
+                actions.add_session(actor=request.user, event=event, **form.cleaned_data)
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_programme(request, event, 400, session_form=form)
+        messages.success(request, _("The session has been added."))
+    elif action == "presentation":
+        form = PresentationForm(request.POST, request.FILES, event=event)
+        if form.is_valid():
+            try:
+                actions.add_presentation(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_programme(request, event, 400, presentation_form=form)
+        messages.success(request, _("The presentation has been added."))
+    elif action == "agreement":
+        form = AgreementForm(request.POST, event=event)
+        if form.is_valid():
+            try:
+                actions.link_agreement(actor=request.user, event=event, **form.cleaned_data)
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+        if form.errors:
+            return _render_programme(request, event, 400, agreement_form=form)
+        messages.success(request, _("The agreement has been listed."))
+    elif action == "remove-session":
+        session = event.sessions.filter(pk=request.POST.get("session")).first()
+        if session is None:
+            raise Http404
+        actions.remove_session(actor=request.user, session=session)
+        messages.success(request, _("The session has been removed."))
+    else:
+        raise Http404
+    return redirect("meetings:programme", pk=event.pk)
+
+
+@require_GET
+def slides(request: HttpRequest, pk: int) -> FileResponse:
+    presentation = Presentation.objects.select_related("session__event").filter(pk=pk).first()
+    if presentation is None or not presentation.slides:
+        raise Http404
+    get_event_for_user(request.user, presentation.session.event_id)
+    return FileResponse(
+        presentation.slides.open("rb"),
+        content_type="application/pdf",
+        filename=f"slides-{presentation.pk}.pdf",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_new(request: HttpRequest) -> HttpResponse:
+    hosts = _hosts(request)
+    if not hosts:
+        raise PermissionDenied
+    form = SeriesForm(request.POST or None, hosts=hosts)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        weeks = data.pop("weeks_ahead")
+        try:
+            series = actions.create_series(
+                actor=request.user,
+                until=timezone.localdate() + datetime.timedelta(weeks=weeks),
+                **data,
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The series and its meetings have been planned."))
+            return redirect("meetings:series", pk=series.pk)
+    if request.method == "GET":
+        form.initial.update({"host": hosts[0].pk, "time_zone": hosts[0].time_zone})
+    return render(request, "meetings/series_form.html", {"form": form})
+
+
+@require_GET
+def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    series = get_series_for_user(request.user, pk)
+    now = timezone.now()
+    meetings = series.events.order_by("starts_at")
+    return render(
+        request,
+        "meetings/series_detail.html",
+        {
+            "series": series,
+            "upcoming": meetings.filter(ends_at__gte=now),
+            "past": meetings.filter(ends_at__lt=now).order_by("-starts_at")[:20],
+            "can_manage": can_manage_series(request.user, series),
+            "weekday": dict(SeriesForm.WEEKDAYS)[series.weekday],
+            "co_organisers": list(series.co_organisers.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def series_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    series = get_series_for_user(request.user, pk)
+    if not can_manage_series(request.user, series):
+        raise PermissionDenied
+    created = actions.extend_series(
+        actor=request.user,
+        series=series,
+        until=timezone.localdate() + datetime.timedelta(weeks=12),
+    )
+    messages.success(
+        request, _("%(n)d meetings added for the next 12 weeks.") % {"n": len(created)}
+    )
+    return redirect("meetings:series", pk=series.pk)

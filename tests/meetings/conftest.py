@@ -1,0 +1,119 @@
+import datetime
+import zoneinfo
+
+import pytest
+
+from consilium.meetings import actions, attendance
+from consilium.meetings.choices import EventKind, EventMode, SessionKind, Visibility
+from consilium.network import actions as network_actions
+from consilium.network.models import AreaKind, Institution, PartnershipStatus
+
+HANOI = "Asia/Ho_Chi_Minh"
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, zone: str = HANOI):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+@pytest.fixture
+def institutions(personas):
+    return {i.code: i for i in Institution.objects.all()}
+
+
+@pytest.fixture
+def partnership(personas, institutions):
+    """VNCH and Institut Curie, active, with training and telemedicine areas."""
+    return network_actions.create_partnership(
+        actor=personas["coordinator"],
+        title="VNCH – Institut Curie",
+        institutions=[institutions["VNCH"], institutions["CURIE"]],
+        valid_from=datetime.date(2024, 1, 1),
+        valid_until=datetime.date(2029, 12, 1),
+        signed_on=datetime.date(2024, 12, 2),
+        signed_place="Pediatric Oncology Workshop 2024, Hanoi",
+        status=PartnershipStatus.ACTIVE,
+        areas={AreaKind.TELEMEDICINE: "", AreaKind.TRAINING: "Fellowships"},
+    )
+
+
+@pytest.fixture
+def workshop(personas, institutions):
+    """A hybrid workshop in Hanoi, 2–6 December 2024, visible to the network, 2 places."""
+    return actions.create_event(
+        actor=personas["coordinator"],
+        kind=EventKind.WORKSHOP,
+        title="Pediatric Oncology Workshop 2024",
+        starts_at=at(2024, 12, 2, 8, 30),
+        ends_at=at(2024, 12, 6, 16, 30),
+        time_zone=HANOI,
+        host=institutions["VNCH"],
+        co_organisers=[institutions["CURIE"]],
+        supporting_organisations=["French Embassy"],
+        venue="VNCH, Hanoi",
+        online_link="https://visio.example.org/workshop",
+        mode=EventMode.HYBRID,
+        visibility=Visibility.NETWORK,
+        capacity=2,
+    )
+
+
+@pytest.fixture
+def future_workshop(personas, institutions):
+    """The same kind of workshop, next year, so members may still register themselves."""
+    starts = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(
+        days=30
+    )
+    return actions.create_event(
+        actor=personas["coordinator"],
+        kind=EventKind.WORKSHOP,
+        title="Workshop on low-grade gliomas",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=8),
+        time_zone=HANOI,
+        host=institutions["VNCH"],
+        online_link="https://visio.example.org/lgg",
+        mode=EventMode.HYBRID,
+        visibility=Visibility.NETWORK,
+        capacity=1,
+    )
+
+
+@pytest.fixture
+def board(personas, institutions, partnership):
+    """A tumour board for VNCH and its partner Curie only."""
+    return actions.create_event(
+        actor=personas["coordinator"],
+        kind=EventKind.TUMOUR_BOARD,
+        title="VNCH – Curie tumour board",
+        starts_at=at(2025, 3, 25, 14, zone="Europe/Paris"),
+        ends_at=at(2025, 3, 25, 15, 30, zone="Europe/Paris"),
+        time_zone="Europe/Paris",
+        host=institutions["VNCH"],
+        co_organisers=[institutions["CURIE"]],
+        online_link="https://visio.example.org/board",
+        mode=EventMode.ONLINE,
+        visibility=Visibility.PARTNERS,
+    )
+
+
+@pytest.fixture
+def morning(personas, workshop):
+    return actions.add_session(
+        actor=personas["coordinator"],
+        event=workshop,
+        kind=SessionKind.SECTION,
+        title="Neuroblastoma",
+        room="Main hall",
+        starts_at=at(2024, 12, 2, 8, 30),
+        ends_at=at(2024, 12, 2, 11, 45),
+    )
+
+
+def guest(name: str = "Nguyễn Thị Hương", country: str = "VN", **kw) -> attendance.Guest:
+    return attendance.Guest(
+        full_name=name,
+        profession=kw.pop("profession", "nurse"),
+        institution_name=kw.pop("institution_name", "Bệnh viện Nhi Thanh Hóa"),
+        country=country,
+        **kw,
+    )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from consilium.network.models import Institution, Partnership
+from consilium.outcomes.endpoints import Endpoint
+from consilium.outcomes.groupings import BY_CHOICES
+from consilium.outcomes.indicators import DEFAULT_EARLY_DEATH_WEEKS
+from consilium.outcomes.selection import DEFAULT_PERIOD_YEARS
+
+
+class OutcomesForm(forms.Form):
+    """The page's plain GET form: every choice is in the address, so links and downloads
+    repeat exactly what is on screen."""
+
+    endpoint = forms.ChoiceField(label=_("Endpoint"), choices=Endpoint.choices, initial="os")
+    by = forms.ChoiceField(
+        label=_("Compare"), choices=list(BY_CHOICES.items()), initial="institution"
+    )
+    institution = forms.MultipleChoiceField(
+        label=_("Institutions"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    partnership = forms.TypedChoiceField(
+        label=_("Partnership (before / after its start)"), required=False, coerce=int
+    )
+    periods = forms.CharField(
+        label=_("Periods of diagnosis"),
+        required=False,
+        max_length=200,
+        help_text=_("e.g. 2015-2019, 2020-2024; empty: blocks of the length below"),
+    )
+    period_years = forms.IntegerField(
+        label=_("Years per period"), min_value=1, max_value=50, initial=DEFAULT_PERIOD_YEARS
+    )
+    early_weeks = forms.IntegerField(
+        label=_("Early death within (weeks)"),
+        min_value=1,
+        max_value=52,
+        initial=DEFAULT_EARLY_DEATH_WEEKS,
+    )
+
+    def __init__(
+        self,
+        data: object,
+        *,
+        institutions: Sequence[Institution],
+        partnerships: Sequence[Partnership],
+    ) -> None:
+        # Missing fields take their initial value, so a bare /outcomes/ is a valid request.
+        values = data.copy() if hasattr(data, "copy") else dict(data)  # type: ignore[union-attr]
+        for name, field in self.base_fields.items():
+            if name not in values and field.initial is not None:
+                values[name] = field.initial
+        super().__init__(values)
+        self.institutions = list(institutions)
+        self.partnerships = {p.pk: p for p in partnerships}
+        self.fields["institution"].choices = [(i.code, i.code) for i in self.institutions]
+        self.fields["partnership"].choices = [("", "—")] + [
+            (p.pk, f"{p.title} ({p.valid_from.isoformat()})") for p in partnerships
+        ]
+
+    def selected_institutions(self) -> list[Institution]:
+        codes = set(self.cleaned_data.get("institution") or [])
+        if not codes:
+            return self.institutions
+        return [i for i in self.institutions if i.code in codes]
+
+    def selected_partnership(self) -> Partnership | None:
+        pk = self.cleaned_data.get("partnership")
+        return self.partnerships.get(pk) if pk not in (None, "") else None

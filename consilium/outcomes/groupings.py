@@ -1,0 +1,185 @@
+"""How patients are split into the groups whose curves are compared.
+
+A grouping is one SQL expression over the first primary Diagnosis row (joined to its
+Patient) giving each patient's group key, NULL for a patient the grouping does not cover
+(a tumour that is not an index cancer, a diagnosis outside every period), plus an optional
+filter and the labels shown for the keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models.expressions import Expression
+from django.db.models.functions import Concat
+from django.utils.translation import gettext_lazy as _
+
+from consilium.network.models import Institution, Partnership
+from consilium.outcomes import index_cancers
+from consilium.registry.models import IcccGroup
+from consilium.registry.toronto import TorontoTumour
+
+
+class GroupingError(ValueError):
+    """A grouping asked for with parameters that cannot work."""
+
+
+BY_CHOICES = {
+    "institution": _("Institution"),
+    "iccc": _("ICCC-3 main group"),
+    "index": _("WHO index cancer"),
+    "stage": _("Toronto stage"),
+    "period": _("Period of diagnosis"),
+    "partnership": _("Before / after a partnership"),
+    "all": _("All patients"),
+}
+
+
+@dataclass(frozen=True)
+class Grouping:
+    name: str
+    key: Expression | F | Value
+    labels: Callable[[Any], str] = str
+    # Extra restriction of the patients (e.g. one institution for before/after).
+    filter: Q = field(default_factory=Q)
+    # Keys in display order; others (unexpected) follow in sorted order.
+    order: Sequence[Any] = ()
+    description: str = ""
+
+    def sort(self, keys: Sequence[Any]) -> list[Any]:
+        rank = {key: i for i, key in enumerate(self.order)}
+        return sorted(keys, key=lambda k: (rank.get(k, len(rank)), str(k)))
+
+
+def by_all() -> Grouping:
+    return Grouping(name="all", key=Value("all"), labels=lambda _k: str(_("All patients")))
+
+
+def by_institution(institutions: Sequence[Institution]) -> Grouping:
+    codes = {i.pk: i.code for i in institutions}
+    return Grouping(
+        name="institution",
+        key=F("patient__institution_id"),
+        labels=lambda pk: codes.get(pk, str(pk)),
+        order=sorted(codes, key=lambda pk: codes[pk]),
+    )
+
+
+def by_iccc() -> Grouping:
+    labels = dict(IcccGroup.choices)
+    return Grouping(
+        name="iccc",
+        # An unclassifiable tumour (blank group) is not in any ICCC group.
+        key=Case(When(iccc_main_group="", then=None), default=F("iccc_main_group")),
+        labels=lambda key: str(labels.get(key, key)),
+        order=list(IcccGroup.values),
+    )
+
+
+def by_index_cancer() -> Grouping:
+    return Grouping(
+        name="index",
+        key=index_cancers.index_cancer_key(),
+        labels=lambda key: str(index_cancers.LABELS.get(key, key)),
+        order=index_cancers.ORDER,
+    )
+
+
+def by_stage() -> Grouping:
+    """Toronto stage within its tumour type ("Wilms tumour: III"): a stage means nothing
+    across tumour types. A staged tumour type without a recorded stage is its own group."""
+    tumours = dict(TorontoTumour.choices)
+
+    def label(key: str) -> str:
+        tumour, _sep, stage = key.partition(":")
+        name = str(tumours.get(tumour, tumour))
+        return f"{name}: {stage}" if stage else f"{name}: {_('not staged')}"
+
+    return Grouping(
+        name="stage",
+        key=Case(
+            When(stage_tumour="", then=None),
+            default=Concat(F("stage_tumour"), Value(":"), F("stage_value")),
+            output_field=CharField(),
+        ),
+        labels=label,
+        order=[],
+    )
+
+
+def year_periods(first: int, last: int, width: int) -> list[tuple[int, int]]:
+    if width < 1:
+        raise GroupingError("a period must be at least one year long")
+    return [(start, min(start + width - 1, last)) for start in range(first, last + 1, width)]
+
+
+def parse_periods(text: str) -> list[tuple[int, int]]:
+    """``"2015-2019,2020-2024"`` (or single years ``"2021"``) into year ranges."""
+    periods = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        start, _sep, end = part.partition("-")
+        try:
+            first, last = int(start), int(end or start)
+        except ValueError:
+            raise GroupingError(f"{part!r} is not a period like 2015-2019") from None
+        if last < first:
+            raise GroupingError(f"{part!r} ends before it starts")
+        periods.append((first, last))
+    periods.sort()
+    for (_a, b), (c, _d) in itertools.pairwise(periods):
+        if c <= b:
+            raise GroupingError("periods must not overlap")
+    if not periods:
+        raise GroupingError("give at least one period")
+    return periods
+
+
+def by_period(periods: Sequence[tuple[int, int]]) -> Grouping:
+    def name(period: tuple[int, int]) -> str:
+        first, last = period
+        return str(first) if first == last else f"{first}–{last}"
+
+    keys = [name(p) for p in periods]
+    return Grouping(
+        name="period",
+        # Plain date comparisons: indexable and the same on both databases.
+        key=Case(
+            *(
+                When(
+                    date__gte=datetime.date(first, 1, 1),
+                    date__lte=datetime.date(last, 12, 31),
+                    then=Value(name((first, last))),
+                )
+                for first, last in periods
+            ),
+            default=None,
+            output_field=CharField(),
+        ),
+        order=keys,
+    )
+
+
+def by_partnership(partnership: Partnership, institution: Institution) -> Grouping:
+    """The party institution's patients diagnosed before and since the partnership began."""
+    start = partnership.valid_from
+    labels = {
+        "before": str(_("Before %(date)s") % {"date": start.isoformat()}),
+        "after": str(_("From %(date)s") % {"date": start.isoformat()}),
+    }
+    return Grouping(
+        name="partnership",
+        key=Case(
+            When(date__lt=start, then=Value("before")),
+            default=Value("after"),
+            output_field=CharField(),
+        ),
+        filter=Q(patient__institution_id=institution.pk),
+        labels=lambda key: labels.get(key, key),
+        order=["before", "after"],
+        description=f"{institution.code} · {partnership.title}",
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from consilium.outcomes import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("survival.svg", views.chart_svg, name="chart_svg"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
+    path("<slug:table>.csv", views.table_csv, name="table_csv"),
+]

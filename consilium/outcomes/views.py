@@ -1,0 +1,152 @@
+"""The outcomes page and its downloads (SVG, CSV, PDF). Every view takes the same GET
+parameters, so a download repeats exactly what the page shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from consilium.audit.actions import record
+from consilium.outcomes import tables
+from consilium.outcomes.access import outcome_partnerships, require_outcome_institutions
+from consilium.outcomes.chart import Chart, kaplan_meier_chart
+from consilium.outcomes.endpoints import Endpoint
+from consilium.outcomes.forms import OutcomesForm
+from consilium.outcomes.groupings import BY_CHOICES, GroupingError
+from consilium.outcomes.indicators import IndicatorRow, indicator_rows
+from consilium.outcomes.pdf import render_pdf
+from consilium.outcomes.report import YEARS, SurvivalReport
+from consilium.outcomes.selection import Selection, survival_report
+
+
+@dataclass
+class Outcomes:
+    form: OutcomesForm
+    error: str = ""
+    report: SurvivalReport | None = None
+    chart: Chart | None = None
+    indicators: list[IndicatorRow] | None = None
+    title: str = ""
+
+
+def _outcomes(request: HttpRequest) -> Outcomes:
+    institutions = require_outcome_institutions(request.user)
+    form = OutcomesForm(
+        request.GET,
+        institutions=institutions,
+        partnerships=list(outcome_partnerships(request.user)),
+    )
+    if not form.is_valid():
+        return Outcomes(form=form, error=_("Correct the choices below."))
+    data = form.cleaned_data
+    endpoint = Endpoint(data["endpoint"])
+    chosen = form.selected_institutions()
+    partnership = form.selected_partnership()
+    selection = Selection(
+        endpoint=endpoint,
+        by=data["by"],
+        institutions=chosen,
+        periods=data["periods"],
+        period_years=data["period_years"],
+        partnership=partnership,
+    )
+    title = f"{endpoint.label} · {BY_CHOICES[data['by']]} · {', '.join(i.code for i in chosen)}"
+    if data["by"] == "partnership" and partnership is not None:
+        title = f"{endpoint.label} · {partnership.title}"
+    try:
+        report = survival_report(selection)
+    except GroupingError as exc:
+        return Outcomes(form=form, error=str(exc), title=title)
+    return Outcomes(
+        form=form,
+        report=report,
+        chart=kaplan_meier_chart(report, title=title),
+        indicators=indicator_rows(chosen, early_death_weeks=data["early_weeks"]),
+        title=title,
+    )
+
+
+def _context(request: HttpRequest, outcomes: Outcomes) -> dict[str, object]:
+    return {
+        "outcomes": outcomes,
+        "form": outcomes.form,
+        "report": outcomes.report,
+        "chart": outcomes.chart,
+        "chart_id": "main",
+        "indicators": outcomes.indicators,
+        "years": YEARS,
+        "query": request.GET.urlencode(),
+        "csv_tables": tables.TABLES,
+        "generated_at": timezone.now(),
+    }
+
+
+@login_required
+@require_GET
+def page(request: HttpRequest) -> HttpResponse:
+    outcomes = _outcomes(request)
+    return render(request, "outcomes/page.html", _context(request, outcomes))
+
+
+@login_required
+@require_GET
+def chart_svg(request: HttpRequest) -> HttpResponse:
+    outcomes = _outcomes(request)
+    if outcomes.chart is None:
+        raise Http404
+    svg = render_to_string("outcomes/chart.svg", {"chart": outcomes.chart, "chart_id": "main"})
+    response = HttpResponse(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + svg, content_type="image/svg+xml"
+    )
+    response["Content-Disposition"] = 'attachment; filename="survival.svg"'
+    return response
+
+
+@login_required
+@require_GET
+def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+    if table not in tables.TABLES:
+        raise Http404
+    outcomes = _outcomes(request)
+    if table == "indicators":
+        if outcomes.indicators is None:
+            raise Http404
+        rows = tables.indicators(outcomes.indicators)
+    else:
+        if outcomes.report is None:
+            raise Http404
+        rows = getattr(tables, table)(outcomes.report)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-{table}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    outcomes = _outcomes(request)
+    if outcomes.report is None:
+        raise Http404
+    context = _context(request, outcomes)
+    context["chart_id"] = "pdf"
+    pdf = render_pdf("outcomes/report_pdf.html", context)
+    record(
+        actor=request.user,
+        verb="outcomes.report_downloaded",
+        details={"title": outcomes.title, "query": request.GET.urlencode()},
+        request=request,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="outcomes-report.pdf"'
+    return response

@@ -9,7 +9,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from consilium.consultations.api import router as consultations_router
+from consilium.library.api import router as library_router
+from consilium.meetings.api import router as meetings_router
 from consilium.network.api import router as network_router
+from consilium.outcomes.api import router as outcomes_router
+from consilium.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="Consilium API",
@@ -33,3 +38,10 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 api.add_router("/network/", network_router)
+api.add_router("/consultations/", consultations_router)
+
+
+api.add_router("/registry/", registry_router)
+api.add_router("/meetings/", meetings_router)
+api.add_router("/library/", library_router)
+api.add_router("/outcomes/", outcomes_router)

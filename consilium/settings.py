@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between installations comes from the
 environment, read through the strict helpers in `consilium.lib.env`."""
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -32,6 +33,30 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_key() -> str:
+    """The Fernet key that encrypts patients' direct identifiers at rest; like SECRET_KEY, from
+    the environment or generated once into the data directory. Losing it loses the identifiers."""
+    if key := os.environ.get("CONSILIUM_FIELD_KEY"):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                "CONSILIUM_FIELD_KEY must be a Fernet key: 32 bytes in URL-safe base64."
+            )
+        return key
+    path = DATA_DIR / "field_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+FIELD_ENCRYPTION_KEY = _field_key()
 DEBUG = env_bool("CONSILIUM_DEBUG", False)
 ALLOWED_HOSTS = env_list("CONSILIUM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CONSILIUM_CSRF_TRUSTED_ORIGINS", [])
@@ -57,6 +82,11 @@ INSTALLED_APPS = [
     "consilium.accounts",
     "consilium.audit",
     "consilium.network",
+    "consilium.consultations",
+    "consilium.registry",
+    "consilium.library",
+    "consilium.meetings",
+    "consilium.outcomes",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +272,10 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# Replies to notifications come back to reply+TOKEN@ this domain (the SMTP receiver's).
+CONSILIUM_REPLY_DOMAIN = env_str("CONSILIUM_REPLY_DOMAIN", "consilium.localhost")
+CONSILIUM_REPLY_MAX_AGE_DAYS = env_int("CONSILIUM_REPLY_MAX_AGE_DAYS", 90, minimum=1)
+CONSILIUM_MAX_ATTACHMENT_MB = env_int("CONSILIUM_MAX_ATTACHMENT_MB", 50, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("CONSILIUM_FROM_EMAIL", "Consilium <consilium@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

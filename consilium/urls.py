@@ -11,7 +11,12 @@ urlpatterns = [
     path("language", core_views.set_language, name="set_language"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("network/", include("consilium.network.urls")),
+    path("consultations/", include("consilium.consultations.urls")),
     path("accounts/", include("allauth.urls")),
+    path("registry/", include("consilium.registry.urls")),
+    path("meetings/", include("consilium.meetings.urls")),
+    path("library/", include("consilium.library.urls")),
+    path("outcomes/", include("consilium.outcomes.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,18 @@ def _collected_static(django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _english_and_utc():
+    """Each request activates its reader's language and zone in the thread, as a server
+    does; between tests that must not leak into code that runs outside a request."""
+    from django.utils import timezone, translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher costs ~0.3 s a user; the hashing itself is Django's, not ours to test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

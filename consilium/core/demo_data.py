@@ -237,4 +237,8 @@ def load_foundation() -> dict[str, User]:
 DEMO_LOADERS = [
     "consilium.core.demo_data.load_foundation",
     "consilium.network.demo.load_demo",
+    "consilium.registry.demo.load_demo",
+    "consilium.consultations.demo.load_demo",
+    "consilium.meetings.demo.load_demo",
+    "consilium.library.demo.load_demo",
 ]

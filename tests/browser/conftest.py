@@ -43,3 +43,6 @@ def page(browser, live_server, audit_triggers_off_after_test, settings):
     page = context.new_page()
     yield page
     context.close()
+
+
+from tests.network.conftest import institutions, partnership  # noqa: E402, F401

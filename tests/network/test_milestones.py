@@ -85,6 +85,8 @@ def test_an_outsider_cannot_update_a_milestone(client_for, personas, partnership
 
 
 def test_it_refuses_evidence_that_is_not_a_pdf(client_for, personas, partnership, telemedicine):
+    personas["clinician"].language = "en"
+    personas["clinician"].save()
     _add(client_for("coordinator"), partnership, telemedicine, owner=personas["clinician"].pk)
     milestone = Milestone.objects.get()
     prefix = f"m{milestone.pk}"

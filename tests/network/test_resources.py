@@ -42,8 +42,9 @@ def test_a_partner_expert_sees_the_resource_profile_and_its_history(client_for, 
     page = client_for("expert").get(reverse("network:institution", args=["VNCH"]))
     body = page.content.decode()
     assert page.status_code == 200
-    assert "MRI" in body
+    assert "IRM" in body  # Claire reads French
     assert "Update the resource profile" not in body
+    assert "Mettre à jour" not in body
     old = client_for("expert").get(reverse("network:institution", args=["VNCH"]) + "?version=1")
     assert "2-week wait" in old.content.decode()
     assert (

@@ -1,21 +1,22 @@
 """Life tables straight from the database: one ``GROUP BY`` per grouping, no loop over patients.
 
-For each patient the database takes the first primary diagnosis (the earliest Diagnosis row;
-the time origin) and works out the endpoint's time and status (see :mod:`endpoints` for the
+The query reads only the Patient table: the facts survival needs are kept on each patient row
+by the registry (:mod:`consilium.registry.survival_facts`): the date of the first primary
+diagnosis (the time origin) and the group keys of that diagnosis, and the date of the first
+death, of the first relapse/progression/second cancer, and of the first abandonment. From them
+the database works out the endpoint's time and status (see :mod:`endpoints` for the
 definitions):
 
-- the first follow-up event of the endpoint's kinds, by a correlated ``MIN`` over
-  FollowUpEvent (index ``registry_event_kind`` or the patient foreign key);
+- the first follow-up event of the endpoint's kinds, the earliest of those dates;
 - if there is none, censoring at the patient's last contact;
 - time in whole days from diagnosis (:class:`~consilium.outcomes.days.DaysBetween`).
 
 Time and status travel as one integer, the *code* ``4 * days + status`` with status 0 for an
-event, 1 for censoring by an event kind (abandonment in the "abandon-censored" endpoints) and
-2 for censoring at last contact, so that ``MIN`` over a patient's events picks the earliest
-one, an event winning a tie; and so that the correlated subquery is written once in the SQL
-(SQLite and PostgreSQL both re-run a correlated subquery at every place it appears). The
-query then groups by (group key, code, vital status) and counts: rows of per-time counts,
-never a patient.
+event, 1 for censoring by an event kind (abandonment in the "abandon-censored" endpoints), 2
+for censoring at last contact and 3 for "censored" at last contact while recorded dead (an
+exclusion, below), so that the smallest code is the earliest date, an event winning a tie.
+The query then scans the institution's patients once and groups by (group key, code) and
+counts: rows of per-time counts, never a patient.
 
 Patients whose data cannot place them on the curve are left out and counted by reason, never
 dropped silently (:data:`EXCLUSION_REASONS`): an endpoint event or abandonment dated before
@@ -26,32 +27,37 @@ overstate survival).
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    IntegerField,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from consilium.outcomes.days import DaysBetween
 from consilium.outcomes.endpoints import DEFINITIONS, Endpoint
 from consilium.outcomes.groupings import Grouping
 from consilium.outcomes.survival import LifeTable
-from consilium.registry.models import Diagnosis, FollowUpEvent, VitalStatus
+from consilium.registry.models import Diagnosis, EventKind, Patient, VitalStatus
 
-EVENT, CENSORED_BY_EVENT, CENSORED_AT_CONTACT = 0, 1, 2
+EVENT, CENSORED_BY_EVENT, CENSORED_AT_CONTACT, DEAD_AT_CONTACT = 0, 1, 2, 3
+# Stands for "no such date" inside LEAST.
+NO_DATE = datetime.date(9999, 12, 31)
+# Larger than any code: stands for "no such event" inside LEAST (which SQLite's scalar MIN
+# would turn into NULL if given a NULL).
+NO_EVENT = 2**31 - 1
+
+# The Patient column holding the first event of each kind (kept by survival_facts).
+FIRST_DATE_COLUMN = {
+    EventKind.DEATH: "death_date",
+    EventKind.RELAPSE: "first_efs_event_date",
+    EventKind.PROGRESSION: "first_efs_event_date",
+    EventKind.SECOND_CANCER: "first_efs_event_date",
+    EventKind.ABANDONMENT: "abandonment_date",
+}
 
 EXCLUSION_REASONS = {
     "event_before_diagnosis": _("an event dated before the diagnosis"),
@@ -99,53 +105,71 @@ def first_diagnoses(institution_ids: Iterable[int]):
     )
 
 
-def code_expression(endpoint: Endpoint):
-    """``4 * days + status`` of the patient's endpoint, NULL with no event and no contact."""
+def _earliest(columns: Sequence[str]):
+    """The earliest of these date columns, NULL if all are NULL: LEAST over the dates with
+    NULL as a far-future date (SQLite's scalar MIN would return NULL on any NULL)."""
+    if len(columns) == 1:
+        return F(columns[0])
+    far = Value(NO_DATE, output_field=DateField())
+    return NullIf(Least(*(Coalesce(F(c), far) for c in columns)), far)
+
+
+def code_expression(endpoint: Endpoint, *, patient: str = "patient__", origin: str = "date"):
+    """``4 * days + status`` of the patient's endpoint, NULL with no event and no contact.
+
+    By default over a first Diagnosis row (:func:`first_diagnoses`) joined to its Patient;
+    :func:`count_rows` uses it over Patient rows alone (``patient="", origin="origin_date"``).
+    The earliest event date is picked among dates first so that at most two differences of
+    dates are computed per row (the day arithmetic is most of SQLite's cost).
+    """
     definition = DEFINITIONS[endpoint]
-    days = DaysBetween("date", OuterRef("date"))
-    first_event = (
-        FollowUpEvent.objects.filter(patient_id=OuterRef("patient_id"), kind__in=definition.kinds)
-        .order_by()
-        .values("patient_id")
-        .annotate(
-            code=Min(
-                Case(
-                    When(kind__in=definition.events, then=days * 4 + EVENT),
-                    default=days * 4 + CENSORED_BY_EVENT,
-                    output_field=IntegerField(),
-                )
-            )
+    events = sorted({FIRST_DATE_COLUMN[kind] for kind in definition.events})
+    censoring = sorted({FIRST_DATE_COLUMN[kind] for kind in definition.censoring} - set(events))
+    event_code = DaysBetween(_earliest([patient + c for c in events]), origin) * 4 + EVENT
+    if censoring:
+        censoring_code = (
+            DaysBetween(_earliest([patient + c for c in censoring]), origin) * 4 + CENSORED_BY_EVENT
         )
-        .values("code")
+        first = NullIf(
+            Least(Coalesce(event_code, Value(NO_EVENT)), Coalesce(censoring_code, Value(NO_EVENT))),
+            Value(NO_EVENT),
+        )
+    else:
+        first = event_code
+    at_contact = DaysBetween(patient + "last_contact", origin) * 4 + Case(
+        When(**{patient + "vital_status": VitalStatus.DEAD}, then=Value(DEAD_AT_CONTACT)),
+        default=Value(CENSORED_AT_CONTACT),
     )
-    at_contact = DaysBetween("patient__last_contact", "date") * 4 + CENSORED_AT_CONTACT
-    return Coalesce(Subquery(first_event, output_field=IntegerField()), at_contact)
+    return Coalesce(first, at_contact)
 
 
 def count_rows(
     endpoint: Endpoint, grouping: Grouping, institution_ids: Iterable[int]
-) -> list[tuple[Any, int | None, str, int]]:
-    """The one GROUP BY: (group key, code, vital status, patients)."""
+) -> list[tuple[Any, int | None, int]]:
+    """The one GROUP BY: (group key, code, patients)."""
     rows = (
-        first_diagnoses(institution_ids)
+        Patient.objects.filter(institution_id__in=list(institution_ids), origin_date__isnull=False)
         .filter(grouping.filter)
-        .annotate(group_key=grouping.key, code=code_expression(endpoint))
+        .annotate(
+            group_key=grouping.key,
+            code=code_expression(endpoint, patient="", origin="origin_date"),
+        )
         .order_by()
-        .values_list("group_key", "code", "patient__vital_status")
+        .values_list("group_key", "code")
         .annotate(patients=Count("pk"))
     )
     return list(rows)
 
 
-def classify(code: int | None, vital_status: str) -> tuple[str | None, int, int]:
+def classify(code: int | None) -> tuple[str | None, int, int]:
     """(exclusion reason or None, time in days, 1 if event else 0) for one code."""
     if code is None:
         return "no_last_contact", 0, 0
     days, status = divmod(code, 4)  # floor division: a negative day keeps its status
     if days < 0:
-        reason = "contact_before_diagnosis" if status == CENSORED_AT_CONTACT else None
-        return reason or "event_before_diagnosis", 0, 0
-    if status == CENSORED_AT_CONTACT and vital_status == VitalStatus.DEAD:
+        at_contact = status in (CENSORED_AT_CONTACT, DEAD_AT_CONTACT)
+        return "contact_before_diagnosis" if at_contact else "event_before_diagnosis", 0, 0
+    if status == DEAD_AT_CONTACT:
         return "dead_without_date", 0, 0
     return None, days, int(status == EVENT)
 
@@ -155,8 +179,8 @@ def fold(endpoint: Endpoint, grouping: Grouping, rows: Iterable[Sequence[Any]]) 
     counts: dict[Any, dict[int, list[int]]] = {}
     excluded: dict[Any, Counter[str]] = {}
     not_grouped = 0
-    for key, code, vital_status, patients in rows:
-        reason, days, event = classify(code, vital_status)
+    for key, code, patients in rows:
+        reason, days, event = classify(code)
         if key is None:
             not_grouped += patients
             continue

@@ -1,7 +1,8 @@
 """How patients are split into the groups whose curves are compared.
 
-A grouping is one SQL expression over the first primary Diagnosis row (joined to its
-Patient) giving each patient's group key, NULL for a patient the grouping does not cover
+A grouping is one SQL expression over a Patient row, reading the facts of its first primary
+diagnosis kept on it (``origin_*``, see :mod:`consilium.registry.survival_facts`), giving
+each patient's group key, NULL for a patient the grouping does not cover
 (a tumour that is not an index cancer, a diagnosis outside every period), plus an optional
 filter and the labels shown for the keys.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.expressions import Expression
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from consilium.network.models import Institution, Partnership
@@ -64,7 +65,7 @@ def by_institution(institutions: Sequence[Institution]) -> Grouping:
     codes = {i.pk: i.code for i in institutions}
     return Grouping(
         name="institution",
-        key=F("patient__institution_id"),
+        key=F("institution_id"),
         labels=lambda pk: codes.get(pk, str(pk)),
         order=sorted(codes, key=lambda pk: codes[pk]),
     )
@@ -75,7 +76,7 @@ def by_iccc() -> Grouping:
     return Grouping(
         name="iccc",
         # An unclassifiable tumour (blank group) is not in any ICCC group.
-        key=Case(When(iccc_main_group="", then=None), default=F("iccc_main_group")),
+        key=NullIf(F("origin_iccc_group"), Value("")),
         labels=lambda key: str(labels.get(key, key)),
         order=list(IcccGroup.values),
     )
@@ -84,7 +85,8 @@ def by_iccc() -> Grouping:
 def by_index_cancer() -> Grouping:
     return Grouping(
         name="index",
-        key=index_cancers.index_cancer_key(),
+        # The key index_cancers.index_cancer_key() gave the first diagnosis, "" for none.
+        key=NullIf(F("origin_index_cancer"), Value("")),
         labels=lambda key: str(index_cancers.LABELS.get(key, key)),
         order=index_cancers.ORDER,
     )
@@ -103,8 +105,8 @@ def by_stage() -> Grouping:
     return Grouping(
         name="stage",
         key=Case(
-            When(stage_tumour="", then=None),
-            default=Concat(F("stage_tumour"), Value(":"), F("stage_value")),
+            When(origin_stage_tumour="", then=None),
+            default=Concat(F("origin_stage_tumour"), Value(":"), F("origin_stage_value")),
             output_field=CharField(),
         ),
         labels=label,
@@ -151,8 +153,8 @@ def by_period(periods: Sequence[tuple[int, int]]) -> Grouping:
         key=Case(
             *(
                 When(
-                    date__gte=datetime.date(first, 1, 1),
-                    date__lte=datetime.date(last, 12, 31),
+                    origin_date__gte=datetime.date(first, 1, 1),
+                    origin_date__lte=datetime.date(last, 12, 31),
                     then=Value(name((first, last))),
                 )
                 for first, last in periods
@@ -174,11 +176,11 @@ def by_partnership(partnership: Partnership, institution: Institution) -> Groupi
     return Grouping(
         name="partnership",
         key=Case(
-            When(date__lt=start, then=Value("before")),
+            When(origin_date__lt=start, then=Value("before")),
             default=Value("after"),
             output_field=CharField(),
         ),
-        filter=Q(patient__institution_id=institution.pk),
+        filter=Q(institution_id=institution.pk),
         labels=lambda key: labels.get(key, key),
         order=["before", "after"],
         description=f"{institution.code} · {partnership.title}",

@@ -37,6 +37,7 @@ from consilium.registry.models import (
     Treatment,
     VitalStatus,
 )
+from consilium.registry.survival_facts import refresh_survival_facts
 from consilium.registry.validation import (
     ChecksFailed,
     Context,
@@ -246,6 +247,7 @@ def register_patient(
         identity_row(row, identity).save()
         diag = diagnosis_row(row, diagnosis, identity.birth_date)
         diag.save()
+        refresh_survival_facts(row)
         QualityIssue.objects.bulk_create(issues_for(row, diag, results))
         record(
             actor=actor,
@@ -384,6 +386,7 @@ def add_diagnosis(
     with transaction.atomic():
         diag = diagnosis_row(patient, diagnosis, context.birth_date)
         diag.save()
+        refresh_survival_facts(patient)
         QualityIssue.objects.bulk_create(issues_for(patient, diag, results))
         record(
             actor=actor,
@@ -523,6 +526,7 @@ def record_event(
         patient.last_contact = last_contact
         patient.vital_status = vital
         patient.save(update_fields=["last_contact", "vital_status"])
+        refresh_survival_facts(patient)
         refresh_issues(patient)
         record(
             actor=actor,

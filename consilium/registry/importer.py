@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from consilium.audit.actions import record
 from consilium.network.models import Institution
+from consilium.registry import survival_facts
 from consilium.registry.actions import (
     Actor,
     diagnosis_row,
@@ -642,6 +643,8 @@ def _write_batch(
         Diagnosis.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ) + 1
     insert(diagnoses)
+    # The inserts bypass the ORM's signals: the new patients' survival facts, set-based.
+    survival_facts.refresh(Patient.objects.filter(institution=institution, pk__gte=first_new))
     diagnosis_ids = {}
     if any(row.number in warnings for row in batch):
         diagnosis_ids = dict(

@@ -173,6 +173,17 @@ class Patient(models.Model):
     import_job = models.ForeignKey(
         "ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Survival facts: derived from the diagnoses and follow-up events, never typed in, kept
+    # in sync by consilium.registry.survival_facts (read by the outcomes' GROUP BY).
+    origin_date = models.DateField(null=True, blank=True, editable=False)
+    origin_iccc_group = models.CharField(max_length=4, blank=True, editable=False)
+    origin_stage_tumour = models.CharField(max_length=20, blank=True, editable=False)
+    origin_stage_value = models.CharField(max_length=12, blank=True, editable=False)
+    origin_index_cancer = models.CharField(max_length=16, blank=True, editable=False)
+    death_date = models.DateField(null=True, blank=True, editable=False)
+    # The first relapse, progression or second cancer (death apart).
+    first_efs_event_date = models.DateField(null=True, blank=True, editable=False)
+    abandonment_date = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -192,6 +203,10 @@ class Patient(models.Model):
             ),
             models.Index(
                 fields=["institution", "vital_status", "-id"], name="registry_patient_inst_vital"
+            ),
+            # The outcomes' GROUP BY: one institution's diagnosed patients.
+            models.Index(
+                fields=["institution", "origin_date"], name="registry_patient_inst_origin"
             ),
         ]
 

@@ -33,7 +33,12 @@ hypothesis_settings = settings(
 integer_days = st.integers(min_value=0, max_value=3000)
 # Few distinct values make ties (several events and censorings at one time) common.
 tied_days = st.sampled_from([0, 1, 2, 3, 7, 30, 365, 366, 1000])
-float_days = st.floats(min_value=0, max_value=3000, allow_nan=False, allow_infinity=False)
+# Microsecond-of-a-day precision: times one rounding step apart (3000.0 and
+# 2999.9999999999995) are not follow-up data, and lifelines' pandas internals and plain
+# float comparison disagree on whether they are one time or two.
+float_days = st.floats(min_value=0, max_value=3000, allow_nan=False, allow_infinity=False).map(
+    lambda x: round(x, 6)
+)
 rounded_float_days = st.integers(min_value=0, max_value=300).map(lambda x: x / 4)
 
 

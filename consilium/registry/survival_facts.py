@@ -1,0 +1,88 @@
+"""The few facts survival analysis needs, kept on the Patient row so that the outcomes'
+``GROUP BY`` reads one table (see :mod:`consilium.outcomes.aggregates`).
+
+- ``origin_*``: the first primary diagnosis (earliest date, then lowest id), the time origin,
+  and the group keys the groupings read from it (ICCC-3 main group, Toronto tumour and stage,
+  WHO index cancer);
+- ``death_date``, ``first_efs_event_date`` (first relapse, progression or second cancer;
+  death apart), ``abandonment_date``: the first follow-up event of each kind, whatever
+  diagnosis it is attached to.
+
+They are derived, never typed in, and written in one place: :func:`refresh` (a set-based
+``UPDATE`` with correlated subqueries, the same on SQLite and PostgreSQL). The registry's
+actions that add a diagnosis or record an event call :func:`refresh_survival_facts` in their
+transaction; the bulk import, which inserts without the ORM, calls :func:`refresh` for its new
+patients after each batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import CharField, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from consilium.registry.models import Diagnosis, EventKind, FollowUpEvent, Patient
+
+EFS_EVENT_KINDS = (EventKind.RELAPSE, EventKind.PROGRESSION, EventKind.SECOND_CANCER)
+
+FIELDS = (
+    "origin_date",
+    "origin_iccc_group",
+    "origin_stage_tumour",
+    "origin_stage_value",
+    "origin_index_cancer",
+    "death_date",
+    "first_efs_event_date",
+    "abandonment_date",
+)
+
+
+def _first_event(events: Any, kinds: tuple[str, ...]) -> Subquery:
+    dates = (
+        events.objects.filter(patient_id=OuterRef("pk"), kind__in=kinds)
+        .order_by()
+        .values("patient_id")
+        .annotate(first=Min("date"))
+        .values("first")
+    )
+    return Subquery(dates)
+
+
+def values(diagnoses: Any = Diagnosis, events: Any = FollowUpEvent) -> dict[str, Any]:
+    """Column -> SQL expression over a Patient row, for ``QuerySet.update`` (the models can be
+    a migration's historical ones)."""
+    from consilium.outcomes.index_cancers import index_cancer_key
+
+    first = diagnoses.objects.filter(patient_id=OuterRef("pk")).order_by("date", "pk")
+
+    def text(expression: Any) -> Coalesce:
+        column = first.annotate(value=expression).values("value")[:1]
+        return Coalesce(Subquery(column, output_field=CharField()), Value(""))
+
+    return {
+        "origin_date": Subquery(first.values("date")[:1]),
+        "origin_iccc_group": text(F("iccc_main_group")),
+        "origin_stage_tumour": text(F("stage_tumour")),
+        "origin_stage_value": text(F("stage_value")),
+        "origin_index_cancer": text(index_cancer_key()),
+        "death_date": _first_event(events, (EventKind.DEATH,)),
+        "first_efs_event_date": _first_event(events, EFS_EVENT_KINDS),
+        "abandonment_date": _first_event(events, (EventKind.ABANDONMENT,)),
+    }
+
+
+def refresh(patients: QuerySet[Patient]) -> int:
+    """Recompute the facts of these patients in one UPDATE; returns the rows updated."""
+    return patients.order_by().update(**values())
+
+
+def refresh_survival_facts(patient: Patient | int) -> None:
+    """Recompute one patient's facts (and copy them onto the instance, if one is given, so a
+    later full ``save()`` of it does not write stale values back)."""
+    pk = patient if isinstance(patient, int) else patient.pk
+    refresh(Patient.objects.filter(pk=pk))
+    if isinstance(patient, Patient):
+        fresh = Patient.objects.filter(pk=pk).values(*FIELDS).first() or {}
+        for name, value in fresh.items():
+            setattr(patient, name, value)

@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 from consilium.consultations import actions
 from consilium.consultations.access import consultations_for_user, get_consultation_for_user
 from consilium.consultations.models import RecommendationStatus
+from consilium.lib.forms import error_messages
 from consilium.network.models import Institution
 from consilium.registry.access import patients_for_user
 
@@ -105,12 +106,6 @@ def _files(files: list[FileIn]) -> list[actions.Upload]:
         raise ValidationError({"files": ["A file is not valid base64."]}) from None
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-    return {"__all__": exc.messages}
-
-
 @router.get("/", response=list[ConsultationOut])
 def list_consultations(request: HttpRequest):
     rows = consultations_for_user(request.auth).select_related(
@@ -141,7 +136,9 @@ def create(request: HttpRequest, payload: ConsultationIn):
     except PermissionDenied:
         return Status(403, {"detail": "You may not ask for this patient."})
     except ValidationError as exc:
-        return Status(422, {"detail": "The consultation is not valid.", "errors": _errors(exc)})
+        return Status(
+            422, {"detail": "The consultation is not valid.", "errors": error_messages(exc)}
+        )
     return Status(201, _out(consultation))
 
 
@@ -180,7 +177,7 @@ def post(request: HttpRequest, pk: int, payload: MessageIn):
     except PermissionDenied:
         return Status(403, {"detail": "You may not write in this consultation."})
     except ValidationError as exc:
-        return Status(422, {"detail": "The message is not valid.", "errors": _errors(exc)})
+        return Status(422, {"detail": "The message is not valid.", "errors": error_messages(exc)})
     return Status(
         201,
         MessageOut(
@@ -208,7 +205,9 @@ def recommend(request: HttpRequest, pk: int, payload: RecommendationIn):
             403, {"detail": "Only an expert assigned to this consultation may recommend."}
         )
     except ValidationError as exc:
-        return Status(422, {"detail": "The recommendation is not valid.", "errors": _errors(exc)})
+        return Status(
+            422, {"detail": "The recommendation is not valid.", "errors": error_messages(exc)}
+        )
     return RecommendationOut(
         **{f: getattr(recommendation, f) for f in actions.RECOMMENDATION_FIELDS},
         finalise=recommendation.status == RecommendationStatus.FINAL,

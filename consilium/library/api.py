@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
 from consilium.accounts.models import User
+from consilium.lib.forms import error_messages
 from consilium.library import compliance
 from consilium.library.access import (
     adoptions_for_user,
@@ -46,17 +47,8 @@ class Error(Schema):
     errors: dict[str, list[str]] = {}
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {
-            field: [str(m) for e in errs for m in e.messages]
-            for field, errs in exc.error_dict.items()
-        }
-    return {"__all__": exc.messages}
-
-
 def _invalid(exc: ValidationError) -> Status:
-    return Status(422, {"detail": " ".join(exc.messages), "errors": _errors(exc)})
+    return Status(422, {"detail": " ".join(exc.messages), "errors": error_messages(exc)})
 
 
 FORBIDDEN = {"detail": "You may not do this."}

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
+from consilium.lib.forms import error_messages
 from consilium.meetings import attendance
 from consilium.meetings.access import get_event_for_user, get_managed_event, visible_events
 from consilium.meetings.choices import RegistrationStatus
@@ -93,15 +94,6 @@ class CheckInIn(Schema):
 class Error(Schema):
     detail: str
     errors: dict[str, list[str]] = {}
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {
-            field: [str(m) for e in errs for m in e.messages]
-            for field, errs in exc.error_dict.items()
-        }
-    return {"__all__": exc.messages}
 
 
 def _event_out(e: Event) -> EventOut:
@@ -223,7 +215,9 @@ def create_registration(request: HttpRequest, pk: int, payload: RegistrationIn):
     except PermissionDenied:
         return Status(403, {"detail": "Guests are registered by the event's coordinators."})
     except ValidationError as exc:
-        return Status(422, {"detail": "The registration is not valid.", "errors": _errors(exc)})
+        return Status(
+            422, {"detail": "The registration is not valid.", "errors": error_messages(exc)}
+        )
     return Status(201, _registration_out(registration))
 
 
@@ -245,7 +239,7 @@ def check_in(request: HttpRequest, pk: int, payload: CheckInIn):
             actor=request.auth, event=event, registration=found.first()
         )
     except ValidationError as exc:
-        return Status(422, {"detail": " ".join(exc.messages), "errors": _errors(exc)})
+        return Status(422, {"detail": " ".join(exc.messages), "errors": error_messages(exc)})
     return _registration_out(registration)
 
 
@@ -260,5 +254,5 @@ def cancel_registration(request: HttpRequest, pk: int):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        return Status(422, {"detail": " ".join(exc.messages), "errors": _errors(exc)})
+        return Status(422, {"detail": " ".join(exc.messages), "errors": error_messages(exc)})
     return _registration_out(registration)

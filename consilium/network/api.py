@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from consilium.lib.forms import error_messages
 from consilium.network import actions
 from consilium.network.access import get_institution, get_partnership_for_user
 from consilium.network.models import Institution, Milestone, PartnershipStatus
@@ -114,15 +115,6 @@ def _partnership_out(p) -> PartnershipOut:
     )
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {
-            field: [str(m) for e in errs for m in e.messages]
-            for field, errs in exc.error_dict.items()
-        }
-    return {"__all__": exc.messages}
-
-
 @router.get("/institutions", response=list[InstitutionOut])
 def list_institutions(request: HttpRequest):
     return Institution.objects.order_by("country", "name")
@@ -194,7 +186,9 @@ def create_partnership(request: HttpRequest, payload: PartnershipIn):
             403, {"detail": "Only coordinators and admins of a party may record a partnership."}
         )
     except ValidationError as exc:
-        return Status(422, {"detail": "The partnership is not valid.", "errors": _errors(exc)})
+        return Status(
+            422, {"detail": "The partnership is not valid.", "errors": error_messages(exc)}
+        )
     return Status(201, _partnership_out(_partnership_queryset().get(pk=partnership.pk)))
 
 
@@ -212,7 +206,7 @@ def update_milestone(request: HttpRequest, pk: int, payload: MilestoneStatusIn):
             403, {"detail": "Only the owner or the partnership's coordinators may update it."}
         )
     except ValidationError as exc:
-        return Status(422, {"detail": "The update is not valid.", "errors": _errors(exc)})
+        return Status(422, {"detail": "The update is not valid.", "errors": error_messages(exc)})
     return MilestoneOut(
         id=milestone.pk,
         title=milestone.title,

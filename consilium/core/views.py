@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from consilium.accounts.access import roles_by_institution
 from consilium.accounts.actions import set_interface_language
+from consilium.accounts.models import Role
+from consilium.core import attention
 from consilium.network.models import Institution
 
 
@@ -21,8 +23,20 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/welcome.html")
     roles = roles_by_institution(request.user)
     institutions = Institution.objects.filter(pk__in=roles.keys()).order_by("name")
-    memberships = [(inst, sorted(roles[inst.pk])) for inst in institutions]
-    return render(request, "core/home.html", {"memberships": memberships})
+    labels = dict(Role.choices)
+    memberships = [
+        (inst, sorted(str(labels.get(role, role)) for role in roles[inst.pk]))
+        for inst in institutions
+    ]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": memberships,
+            "waiting": attention.waiting_items(request.user),
+            "upcoming": attention.upcoming_events(request.user),
+        },
+    )
 
 
 @never_cache

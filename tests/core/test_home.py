@@ -5,7 +5,7 @@ import datetime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from consilium.consultations.actions import request_consultation
 from consilium.meetings import actions as meeting_actions
@@ -23,9 +23,9 @@ def _home(client) -> str:
 
 def test_it_tells_the_expert_a_consultation_waits_for_their_answer(client_for, personas):
     create_consultation(personas)
-    with translation.override("en"):
-        page = _home(client_for("expert"))
-    assert "1 consultation waits for your answer" in page
+    page = _home(client_for("expert"))
+    # In her language: the expert in Paris reads French.
+    assert "1 consultation attend votre réponse" in page
     assert 'href="/consultations/"' in page
 
 
@@ -94,5 +94,5 @@ def test_it_makes_as_many_queries_for_three_consultations_as_for_one(client_for,
         )
     with CaptureQueriesContext(connection) as three:
         page = _home(client)
-    assert "3 consultations wait for your answer" in page
+    assert "3 consultations attendent votre réponse" in page
     assert len(three.captured_queries) == len(one.captured_queries)

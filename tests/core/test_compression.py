@@ -17,7 +17,8 @@ def test_it_gzips_a_page_this_site_or_the_reader_asked_for(client_for, personas,
     assert response["Content-Encoding"] == "gzip"
     page = gzip.decompress(response.content).decode()
     assert personas["clinician"].full_name in page
-    assert len(response.content) < len(page.encode()) / 2
+    # Django pads each gzip body by 0-99 random bytes (Heal the Breach): a loose bound.
+    assert len(response.content) < len(page.encode()) * 0.75
     vary = {v.strip().lower() for v in response["Vary"].split(",")}
     assert {"accept-encoding", "sec-fetch-site"} <= vary
 

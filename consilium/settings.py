@@ -261,6 +261,9 @@ TASKS = {
         "QUEUES": ["default", "email"],
     }
 }
+# A task RUNNING this long whose worker has not renewed its lease has lost its worker and
+# is queued again (consilium.core.leases). Workers renew every quarter of it.
+CONSILIUM_WORKER_LEASE_SECONDS = env_int("CONSILIUM_WORKER_LEASE_SECONDS", 60, minimum=1)
 
 # Outgoing mail: SMTP when a host is set; otherwise every message is written to the data
 # directory's outbox, so nothing is lost on an installation that has no mail server yet.

@@ -198,8 +198,13 @@ class Patient(models.Model):
         indexes = [
             # The list: one institution's patients, newest first, optionally one year.
             models.Index(fields=["institution", "-id"], name="registry_patient_inst_id"),
+            # vital_status rides along (PostgreSQL's INCLUDE; ignored elsewhere) so that "year
+            # and alive", with or without a diagnosis filter, is an index-only scan: without it
+            # "all filters" read 10,000 patient rows for the year from the table.
             models.Index(
-                fields=["institution", "diagnosis_year", "-id"], name="registry_patient_inst_year"
+                fields=["institution", "diagnosis_year", "-id"],
+                include=["vital_status"],
+                name="registry_patient_inst_year_v",
             ),
             models.Index(
                 fields=["institution", "vital_status", "-id"], name="registry_patient_inst_vital"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,7 +56,34 @@ from consilium.registry.validation import ChecksFailed
 PAGE_SIZE = 50
 
 
-class CappedPaginator(Paginator):
+class KeysFirstPaginator(Paginator):
+    """Pages a list by its primary keys first, then loads the page's rows by key, in one
+    query (``pk IN (SELECT id ... LIMIT 50 OFFSET n)``). A plain OFFSET reads every row it
+    skips from the table: page 900 of 100,000 patients read 45,000 rows on PostgreSQL. The
+    keys alone come from an index (an index-only scan once the table is vacuumed), and only
+    the 50 rows shown are read. ``rows`` turns the keys subquery into the rows to show."""
+
+    def __init__(
+        self,
+        object_list: QuerySet[Any],
+        per_page: int,
+        *,
+        rows: Callable[[QuerySet[Any]], QuerySet[Any]],
+    ) -> None:
+        super().__init__(object_list, per_page)
+        self.rows = rows
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.rows(keys), number, self)
+
+
+class CappedPaginator(KeysFirstPaginator):
     """Counts a filtered list only up to a limit. The exact number of 12,000 children in a
     group of 100,000 costs PostgreSQL a join of both tables on every page view; "more than
     1,000" costs a bounded index walk, and nobody pages through a thousand children."""
@@ -94,15 +121,21 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     form = PatientFilterForm(request.GET or None, groups=IcccGroup.choices)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     patients = search_patients(
-        access.patients_for_user(request.user).select_related("institution"),
+        access.patients_for_user(request.user),
         q=filters.get("q") or "",
         group=filters.get("group") or "",
         stage=filters.get("stage") or "",
         vital_status=filters.get("vital_status") or "",
         year=filters.get("year"),
     ).order_by("-id")
-    paginator_class = CappedPaginator if any(filters.values()) else Paginator
-    page = paginator_class(with_diagnoses(patients), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator_class = CappedPaginator if any(filters.values()) else KeysFirstPaginator
+    page = paginator_class(
+        patients,
+        PAGE_SIZE,
+        rows=lambda keys: with_diagnoses(
+            access.patients_for_user(request.user).filter(pk__in=keys).order_by("-id")
+        ),
+    ).get_page(request.GET.get("page"))
     record(
         actor=request.user,
         verb="registry.patient_list_viewed",

@@ -586,6 +586,10 @@ def write(
                 flush()
         if batch:
             flush()
+        if job is not None:
+            # Committed with the patients: a worker that dies before it finishes the job
+            # leaves a mark that the second run reads, so it does not import them again.
+            ImportJob.objects.filter(pk=job.pk).update(rows_imported=written)
         record(
             actor=actor,
             actor_label="" if actor is not None else "consilium import-registry",

@@ -69,6 +69,7 @@ def personas(path: Path, per_kind: int) -> dict[str, int]:
     from consilium.accounts.models import Role, User
     from consilium.audit.models import AuditEntry
     from consilium.consultations.access import consultations_for_user
+    from consilium.consultations.models import OPEN_STATUSES
     from consilium.registry.models import Patient, PatientIdentity
 
     seeded = AuditEntry.objects.filter(verb="core.seeded").first()
@@ -101,6 +102,13 @@ def personas(path: Path, per_kind: int) -> dict[str, int]:
                 .order_by("-created_at")
                 .values_list("pk", flat=True)[:400]
             )
+            # A withdrawn consultation refuses messages (400): post only where one may.
+            open_ = list(
+                consultations_for_user(user)
+                .filter(status__in=OPEN_STATUSES)
+                .order_by("-created_at")
+                .values_list("pk", flat=True)[:100]
+            )
             institution_ids = list(user.memberships.values_list("institution_id", flat=True))
             patients = Patient.objects.filter(institution_id__in=institution_ids)
             pseudonyms = list(patients.order_by("-pk").values_list("pseudonym", flat=True)[:300])
@@ -119,6 +127,7 @@ def personas(path: Path, per_kind: int) -> dict[str, int]:
                     "session": client.cookies["sessionid"].value,
                     "csrf": _get_new_csrf_string(),
                     "consultations": rng.sample(visible, min(60, len(visible))) or [0],
+                    "open": rng.sample(open_, min(30, len(open_))) or [0],
                     "searches": searches or ["X"],
                 }
             )
@@ -191,6 +200,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds per phase (60)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--per-kind", type=int, default=6, help="distinct people per persona")
+    parser.add_argument(
+        "--journeys",
+        default="Clinician,Expert,DataManager,Coordinator",
+        help="locust user classes of the mixed phase (all four by default)",
+    )
     args = parser.parse_args()
     if not 1 <= args.users <= 200 or not 5 <= args.duration <= 600:
         sys.exit("--users is 1 to 200 and --duration 5 to 600 seconds.")
@@ -263,7 +277,7 @@ def main() -> None:
                 None,
             )
             rows = run_locust(
-                ["Clinician", "Expert", "DataManager", "Coordinator"],
+                args.journeys.split(","),
                 users=args.users,
                 duration=args.duration,
                 host=host,

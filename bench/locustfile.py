@@ -46,7 +46,7 @@ class _Persona(FastHttpUser):
         return self.get(f"/consultations/{pk}/", "consultation")
 
     def post_message(self) -> None:
-        pk = random.choice(self.persona["consultations"])
+        pk = random.choice(self.persona["open"])
         page = self.get(f"/consultations/{pk}/", "consultation")
         token = _CSRF.search(page)
         if token is None:

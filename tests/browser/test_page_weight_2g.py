@@ -21,7 +21,7 @@ TWO_G = {
 }
 COLD_BUDGET = 60_000
 WARM_BUDGET = 15_000
-TIME_BUDGET = 3.0  # seconds to DOMContentLoaded
+TIME_BUDGET = 3.0  # seconds to the load event: stylesheet (and htmx) in
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ class Link:
         self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     def visit(self, path: str, *, cold: bool) -> tuple[int, int, float]:
-        """(bytes, requests that went to the network, seconds to DOMContentLoaded)."""
+        """(bytes, requests that went to the network, seconds to the load event)."""
         if cold:
             self.cdp.send("Network.clearBrowserCache")
         self.page.goto("about:blank")
@@ -81,8 +81,14 @@ class Link:
         assert response.status == 200, path
         # Opened from this site's own link or typed: the page is compressed.
         assert response.headers.get("content-encoding") == "gzip", path
-        dcl = self.page.evaluate(
-            "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
+        loaded = self.page.evaluate(
+            """() => new Promise(resolve => {
+                const read = () => {
+                    const end = performance.getEntriesByType('navigation')[0].loadEventEnd;
+                    end > 0 ? resolve(end) : setTimeout(read, 20);
+                };
+                read();
+            })"""
         )
         # The last loadingFinished may trail the load event by a moment.
         self.page.wait_for_timeout(200)
@@ -91,7 +97,7 @@ class Link:
             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
         )
         network = {k: v for k, v in self.finished.items() if k not in self.from_cache and v > 0}
-        return sum(network.values()), len(network), dcl / 1000
+        return sum(network.values()), len(network), loaded / 1000
 
 
 def test_it_serves_pages_within_the_2g_budgets(

@@ -21,7 +21,7 @@ TWO_G = {
 }
 COLD_BUDGET = 60_000
 WARM_BUDGET = 15_000
-TIME_BUDGET = 3.0  # seconds to DOMContentLoaded
+TIME_BUDGET = 3.0  # seconds to the load event: stylesheet (and htmx) in
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ class Link:
         self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     def visit(self, path: str, *, cold: bool) -> tuple[int, int, float]:
-        """(bytes, requests that went to the network, seconds to DOMContentLoaded)."""
+        """(bytes, requests that went to the network, seconds to the load event)."""
         if cold:
             self.cdp.send("Network.clearBrowserCache")
         self.page.goto("about:blank")
@@ -81,8 +81,14 @@ class Link:
         assert response.status == 200, path
         # Opened from this site's own link or typed: the page is compressed.
         assert response.headers.get("content-encoding") == "gzip", path
-        dcl = self.page.evaluate(
-            "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
+        loaded = self.page.evaluate(
+            """() => new Promise(resolve => {
+                const read = () => {
+                    const end = performance.getEntriesByType('navigation')[0].loadEventEnd;
+                    end > 0 ? resolve(end) : setTimeout(read, 20);
+                };
+                read();
+            })"""
         )
         # The last loadingFinished may trail the load event by a moment.
         self.page.wait_for_timeout(200)
@@ -91,10 +97,10 @@ class Link:
             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
         )
         network = {k: v for k, v in self.finished.items() if k not in self.from_cache and v > 0}
-        return sum(network.values()), len(network), dcl / 1000
+        return sum(network.values()), len(network), loaded / 1000
 
 
-def test_it_serves_the_sign_in_page_and_a_consultation_within_the_2g_budgets(
+def test_it_serves_pages_within_the_2g_budgets(
     browser,
     production_server,
     personas,
@@ -103,22 +109,25 @@ def test_it_serves_the_sign_in_page_and_a_consultation_within_the_2g_budgets(
 ):
     anonymous = Link(browser, production_server)
     expert = Link(browser, production_server)
+    clinician = Link(browser, production_server)
     try:
         expert.sign_in(personas["expert"].email, password)
-        for link, path in (
-            (anonymous, "/accounts/login/"),
-            (expert, f"/consultations/{consultation.pk}/"),
+        clinician.sign_in(personas["clinician"].email, password)
+        # The page and the stylesheet; htmx too on the one page that uses it.
+        for link, path, requests in (
+            (anonymous, "/accounts/login/", 2),
+            (expert, f"/consultations/{consultation.pk}/", 2),
+            (clinician, "/registry/patients/new/", 3),
         ):
             cold_bytes, cold_requests, cold_time = link.visit(path, cold=True)
             warm_bytes, warm_requests, warm_time = link.visit(path, cold=False)
-            # The page, the stylesheet and htmx; then the page alone.
-            assert cold_requests == 3, path
-            assert warm_requests == 1, path
+            assert cold_requests == requests, path
+            assert warm_requests == 1, path  # the page alone: the rest is cached
             assert cold_bytes < COLD_BUDGET, (path, cold_bytes)
             assert warm_bytes < WARM_BUDGET, (path, warm_bytes)
-            # Under the emulation a cold page cannot be instant: the link is really shaped.
-            assert 0.6 < cold_time < TIME_BUDGET, (path, cold_time)
+            # Two round trips of 300 ms at least: the link really is shaped.
+            assert 0.5 < cold_time < TIME_BUDGET, (path, cold_time)
             assert warm_time < TIME_BUDGET, (path, warm_time)
     finally:
-        anonymous.context.close()
-        expert.context.close()
+        for link in (anonymous, expert, clinician):
+            link.context.close()

@@ -7,6 +7,7 @@ bench/bench_page_weight.py measures the real thing in a browser on an emulated l
 
 import gzip
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -21,6 +22,9 @@ WARM_HTML_BUDGET = 12_000  # compressed page, of the 15 kB warm target
 COLD_BUDGET = 55_000  # page and static files, of the 60 kB cold target
 BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd", "Sec-Fetch-Site": "same-origin"}
 STATIC = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+HX_ATTRIBUTE = re.compile(r"\shx-[a-z-]+=")
+HTMX = '{% include "core/htmx.html" %}'
+PACKAGE = Path(__file__).resolve().parents[2] / "consilium"
 A_YEAR = 365 * 24 * 3600
 
 
@@ -67,7 +71,10 @@ def test_it_keeps_every_main_page_within_the_2g_budgets(pages, personas):
         html = gzip.decompress(response.content).decode()
         if label == "patient list":  # the budget holds for a full page, not a near-empty one
             assert html.count("<tr>") >= PAGE_SIZE + 1
-        static = sum(_static_bytes(client, url) for url in set(STATIC.findall(html)))
+        urls = set(STATIC.findall(html))
+        # htmx is most of a first visit's bytes: only pages that use it load it.
+        assert bool(HX_ATTRIBUTE.search(html)) == any("htmx" in u for u in urls), label
+        static = sum(_static_bytes(client, url) for url in urls)
         if len(response.content) > WARM_HTML_BUDGET:
             over.append(f"{label}: page {len(response.content):,} B compressed")
         # From another site (a webmail's link) the page comes uncompressed: still in budget.
@@ -85,3 +92,24 @@ def _static_bytes(client: Client, url: str) -> int:
     assert "immutable" in cache, url
     assert int(re.search(r"max-age=(\d+)", cache).group(1)) >= A_YEAR, url
     return len(b"".join(response.streaming_content))
+
+
+def test_it_loads_htmx_in_every_page_that_uses_it():
+    """A page with hx- attributes includes core/htmx.html; so does every page that includes
+    a fragment with hx- attributes."""
+    templates = {
+        path.relative_to(next(p for p in path.parents if p.name == "templates")).as_posix(): text
+        for path in PACKAGE.glob("**/templates/**/*.html")
+        if (text := path.read_text())
+    }
+    missing = []
+    for name, text in templates.items():
+        if not HX_ATTRIBUTE.search(text) or HTMX in text:
+            continue
+        if "{% extends" in text:
+            missing.append(name)
+            continue
+        for other, other_text in templates.items():
+            if f'"{name}"' in other_text and HTMX not in other_text:
+                missing.append(f"{other} (includes {name})")
+    assert not missing

@@ -21,6 +21,11 @@ a temporary data directory; PostgreSQL a database ``consilium_bench_outcomes`` c
 dropped on the server of DATABASE_URL (``BENCH_DB=name`` to choose another name). numpy and
 lifelines are bench/test dependencies only.
 
+To time the query again without rebuilding the million patients: ``BENCH_KEEP=1`` keeps the
+database (its SQLite directory is printed), then ``BENCH_REUSE=/tmp/bench-outcomes-xxxx``
+(SQLite) or ``BENCH_REUSE=1`` (PostgreSQL, database ``BENCH_DB``) runs pending migrations on
+it (so a new migration is exercised on a million rows) and times the query only.
+
 Each figure is printed with the load average and, per run, this process's CPU time: on
 SQLite the database runs inside the process, so CPU time is what the query costs when the
 machine is shared; on PostgreSQL it leaves out the server's work.
@@ -44,6 +49,10 @@ import numpy as np
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "1000000"))
 REPEATS = 3
+# A database kept by an earlier run (BENCH_KEEP=1): its SQLite data directory, or "1" for the
+# PostgreSQL database BENCH_DB. Skips the insert (minutes on a busy machine) and times only
+# the query; the same seed regenerates the same patients for the checks and for lifelines.
+REUSE = os.environ.get("BENCH_REUSE", "")
 BENCH_DB = os.environ.get("BENCH_DB", "consilium_bench_outcomes")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -78,13 +87,15 @@ def prepare(vendor: str) -> None:
         import psycopg
 
         admin, bench = pg_urls(os.environ["DATABASE_URL"])
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        if not REUSE:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+                conn.execute(f"CREATE DATABASE {BENCH_DB}")
         os.environ["DATABASE_URL"] = bench
     else:
         os.environ.pop("DATABASE_URL", None)
-        os.environ["CONSILIUM_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-outcomes-")
+        os.environ["CONSILIUM_DATA_DIR"] = REUSE or tempfile.mkdtemp(prefix="bench-outcomes-")
+        print(f"sqlite: data directory {os.environ['CONSILIUM_DATA_DIR']}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consilium.settings")
     os.environ.setdefault("CONSILIUM_LOG_LEVEL", "WARNING")
     import django
@@ -92,7 +103,11 @@ def prepare(vendor: str) -> None:
     django.setup()
     from django.core.management import call_command
 
+    started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
+    if REUSE:
+        # Migrations new since the database was built run on its million patients here.
+        print(f"{vendor}: migrate on the kept database in {time.perf_counter() - started:.1f} s")
     from consilium.core.demo_data import load_foundation
 
     load_foundation()
@@ -293,9 +308,16 @@ def main() -> None:
     ids = list(Institution.objects.filter(code__in=["VNCH", "UZPHO"]).values_list("pk", flat=True))
     rng = np.random.default_rng(2024)
     data = synthetic(rng, PATIENTS)
-    started = time.perf_counter()
-    insert(data, ids)
-    print(f"{vendor}: inserted {PATIENTS:,} patients in {time.perf_counter() - started:.1f} s")
+    if REUSE:
+        # The same seed makes the same patients: the checks below compare them to the rows.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    else:
+        started = time.perf_counter()
+        insert(data, ids)
+        print(f"{vendor}: inserted {PATIENTS:,} patients in {time.perf_counter() - started:.1f} s")
 
     seconds, cpu_seconds = [], []
     load_before = os.getloadavg()
@@ -357,10 +379,10 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    if vendor == "sqlite" and not os.environ.get("BENCH_KEEP"):
+    if vendor == "sqlite" and not (os.environ.get("BENCH_KEEP") or REUSE):
         # Half a gigabyte per run otherwise stays in /tmp (BENCH_KEEP=1 keeps it to profile).
         shutil.rmtree(os.environ["CONSILIUM_DATA_DIR"], ignore_errors=True)
-    if vendor == "postgresql":
+    if vendor == "postgresql" and not (os.environ.get("BENCH_KEEP") or REUSE):
         import psycopg
 
         admin, _bench = pg_urls(os.environ["DATABASE_URL"])

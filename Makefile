@@ -38,7 +38,7 @@ test-postgres: install
 	fi
 
 messages: install
-	cd consilium && ../$(BIN)/consilium makemessages -l fr -l ru -l vi -l uz --no-location -i "*/migrations/*"
+	cd consilium && ../$(BIN)/consilium makemessages -l fr -l ru -l vi -l uz -e html,txt,py,svg --no-location -i "*/migrations/*"
 	cd consilium && ../$(BIN)/consilium compilemessages
 
 clean:

@@ -18,7 +18,17 @@ registry's own bulk import, the survival facts the GROUP BY reads (first diagnos
 of each kind, kept on Patient) are then filled by the registry's set-based UPDATE
 (consilium.registry.survival_facts.refresh), timed apart from the insert and the query. SQLite uses
 a temporary data directory; PostgreSQL a database ``consilium_bench_outcomes`` created and
-dropped on the server of DATABASE_URL. numpy and lifelines are bench/test dependencies only.
+dropped on the server of DATABASE_URL (``BENCH_DB=name`` to choose another name). numpy and
+lifelines are bench/test dependencies only.
+
+To time the query again without rebuilding the million patients: ``BENCH_KEEP=1`` keeps the
+database (its SQLite directory is printed), then ``BENCH_REUSE=/tmp/bench-outcomes-xxxx``
+(SQLite) or ``BENCH_REUSE=1`` (PostgreSQL, database ``BENCH_DB``) runs pending migrations on
+it (so a new migration is exercised on a million rows) and times the query only.
+
+Each figure is printed with the load average and, per run, this process's CPU time: on
+SQLite the database runs inside the process, so CPU time is what the query costs when the
+machine is shared; on PostgreSQL it leaves out the server's work.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from __future__ import annotations
 import datetime
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -38,7 +49,11 @@ import numpy as np
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "1000000"))
 REPEATS = 3
-BENCH_DB = "consilium_bench_outcomes"
+# A database kept by an earlier run (BENCH_KEEP=1): its SQLite data directory, or "1" for the
+# PostgreSQL database BENCH_DB. Skips the insert (minutes on a busy machine) and times only
+# the query; the same seed regenerates the same patients for the checks and for lifelines.
+REUSE = os.environ.get("BENCH_REUSE", "")
+BENCH_DB = os.environ.get("BENCH_DB", "consilium_bench_outcomes")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -72,13 +87,15 @@ def prepare(vendor: str) -> None:
         import psycopg
 
         admin, bench = pg_urls(os.environ["DATABASE_URL"])
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        if not REUSE:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+                conn.execute(f"CREATE DATABASE {BENCH_DB}")
         os.environ["DATABASE_URL"] = bench
     else:
         os.environ.pop("DATABASE_URL", None)
-        os.environ["CONSILIUM_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-outcomes-")
+        os.environ["CONSILIUM_DATA_DIR"] = REUSE or tempfile.mkdtemp(prefix="bench-outcomes-")
+        print(f"sqlite: data directory {os.environ['CONSILIUM_DATA_DIR']}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consilium.settings")
     os.environ.setdefault("CONSILIUM_LOG_LEVEL", "WARNING")
     import django
@@ -86,7 +103,11 @@ def prepare(vendor: str) -> None:
     django.setup()
     from django.core.management import call_command
 
+    started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
+    if REUSE:
+        # Migrations new since the database was built run on its million patients here.
+        print(f"{vendor}: migrate on the kept database in {time.perf_counter() - started:.1f} s")
     from consilium.core.demo_data import load_foundation
 
     load_foundation()
@@ -287,15 +308,25 @@ def main() -> None:
     ids = list(Institution.objects.filter(code__in=["VNCH", "UZPHO"]).values_list("pk", flat=True))
     rng = np.random.default_rng(2024)
     data = synthetic(rng, PATIENTS)
-    started = time.perf_counter()
-    insert(data, ids)
-    print(f"{vendor}: inserted {PATIENTS:,} patients in {time.perf_counter() - started:.1f} s")
+    if REUSE:
+        # The same seed makes the same patients: the checks below compare them to the rows.
+        from django.db import connection
 
-    seconds = []
-    for _ in range(REPEATS):
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    else:
         started = time.perf_counter()
+        insert(data, ids)
+        print(f"{vendor}: inserted {PATIENTS:,} patients in {time.perf_counter() - started:.1f} s")
+
+    seconds, cpu_seconds = [], []
+    load_before = os.getloadavg()
+    for _ in range(REPEATS):
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = run_ours(ids)
         seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu_started)
+    load_after = os.getloadavg()
     # Memory in a separate run: tracemalloc slows every allocation several times over.
     tracemalloc.start()
     run_ours(ids)
@@ -325,6 +356,18 @@ def main() -> None:
         f" {PATIENTS:,} patients: median {ours:.2f} s (runs: "
         f"{', '.join(f'{s:.2f}' for s in seconds)})"
     )
+    # On SQLite the database works inside this process, so its CPU time is the query's too;
+    # on a busy shared machine it shows what the wall clock alone would hide.
+    print(
+        f"{vendor}: CPU time of this process per run: "
+        f"{', '.join(f'{s:.2f}' for s in cpu_seconds)} s"
+        + (" (the PostgreSQL server's own CPU is not included)" if vendor == "postgresql" else "")
+    )
+    print(
+        f"{vendor}: load average (1, 5, 15 min) before the runs"
+        f" {', '.join(f'{x:.2f}' for x in load_before)}, after"
+        f" {', '.join(f'{x:.2f}' for x in load_after)} on {os.cpu_count()} CPUs"
+    )
     print(
         f"{vendor}: peak Python memory {peak / 2**20:.1f} MB (tracemalloc), process max RSS"
         f" {rss_mb:.0f} MB (includes the bench's own arrays and lifelines)"
@@ -333,10 +376,13 @@ def main() -> None:
         f"{vendor}: lifelines on the same patients (arrays in memory, no database):"
         f" {lifelines_seconds:.2f} s; ratio ours/lifelines = {ours / lifelines_seconds:.2f}"
     )
-    if vendor == "postgresql":
-        from django.db import connections
+    from django.db import connections
 
-        connections.close_all()
+    connections.close_all()
+    if vendor == "sqlite" and not (os.environ.get("BENCH_KEEP") or REUSE):
+        # Half a gigabyte per run otherwise stays in /tmp (BENCH_KEEP=1 keeps it to profile).
+        shutil.rmtree(os.environ["CONSILIUM_DATA_DIR"], ignore_errors=True)
+    if vendor == "postgresql" and not (os.environ.get("BENCH_KEEP") or REUSE):
         import psycopg
 
         admin, _bench = pg_urls(os.environ["DATABASE_URL"])

@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, which answers static files (pre-compressed) before this runs; see the
+    # class for why pages are gzipped only for requests this site itself made (BREACH).
+    "consilium.core.middleware.SameOriginGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -258,6 +261,9 @@ TASKS = {
         "QUEUES": ["default", "email"],
     }
 }
+# A task RUNNING this long whose worker has not renewed its lease has lost its worker and
+# is queued again (consilium.core.leases). Workers renew every quarter of it.
+CONSILIUM_WORKER_LEASE_SECONDS = env_int("CONSILIUM_WORKER_LEASE_SECONDS", 60, minimum=1)
 
 # Outgoing mail: SMTP when a host is set; otherwise every message is written to the data
 # directory's outbox, so nothing is lost on an installation that has no mail server yet.

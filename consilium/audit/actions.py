@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,67 @@ def record(
         )
         entry.save(force_insert=True)
     return entry
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One entry for `record_many`: the arguments `record` takes."""
+
+    actor: User | None
+    verb: str
+    obj: models.Model | None = None
+    institution_id: int | None = None
+    details: dict[str, Any] | None = None
+    actor_label: str = ""
+
+
+def record_many(entries: Sequence[Pending]) -> int:
+    """Append many entries at once, in order, chained exactly as `record` chains them: for
+    bulk actions, where one lock and one INSERT per batch replace a round trip per entry."""
+    from consilium.registry.bulk import insert
+
+    if not entries:
+        return 0
+    at = timezone.now().astimezone(dt.UTC)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
+        prev_id, prev_hash = last if last else (0, GENESIS)
+        rows = []
+        for pending in entries:
+            person = pending.actor
+            obj = pending.obj
+            details = json.loads(json.dumps(pending.details or {}, default=str))
+            entry = AuditEntry(
+                id=prev_id + 1,
+                at=at,
+                actor=person,
+                actor_label=pending.actor_label or (person.email if person else ""),
+                verb=pending.verb,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                institution_id=pending.institution_id,
+                details=details,
+                prev_hash=prev_hash,
+            )
+            entry.hash = entry_hash(
+                prev_hash=prev_hash,
+                entry_id=entry.id,
+                at=at,
+                actor_id=person.pk if person else None,
+                actor_label=entry.actor_label,
+                verb=entry.verb,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                institution_id=entry.institution_id,
+                details=details,
+            )
+            rows.append(entry)
+            prev_id, prev_hash = entry.id, entry.hash
+        insert(rows, keep_pk=True)
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -50,6 +53,36 @@ def _uploads(files) -> list[actions.Upload]:
     return [actions.Upload(filename=f.name, data=f.read()) for f in files]
 
 
+# A queue shows the most pressing few of each list; a hospital of a national network has
+# hundreds of consultations open at once, and rendering them all made the page the slowest.
+QUEUE_LIMIT = 25
+PAGE_SIZE = 50
+
+
+@dataclass
+class Section:
+    key: str
+    items: list[Consultation]
+    total: int
+    page: Page | None = None
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items) if self.page is None else 0
+
+
+def _section(request: HttpRequest, key: str, queryset: QuerySet[Consultation]) -> Section:
+    """The first QUEUE_LIMIT of a list, or one page of all of it when asked (?show=key)."""
+    if request.GET.get("show") == key:
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        return Section(key, list(page), page.paginator.count, page)
+    items = list(queryset[: QUEUE_LIMIT + 1])
+    if len(items) <= QUEUE_LIMIT:
+        return Section(key, items, len(items))
+    # Counted only when the list overflows: the usual queue costs no COUNT at all.
+    return Section(key, items[:QUEUE_LIMIT], queryset.count())
+
+
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -60,8 +93,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     mine = Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(
         "consultation_id"
     )
+    own_ids = requester_institution_ids(user)
     to_answer = visible.filter(pk__in=mine, status__in=OPEN_STATUSES).order_by("first_reply_due")
-    ours = visible.filter(requesting_institution_id__in=requester_institution_ids(user))
+    ours = visible.filter(requesting_institution_id__in=own_ids)
     waiting_for_me = ours.filter(
         status=ConsultationStatus.RECOMMENDED, follow_up_asked_at__isnull=False
     )
@@ -75,12 +109,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "consultations/queue.html",
         {
-            "to_answer": to_answer,
-            "ours_open": ours.filter(status__in=OPEN_STATUSES),
-            "waiting_for_me": waiting_for_me,
-            "recent": ours.exclude(status__in=OPEN_STATUSES)[:20],
-            "needs_triage": needs_triage,
-            "can_request": bool(requester_institution_ids(user)),
+            "to_answer": _section(request, "to_answer", to_answer),
+            "ours_open": _section(request, "ours_open", ours.filter(status__in=OPEN_STATUSES)),
+            "waiting_for_me": _section(request, "waiting_for_me", waiting_for_me),
+            "recent": Section("recent", list(ours.exclude(status__in=OPEN_STATUSES)[:20]), 0),
+            "needs_triage": _section(request, "needs_triage", needs_triage),
+            "can_request": bool(own_ids),
         },
     )
 

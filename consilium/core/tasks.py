@@ -4,11 +4,13 @@ message that could not be sent is tried again later rather than lost."""
 import datetime
 import logging
 import smtplib
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +18,9 @@ logger = logging.getLogger(__name__)
 RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720, 720)
 
 
-@task(queue_name="email")
+@task(queue_name="email", takes_context=True)
 def send_email(
+    context: TaskContext,
     *,
     subject: str,
     body: str,
@@ -30,8 +33,15 @@ def send_email(
 ) -> int:
     """`stored_attachments` are (filename, name in default storage, MIME type): task
     arguments travel as JSON, so files travel by name."""
+    headers = dict(headers or {})
+    if "Message-ID" not in headers:
+        # One Message-ID for every run and every retry of this mail: a worker killed after
+        # the server accepted it runs the task again (consilium.core.leases), and the copy
+        # then carries the same Message-ID, which mail systems recognise as the same message.
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+        headers["Message-ID"] = f"<{context.task_result.id}@{domain}>"
     message = EmailMultiAlternatives(
-        subject=subject, body=body, to=to, reply_to=reply_to or [], headers=headers or {}
+        subject=subject, body=body, to=to, reply_to=reply_to or [], headers=headers
     )
     if html:
         message.attach_alternative(html, "text/html")

@@ -1,6 +1,8 @@
+import sys
+
 from django.conf import settings
 from django.contrib import messages
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from consilium.accounts.access import roles_by_institution
 from consilium.accounts.actions import set_interface_language
+from consilium.accounts.models import Role
+from consilium.core import attention
 from consilium.network.models import Institution
 
 
@@ -21,8 +25,20 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/welcome.html")
     roles = roles_by_institution(request.user)
     institutions = Institution.objects.filter(pk__in=roles.keys()).order_by("name")
-    memberships = [(inst, sorted(roles[inst.pk])) for inst in institutions]
-    return render(request, "core/home.html", {"memberships": memberships})
+    labels = dict(Role.choices)
+    memberships = [
+        (inst, sorted(str(labels.get(role, role)) for role in roles[inst.pk]))
+        for inst in institutions
+    ]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": memberships,
+            "waiting": attention.waiting_items(request.user),
+            "upcoming": attention.upcoming_events(request.user),
+        },
+    )
 
 
 @never_cache
@@ -84,4 +100,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors that touch the database: the database may be why we are here.
     from django.template import loader
 
+    # Django calls this inside its `except`, wherever the error was raised (a view or a
+    # middleware): a database that is down or restarting is a 503 to try again shortly.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
     return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -54,6 +54,9 @@ def parse_database_url(url: str) -> dict[str, Any]:
             "DATABASE_URL must name one database, e.g. postgres://user@host:5432/consilium."
         )
     options = dict(parse_qsl(parts.query, keep_blank_values=False, strict_parsing=False))
+    # A database host that vanished must cost a page a few seconds, not the system's TCP
+    # timeout of minutes that would hold every app server worker.
+    options.setdefault("connect_timeout", "5")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

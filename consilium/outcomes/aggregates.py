@@ -9,7 +9,8 @@ definitions):
 
 - the first follow-up event of the endpoint's kinds, the earliest of those dates;
 - if there is none, censoring at the patient's last contact;
-- time in whole days from diagnosis (:class:`~consilium.outcomes.days.DaysBetween`).
+- time in whole days from diagnosis, kept on the row as integers (``*_day``) so that the
+  query does no date arithmetic.
 
 Time and status travel as one integer, the *code* ``4 * days + status`` with status 0 for an
 event, 1 for censoring by an event kind (abandonment in the "abandon-censored" endpoints), 2
@@ -27,36 +28,33 @@ overstate survival).
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from consilium.outcomes.days import DaysBetween
 from consilium.outcomes.endpoints import DEFINITIONS, Endpoint
 from consilium.outcomes.groupings import Grouping
 from consilium.outcomes.survival import LifeTable
 from consilium.registry.models import Diagnosis, EventKind, Patient, VitalStatus
 
 EVENT, CENSORED_BY_EVENT, CENSORED_AT_CONTACT, DEAD_AT_CONTACT = 0, 1, 2, 3
-# Stands for "no such date" inside LEAST.
-NO_DATE = datetime.date(9999, 12, 31)
 # Larger than any code: stands for "no such event" inside LEAST (which SQLite's scalar MIN
 # would turn into NULL if given a NULL).
 NO_EVENT = 2**31 - 1
 
-# The Patient column holding the first event of each kind (kept by survival_facts).
-FIRST_DATE_COLUMN = {
-    EventKind.DEATH: "death_date",
-    EventKind.RELAPSE: "first_efs_event_date",
-    EventKind.PROGRESSION: "first_efs_event_date",
-    EventKind.SECOND_CANCER: "first_efs_event_date",
-    EventKind.ABANDONMENT: "abandonment_date",
+# The Patient column holding the first event of each kind, in days from the diagnosis (kept
+# by survival_facts).
+FIRST_DAY_COLUMN = {
+    EventKind.DEATH: "death_day",
+    EventKind.RELAPSE: "first_efs_event_day",
+    EventKind.PROGRESSION: "first_efs_event_day",
+    EventKind.SECOND_CANCER: "first_efs_event_day",
+    EventKind.ABANDONMENT: "abandonment_day",
 }
 
 EXCLUSION_REASONS = {
@@ -105,42 +103,33 @@ def first_diagnoses(institution_ids: Iterable[int]):
     )
 
 
-def _earliest(columns: Sequence[str]):
-    """The earliest of these date columns, NULL if all are NULL: LEAST over the dates with
-    NULL as a far-future date (SQLite's scalar MIN would return NULL on any NULL)."""
-    if len(columns) == 1:
-        return F(columns[0])
-    far = Value(NO_DATE, output_field=DateField())
-    return NullIf(Least(*(Coalesce(F(c), far) for c in columns)), far)
+def _earliest(codes: Sequence[Any]):
+    """The smallest of these integer expressions, NULL if all are NULL: LEAST with NULL as a
+    number larger than any code (SQLite's scalar MIN would return NULL on any NULL)."""
+    if len(codes) == 1:
+        return codes[0]
+    return NullIf(Least(*(Coalesce(c, Value(NO_EVENT)) for c in codes)), Value(NO_EVENT))
 
 
-def code_expression(endpoint: Endpoint, *, patient: str = "patient__", origin: str = "date"):
-    """``4 * days + status`` of the patient's endpoint, NULL with no event and no contact.
+def code_expression(endpoint: Endpoint):
+    """``4 * days + status`` of the patient's endpoint over a Patient row, NULL with no event
+    and no contact.
 
-    By default over a first Diagnosis row (:func:`first_diagnoses`) joined to its Patient;
-    :func:`count_rows` uses it over Patient rows alone (``patient="", origin="origin_date"``).
-    The earliest event date is picked among dates first so that at most two differences of
-    dates are computed per row (the day arithmetic is most of SQLite's cost).
+    Only integer arithmetic on the day offsets kept on the row (``*_day``, days from the
+    first diagnosis): the first of the endpoint's events or, failing one, the last contact.
     """
     definition = DEFINITIONS[endpoint]
-    events = sorted({FIRST_DATE_COLUMN[kind] for kind in definition.events})
-    censoring = sorted({FIRST_DATE_COLUMN[kind] for kind in definition.censoring} - set(events))
-    event_code = DaysBetween(_earliest([patient + c for c in events]), origin) * 4 + EVENT
-    if censoring:
-        censoring_code = (
-            DaysBetween(_earliest([patient + c for c in censoring]), origin) * 4 + CENSORED_BY_EVENT
-        )
-        first = NullIf(
-            Least(Coalesce(event_code, Value(NO_EVENT)), Coalesce(censoring_code, Value(NO_EVENT))),
-            Value(NO_EVENT),
-        )
-    else:
-        first = event_code
-    at_contact = DaysBetween(patient + "last_contact", origin) * 4 + Case(
-        When(**{patient + "vital_status": VitalStatus.DEAD}, then=Value(DEAD_AT_CONTACT)),
+    events = sorted({FIRST_DAY_COLUMN[kind] for kind in definition.events})
+    censoring = sorted({FIRST_DAY_COLUMN[kind] for kind in definition.censoring} - set(events))
+    first = _earliest(
+        [F(c) * 4 + Value(EVENT) for c in events]
+        + [F(c) * 4 + Value(CENSORED_BY_EVENT) for c in censoring]
+    )
+    at_contact = F("last_contact_day") * 4 + Case(
+        When(vital_status=VitalStatus.DEAD, then=Value(DEAD_AT_CONTACT)),
         default=Value(CENSORED_AT_CONTACT),
     )
-    return Coalesce(first, at_contact)
+    return Coalesce(first, at_contact, output_field=IntegerField())
 
 
 def count_rows(
@@ -152,13 +141,15 @@ def count_rows(
         .filter(grouping.filter)
         .annotate(
             group_key=grouping.key,
-            code=code_expression(endpoint, patient="", origin="origin_date"),
+            code=code_expression(endpoint),
         )
         .order_by()
-        .values_list("group_key", "code")
+        # The integer code first: SQLite sorts the million rows of the GROUP BY with its
+        # faster integer comparison then (about a tenth of the query at 1M patients).
+        .values_list("code", "group_key")
         .annotate(patients=Count("pk"))
     )
-    return list(rows)
+    return [(key, code, patients) for code, key, patients in rows]
 
 
 def classify(code: int | None) -> tuple[str | None, int, int]:

@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consilium.network.models import Institution, Partnership
+from consilium.outcomes import exchange
 from consilium.outcomes.endpoints import Endpoint
+from consilium.outcomes.exchange import ExchangeError, SiteAggregates
 from consilium.outcomes.groupings import BY_CHOICES
 from consilium.outcomes.indicators import DEFAULT_EARLY_DEATH_WEEKS
 from consilium.outcomes.selection import DEFAULT_PERIOD_YEARS
@@ -71,3 +73,52 @@ class OutcomesForm(forms.Form):
     def selected_partnership(self) -> Partnership | None:
         pk = self.cleaned_data.get("partnership")
         return self.partnerships.get(pk) if pk not in (None, "") else None
+
+
+# An export of a national registry is well under a megabyte (monthly rows, no patient).
+MAX_AGGREGATE_FILE_BYTES = 5 * 1024 * 1024
+
+
+class CompareFileForm(forms.Form):
+    """Upload of another site's aggregate file, to set beside one of the user's own sites."""
+
+    institution = forms.ChoiceField(label=_("Your site"))
+    endpoint = forms.ChoiceField(label=_("Endpoint"), choices=Endpoint.choices, initial="os")
+    file = forms.FileField(
+        label=_("Aggregate file of another site"),
+        help_text=_("The JSON file written by consilium outcomes-export at that site."),
+    )
+
+    def __init__(
+        self,
+        data: object = None,
+        files: object = None,
+        *,
+        institutions: Sequence[Institution],
+    ) -> None:
+        super().__init__(data, files)
+        self.institutions = {i.code: i for i in institutions}
+        self.fields["institution"].choices = [(code, code) for code in self.institutions]
+
+    def clean_file(self) -> SiteAggregates:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_AGGREGATE_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB: it cannot be an aggregate export."),
+                params={"mb": MAX_AGGREGATE_FILE_BYTES // (1024 * 1024)},
+            )
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                _("The file is not UTF-8 text: use the JSON file outcomes-export wrote.")
+            ) from None
+        try:
+            return exchange.read_document(upload.name, text)
+        except ExchangeError as exc:
+            raise forms.ValidationError(
+                _("This file cannot be used: %(reason)s"), params={"reason": str(exc)}
+            ) from None
+
+    def selected_institution(self) -> Institution:
+        return self.institutions[self.cleaned_data["institution"]]

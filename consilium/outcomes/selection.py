@@ -13,6 +13,7 @@ from consilium.outcomes import aggregates, groupings
 from consilium.outcomes.endpoints import Endpoint
 from consilium.outcomes.groupings import Grouping, GroupingError
 from consilium.outcomes.report import SurvivalReport, summarise
+from consilium.registry.models import Patient
 
 DEFAULT_PERIOD_YEARS = 3
 
@@ -28,9 +29,10 @@ class Selection:
 
 
 def diagnosis_years(institution_ids: Sequence[int]) -> tuple[int, int] | None:
-    span = aggregates.first_diagnoses(institution_ids).aggregate(
-        first=Min("date"), last=Max("date")
-    )
+    # origin_date is the first diagnosis' date: two index lookups, not a pass over diagnoses.
+    span = Patient.objects.filter(
+        institution_id__in=list(institution_ids), origin_date__isnull=False
+    ).aggregate(first=Min("origin_date"), last=Max("origin_date"))
     if span["first"] is None:
         return None
     return span["first"].year, span["last"].year

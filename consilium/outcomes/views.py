@@ -13,14 +13,16 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from consilium.audit.actions import record
 from consilium.outcomes import tables
 from consilium.outcomes.access import outcome_partnerships, require_outcome_institutions
 from consilium.outcomes.chart import Chart, kaplan_meier_chart
+from consilium.outcomes.compare import Comparison, compare_with_file
 from consilium.outcomes.endpoints import Endpoint
-from consilium.outcomes.forms import OutcomesForm
+from consilium.outcomes.exchange import ExchangeError
+from consilium.outcomes.forms import CompareFileForm, OutcomesForm
 from consilium.outcomes.groupings import BY_CHOICES, GroupingError
 from consilium.outcomes.indicators import IndicatorRow, indicator_rows
 from consilium.outcomes.pdf import render_pdf
@@ -150,3 +152,41 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="outcomes-report.pdf"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def compare_file(request: HttpRequest) -> HttpResponse:
+    """The user's own site beside an uploaded aggregate file; the file is never stored."""
+    institutions = require_outcome_institutions(request.user)
+    comparison: Comparison | None = None
+    error = ""
+    if request.method == "POST":
+        form = CompareFileForm(request.POST, request.FILES, institutions=institutions)
+        if form.is_valid():
+            try:
+                comparison = compare_with_file(
+                    institution=form.selected_institution(),
+                    site=form.cleaned_data["file"],
+                    endpoint=Endpoint(form.cleaned_data["endpoint"]),
+                )
+            except ExchangeError as exc:
+                error = str(exc)
+        else:
+            error = _("The file was not compared: see the message below.")
+    else:
+        form = CompareFileForm(institutions=institutions)
+    context: dict[str, object] = {"form": form, "error": error, "years": YEARS}
+    if comparison is not None:
+        endpoint = comparison.compared.grouped.endpoint.label
+        compared_title = _("%(endpoint)s: compared") % {"endpoint": endpoint}
+        context.update(
+            comparison=comparison,
+            report=comparison.compared,
+            outcomes={"title": compared_title},
+            compared_chart=kaplan_meier_chart(comparison.compared, title=compared_title),
+            pooled_chart=kaplan_meier_chart(
+                comparison.pooled, title=_("%(endpoint)s: pooled") % {"endpoint": endpoint}
+            ),
+        )
+    return render(request, "outcomes/compare.html", context, status=400 if error else 200)

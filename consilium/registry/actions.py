@@ -623,6 +623,8 @@ def record_contact(
         patient.last_contact = date
         patient.vital_status = vital_status
         patient.save(update_fields=["last_contact", "vital_status"])
+        # Censoring is at the last contact: the outcomes read it as days from diagnosis.
+        refresh_survival_facts(patient)
         refresh_issues(patient)
         record(
             actor=actor,

@@ -21,6 +21,7 @@ _CONVERTED = (
     EncryptedDateField,
     models.DateTimeField,
     models.JSONField,
+    models.FileField,
 )
 
 
@@ -32,13 +33,16 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
-def insert(objects: Sequence[models.Model]) -> None:
-    """INSERT every object (all of one model) without reading back its primary key."""
+def insert(objects: Sequence[models.Model], *, keep_pk: bool = False) -> None:
+    """INSERT every object (all of one model) without reading back its primary key; with
+    keep_pk, the primary keys the caller has already taken from the sequence are written."""
     if not objects:
         return
     meta = objects[0]._meta
     fields = [
-        f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))
+        f
+        for f in meta.concrete_fields
+        if keep_pk or not (f.primary_key and isinstance(f, models.AutoField))
     ]
     converters = [(f.attname, _converter(f)) for f in fields]
     quote = connection.ops.quote_name

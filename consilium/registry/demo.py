@@ -1,7 +1,13 @@
-"""Synthetic registries for the demo: about 60 children at VNCH (Hanoi) and 40 at UZPHO
-(Tashkent), with the tumours, treatments and outcomes such units see, abandonment and deaths
-included. Invented names; a seeded random generator, so every run makes the same children,
-and a child whose hospital number is already registered is skipped, so a second run adds none.
+"""Synthetic registries for the demo: about 60 children at VNCH (Hanoi), 30 at the paediatric
+ward of K Hospital (Hanoi) and 40 at UZPHO (Tashkent), with the tumours, treatments and
+outcomes such units see, abandonment and deaths included. Invented names; a seeded random
+generator, so every run makes the same children, and a child whose hospital number is already
+registered is skipped, so a second run adds none.
+
+The demo's data manager (minh.tran@vnch.demo) keeps the hospital-based registries of both
+Hanoi hospitals, as one registry team often does for the hospitals of a city: he holds the
+data-manager role at K Hospital as well as at VNCH, so he may compare the two institutions'
+outcomes (and registers K Hospital's children in the demo).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from consilium.accounts.models import CLINICAL_ROLES, Membership, User
+from consilium.accounts.models import CLINICAL_ROLES, Membership, Role, User
 from consilium.core.demo_data import load_foundation
 from consilium.network.models import Institution
 from consilium.registry import actions
@@ -410,7 +416,9 @@ UZBEK = Names(
     phone="+998 9{:01d} {:03d} {:02d} {:02d}",
     number="UZ-{year}-{serial:05d}",
 )
-SITES = {"VNCH": (VIETNAMESE, 60, 4042), "UZPHO": (UZBEK, 40, 998)}
+SITES = {"VNCH": (VIETNAMESE, 60, 4042), "KHOSP": (VIETNAMESE, 30, 1969), "UZPHO": (UZBEK, 40, 998)}
+# The second registry the demo's data manager serves (see the module's docstring).
+SECOND_REGISTRY = "KHOSP"
 FIRST_DIAGNOSIS = datetime.date(2021, 1, 4)
 LAST_DIAGNOSIS = datetime.date(2025, 10, 31)
 
@@ -449,7 +457,13 @@ def _actor(institution: Institution) -> User | None:
 
 
 def load_demo() -> None:
-    load_foundation()
+    people = load_foundation()
+    Membership.objects.get_or_create(
+        user=people["data_manager"],
+        institution=Institution.objects.get(code=SECOND_REGISTRY),
+        role=Role.DATA_MANAGER,
+        ended_at=None,
+    )
     today = timezone.localdate()
     for code, (names, count, seed) in SITES.items():
         institution = Institution.objects.get(code=code)

@@ -586,6 +586,10 @@ def write(
                 flush()
         if batch:
             flush()
+        if job is not None:
+            # Committed with the patients: a worker that dies before it finishes the job
+            # leaves a mark that the second run reads, so it does not import them again.
+            ImportJob.objects.filter(pk=job.pk).update(rows_imported=written)
         record(
             actor=actor,
             actor_label="" if actor is not None else "consilium import-registry",
@@ -623,7 +627,9 @@ def _write_batch(
         )
         diagnosis = diagnosis_row(patient, row.diagnosis, row.identity.birth_date)
         # The inserts bypass the actions: the survival facts are written with the row.
-        for name, value in survival_facts.facts_of_first_diagnosis(diagnosis).items():
+        for name, value in survival_facts.facts_of_first_diagnosis(
+            diagnosis, patient.last_contact
+        ).items():
             setattr(patient, name, value)
         patients.append(patient)
         diagnoses.append(diagnosis)

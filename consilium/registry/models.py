@@ -184,6 +184,13 @@ class Patient(models.Model):
     # The first relapse, progression or second cancer (death apart).
     first_efs_event_date = models.DateField(null=True, blank=True, editable=False)
     abandonment_date = models.DateField(null=True, blank=True, editable=False)
+    # The same facts as whole days from origin_date (negative when dated before it): the
+    # GROUP BY then does integer arithmetic only, where date arithmetic (julianday on SQLite)
+    # was a third of its cost at a million patients.
+    last_contact_day = models.IntegerField(null=True, blank=True, editable=False)
+    death_day = models.IntegerField(null=True, blank=True, editable=False)
+    first_efs_event_day = models.IntegerField(null=True, blank=True, editable=False)
+    abandonment_day = models.IntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -209,9 +216,24 @@ class Patient(models.Model):
             models.Index(
                 fields=["institution", "vital_status", "-id"], name="registry_patient_inst_vital"
             ),
-            # The outcomes' GROUP BY: one institution's diagnosed patients.
+            # The outcomes' GROUP BY: one institution's diagnosed patients, covering every
+            # column the query reads (group keys, day offsets), so that it scans this narrow
+            # index rather than the wide patient rows (half the scan's cost on SQLite).
             models.Index(
-                fields=["institution", "origin_date"], name="registry_patient_inst_origin"
+                fields=[
+                    "institution",
+                    "origin_date",
+                    "origin_iccc_group",
+                    "origin_index_cancer",
+                    "origin_stage_tumour",
+                    "origin_stage_value",
+                    "vital_status",
+                    "last_contact_day",
+                    "death_day",
+                    "first_efs_event_day",
+                    "abandonment_day",
+                ],
+                name="registry_patient_outcomes",
             ),
         ]
 

@@ -30,6 +30,12 @@ def _progress(job_id: int):
 def run_job(job: ImportJob) -> ImportJob:
     path = Path(job.path)
     try:
+        if job.rows_imported:
+            # The patients were committed, then the worker died before it finished the job
+            # (the task runs again, consilium.core.leases): finish it, import nothing twice.
+            job.rows_total = job.rows_done = job.rows_imported
+            job.status = ImportStatus.DONE
+            return job
         if not path.is_file():
             job.errors = [{"row": 0, "column": "", "message": "The uploaded file is gone."}]
             job.error_count = 1
@@ -59,4 +65,6 @@ def run_job(job: ImportJob) -> ImportJob:
 @task(queue_name="default")
 def run_import(*, job_id: int) -> int:
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
+    if job.finished:  # a second run of a job that finished
+        return job.rows_imported
     return run_job(job).rows_imported

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import TestCase
+from django_tasks import TaskContext
 from django_tasks_db.models import DBTaskResult
 
 from consilium.consultations import notify
@@ -45,7 +46,11 @@ def run_queued_tasks(task_path: str | None = None) -> int:
             return count
         for row in batch:
             row.claim("test")
-            value = row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+            task = row.task
+            args = row.args_kwargs["args"]
+            if task.takes_context:  # as db_worker calls it
+                args = [TaskContext(task_result=row.task_result), *args]
+            value = task.call(*args, **row.args_kwargs["kwargs"])
             row.set_successful(value)
             count += 1
 

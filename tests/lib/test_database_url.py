@@ -14,7 +14,14 @@ def test_it_reads_a_postgres_url():
         "5433",
         "consilium",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+    # Recovers from a database restart without restarting the app (tests/deploy).
+    assert (db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+def test_it_keeps_a_connect_timeout_given_in_the_url():
+    db = parse_database_url("postgres://me@db.example/consilium?connect_timeout=20")
+    assert db["OPTIONS"]["connect_timeout"] == "20"
 
 
 def test_it_reads_a_sqlite_url():

@@ -1,0 +1,46 @@
+from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import patch_vary_headers
+
+# Text worth compressing; images, PDFs and DICOM are compressed already or gain nothing.
+COMPRESSIBLE_TYPES = frozenset(
+    {
+        "text/html",
+        "text/plain",
+        "text/csv",
+        "text/calendar",
+        "application/json",
+        "application/fhir+json",
+        "image/svg+xml",
+    }
+)
+# Requests the reader's own browser made for this site: a link or form of the site itself
+# ("same-origin") or an address typed, bookmarked or opened from a mail program ("none").
+UNPROMPTED_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+class SameOriginGZipMiddleware(GZipMiddleware):
+    """Gzips pages, but only those another site could not have asked for.
+
+    A compressed page's length leaks how well its secrets (patient names, hospital numbers,
+    the CSRF token) compress together with text an attacker put into the same page, which is
+    what BREACH measures. The attack needs the victim's browser to send thousands of requests
+    the attacker chose, i.e. requests started by the attacker's site. Browsers say who
+    started a request in `Sec-Fetch-Site`, which a page cannot forge; so a response is
+    compressed only when the request came from this site itself or from the reader (an
+    address typed, a bookmark). Cross-site and same-site requests, and browsers too old to
+    send the header, get the page uncompressed: still correct, only heavier. Django adds a
+    random-length gzip header field on top (Heal the Breach), and SameSite=Lax already keeps
+    the session cookie off cross-site subresource requests. Static files are not handled
+    here: whitenoise serves its pre-compressed gzip and Brotli files, which hold no secret.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type not in COMPRESSIBLE_TYPES:
+            return response
+        # Whether it is compressed depends on this header too: caches must keep both forms.
+        patch_vary_headers(response, ("Sec-Fetch-Site",))
+        if request.headers.get("Sec-Fetch-Site", "").lower() not in UNPROMPTED_FETCH_SITES:
+            return response
+        return super().process_response(request, response)

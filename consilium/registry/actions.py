@@ -399,6 +399,67 @@ def add_diagnosis(
     return diag
 
 
+# What a correction may change, and what its audit entry shows before and after: clinical
+# codes and dates, never an identifier.
+DIAGNOSIS_FIELDS = (
+    "date",
+    "topography",
+    "morphology",
+    "behaviour",
+    "grade",
+    "laterality",
+    "basis_of_diagnosis",
+    "stage_tumour",
+    "stage_tier",
+    "stage_value",
+    "risk_group",
+)
+# Derived from those by diagnosis_row, rewritten with them.
+_DERIVED_DIAGNOSIS_FIELDS = ("iccc_recode", "iccc_extended", "iccc_main_group", "age_at_diagnosis")
+
+
+def update_diagnosis(
+    *,
+    actor: Actor,
+    diagnosis: Diagnosis,
+    data: DiagnosisData,
+    request: HttpRequest | None = None,
+) -> Diagnosis:
+    """Correct a recorded diagnosis (codes, date, stage). The checks run on the corrected
+    values with the patient's other records; an error refuses the correction and nothing
+    changes. The ICCC-3 codes, the age, the patient's survival facts and its open
+    data-quality issues are recomputed in the same transaction. (Patient.diagnosis_year stays
+    the pseudonym's year, which the search by pseudonym relies on.)"""
+    patient = diagnosis.patient
+    data = data.normalised()
+    context = _context(patient)
+    results = check_diagnosis(data, context, _today())
+    _raise_on_errors(results)
+    corrected = diagnosis_row(patient, data, context.birth_date)
+    before = {name: getattr(diagnosis, name) for name in DIAGNOSIS_FIELDS}
+    with transaction.atomic():
+        for name in (*DIAGNOSIS_FIELDS, *_DERIVED_DIAGNOSIS_FIELDS):
+            setattr(diagnosis, name, getattr(corrected, name))
+        diagnosis.save(update_fields=[*DIAGNOSIS_FIELDS, *_DERIVED_DIAGNOSIS_FIELDS])
+        refresh_survival_facts(patient)
+        refresh_issues(patient)
+        after = {name: getattr(diagnosis, name) for name in DIAGNOSIS_FIELDS}
+        changed = [name for name in DIAGNOSIS_FIELDS if before[name] != after[name]]
+        record(
+            actor=actor,
+            verb="registry.diagnosis_changed",
+            obj=diagnosis,
+            institution_id=patient.institution_id,
+            details={
+                "pseudonym": patient.pseudonym,
+                "before": {name: before[name] for name in changed},
+                "after": {name: after[name] for name in changed},
+            },
+            request=request,
+        )
+    return diagnosis
+
+
 def add_marker(
     *,
     actor: Actor,

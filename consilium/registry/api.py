@@ -251,3 +251,29 @@ def create_diagnosis(request: HttpRequest, patient_id: int, payload: DiagnosisIn
             },
         )
     return Status(201, diagnosis)
+
+
+@router.put(
+    "/patients/{patient_id}/diagnoses/{diagnosis_id}",
+    response={200: DiagnosisOut, 422: Refused},
+)
+def update_diagnosis(
+    request: HttpRequest, patient_id: int, diagnosis_id: int, payload: DiagnosisIn
+) -> Status:
+    """Correct a diagnosis: the whole diagnosis is sent, as when it was added."""
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    diagnosis = access.get_diagnosis_for_user(request.user, patient, diagnosis_id)
+    diagnosis.patient = patient
+    try:
+        diagnosis = actions.update_diagnosis(
+            actor=request.user, diagnosis=diagnosis, data=payload.data(), request=request
+        )
+    except ChecksFailed as failed:
+        return Status(
+            422,
+            {
+                "detail": "The data did not pass the checks.",
+                "problems": _problems(failed.results),
+            },
+        )
+    return Status(200, diagnosis)

@@ -113,6 +113,23 @@ class DiagnosisFields(forms.Form):
             self.add_error("morphology", _("Four digits, e.g. 9500 (or 9500/3)."))
         return data
 
+    @staticmethod
+    def initial_of(diagnosis: Any) -> dict[str, Any]:
+        """The form's values for a stored diagnosis (to correct it)."""
+        return {
+            "diagnosis_date": diagnosis.date,
+            "topography": diagnosis.topography_display,
+            "morphology": diagnosis.morphology,
+            "behaviour": diagnosis.behaviour,
+            "grade": diagnosis.grade,
+            "laterality": diagnosis.laterality,
+            "basis_of_diagnosis": diagnosis.basis_of_diagnosis,
+            "stage_tumour": diagnosis.stage_tumour,
+            "stage_tier": diagnosis.stage_tier,
+            "stage_value": diagnosis.stage_value,
+            "risk_group": diagnosis.risk_group,
+        }
+
     def diagnosis_data(self) -> DiagnosisData:
         data = self.cleaned_data
         return DiagnosisData(

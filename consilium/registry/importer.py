@@ -610,22 +610,29 @@ def _write_batch(
     warnings: dict[int, list[tuple[str, str, str, str]]],
 ) -> None:
     patients = []
+    diagnoses = []
     for row in batch:
         assert row.diagnosis.date is not None
         year = row.diagnosis.date.year
         if year not in numbers:
             numbers[year] = next_pseudonym_number(institution, year)
-        patients.append(
-            patient_row(
-                institution=institution,
-                year=year,
-                number=numbers[year],
-                patient=row.patient,
-                birth_date=row.identity.birth_date,
-                actor=actor,
-                import_job=job,
-            )
+        patient = patient_row(
+            institution=institution,
+            year=year,
+            number=numbers[year],
+            patient=row.patient,
+            birth_date=row.identity.birth_date,
+            actor=actor,
+            import_job=job,
         )
+        diagnosis = diagnosis_row(patient, row.diagnosis, row.identity.birth_date)
+        # The inserts bypass the actions: the survival facts are written with the row.
+        for name, value in survival_facts.facts_of_first_diagnosis(
+            diagnosis, patient.last_contact
+        ).items():
+            setattr(patient, name, value)
+        patients.append(patient)
+        diagnoses.append(diagnosis)
         numbers[year] += 1
     # The institution's numbering lock is held: the pseudonyms are ours alone, and the new
     # patients are those of the institution above the largest id before the insert.
@@ -639,16 +646,12 @@ def _write_batch(
     for patient in patients:
         patient.pk = ids[patient.pseudonym]
     insert([identity_row(p, row.identity) for p, row in zip(patients, batch, strict=True)])
-    diagnoses = [
-        diagnosis_row(p, row.diagnosis, row.identity.birth_date)
-        for p, row in zip(patients, batch, strict=True)
-    ]
+    for patient, diagnosis in zip(patients, diagnoses, strict=True):
+        diagnosis.patient = patient  # built before the patient had its id
     first_diagnosis = (
         Diagnosis.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ) + 1
     insert(diagnoses)
-    # The inserts bypass the ORM's signals: the new patients' survival facts, set-based.
-    survival_facts.refresh(Patient.objects.filter(institution=institution, pk__gte=first_new))
     diagnosis_ids = {}
     if any(row.number in warnings for row in batch):
         diagnosis_ids = dict(

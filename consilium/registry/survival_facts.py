@@ -14,15 +14,18 @@
 They are derived, never typed in, and written in one place: :func:`refresh` (set-based
 ``UPDATE`` statements with correlated subqueries, the same on SQLite and PostgreSQL). The
 registry's actions that add a diagnosis, record an event or a contact call
-:func:`refresh_survival_facts` in their transaction; the bulk import, which inserts without
-the ORM, calls :func:`refresh` for its new patients after each batch.
+:func:`refresh_survival_facts` in their transaction. The bulk import writes each new patient
+with its facts already set (:func:`facts_of_first_diagnosis`: an imported patient has one
+diagnosis and no event yet), so it needs no UPDATE of the rows it has just inserted (on
+PostgreSQL those UPDATEs wrote every patient row again).
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import CharField, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, F, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from consilium.registry.models import Diagnosis, EventKind, FollowUpEvent, Patient
@@ -114,3 +117,52 @@ def refresh_survival_facts(patient: Patient | int) -> None:
         fresh = Patient.objects.filter(pk=pk).values(*FIELDS).first() or {}
         for name, value in fresh.items():
             setattr(patient, name, value)
+
+
+def _holds(diagnosis: Diagnosis, condition: Q) -> bool:
+    """A condition of INDEX_CANCERS (ANDed exact or ``__in`` lookups) on an unsaved row: the
+    same definitions the SQL reads, so the two cannot drift apart."""
+    if condition.connector != Q.AND or condition.negated:
+        raise ValueError(f"not a plain AND of lookups: {condition!r}")
+    for name, expected in condition.children:
+        field, _sep, lookup = name.partition("__")
+        actual = getattr(diagnosis, field)
+        if lookup == "in":
+            if actual not in expected:
+                return False
+        elif lookup in ("", "exact"):
+            if actual != expected:
+                return False
+        else:
+            raise ValueError(f"lookup {lookup!r} of {name!r} is not evaluated here")
+    return True
+
+
+def index_cancer_of(diagnosis: Diagnosis) -> str:
+    from consilium.outcomes.index_cancers import INDEX_CANCERS
+
+    for key, _label, condition in INDEX_CANCERS:
+        if _holds(diagnosis, condition):
+            return key
+    return ""
+
+
+def facts_of_first_diagnosis(
+    diagnosis: Diagnosis, last_contact: datetime.date | None
+) -> dict[str, Any]:
+    """What :func:`refresh` finds for a patient whose only record is ``diagnosis``."""
+    contact_day = (last_contact - diagnosis.date).days if last_contact and diagnosis.date else None
+    return {
+        "last_contact_day": contact_day,
+        "death_day": None,
+        "first_efs_event_day": None,
+        "abandonment_day": None,
+        "origin_date": diagnosis.date,
+        "origin_iccc_group": diagnosis.iccc_main_group or "",
+        "origin_stage_tumour": diagnosis.stage_tumour or "",
+        "origin_stage_value": diagnosis.stage_value or "",
+        "origin_index_cancer": index_cancer_of(diagnosis),
+        "death_date": None,
+        "first_efs_event_date": None,
+        "abandonment_date": None,
+    }

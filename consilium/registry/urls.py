@@ -12,6 +12,11 @@ urlpatterns = [
     path("patients/<int:pk>/consent/", views.consent_edit, name="consent_edit"),
     path("patients/<int:pk>/diagnoses/new/", views.diagnosis_new, name="diagnosis_new"),
     path(
+        "patients/<int:pk>/diagnoses/<int:diagnosis_pk>/edit/",
+        views.diagnosis_edit,
+        name="diagnosis_edit",
+    ),
+    path(
         "patients/<int:pk>/diagnoses/<int:diagnosis_pk>/markers/new/",
         views.marker_new,
         name="marker_new",

@@ -366,6 +366,31 @@ def diagnosis_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def diagnosis_edit(request: HttpRequest, pk: int, diagnosis_pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    diagnosis = access.get_diagnosis_for_user(request.user, patient, diagnosis_pk)
+    form = DiagnosisFields(request.POST or None, initial=DiagnosisFields.initial_of(diagnosis))
+    if request.method == "POST" and form.is_valid():
+        diagnosis.patient = patient  # the one loaded through access.py, with its institution
+        try:
+            actions.update_diagnosis(
+                actor=request.user,
+                diagnosis=diagnosis,
+                data=form.diagnosis_data(),
+                request=request,
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            messages.success(request, _("The diagnosis was corrected."))
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(
+        request, form, title=_("Correct the diagnosis"), patient=patient, submit=_("Save")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def marker_new(request: HttpRequest, pk: int, diagnosis_pk: int) -> HttpResponse:
     patient = _patient_for_change(request, pk)
     diagnosis = access.get_diagnosis_for_user(request.user, patient, diagnosis_pk)

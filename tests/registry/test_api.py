@@ -111,3 +111,43 @@ def test_it_refuses_an_anonymous_caller(register, client):
     patient = register()
     assert client.get(f"{BASE}/patients").status_code == 401
     assert client.get(f"{BASE}/patients/{patient.pk}").status_code == 401
+
+
+def _put(client, url, payload):
+    return client.put(url, json.dumps(payload), content_type="application/json")
+
+
+def test_it_corrects_a_diagnosis_or_says_why_not(register, client_for):
+    patient = register()
+    url = f"{BASE}/patients/{patient.pk}/diagnoses/{patient.diagnoses.get().pk}"
+    client = client_for("data_manager")
+    wilms = NEW["diagnosis"] | {
+        "date": "2024-02-01",
+        "topography": "C64.9",
+        "morphology": "8960",
+        "stage_tumour": "wilms",
+        "stage_value": "III",
+    }
+
+    refused = _put(client, url, wilms | {"stage_value": "L2"})
+    assert refused.status_code == 422
+    assert refused.json()["problems"][0]["field"] == "stage_value"
+    assert patient.diagnoses.get().morphology == "9500"
+
+    corrected = _put(client, url, wilms)
+    assert corrected.status_code == 200, corrected.content
+    assert corrected.json()["iccc_main_group"] == "VI"
+    assert patient.diagnoses.get().stage_value == "III"
+
+
+@pytest.mark.parametrize("persona", ["expert", "outsider", "coordinator", "admin"])
+def test_it_lets_no_one_outside_the_clinical_team_correct_a_diagnosis(
+    register, client_for, persona
+):
+    patient = register()
+    url = f"{BASE}/patients/{patient.pk}/diagnoses/{patient.diagnoses.get().pk}"
+
+    response = _put(client_for(persona), url, NEW["diagnosis"])
+
+    assert response.status_code == 404
+    assert patient.diagnoses.get().morphology == "9500"

@@ -154,3 +154,34 @@ def test_it_keeps_the_warnings_of_imported_rows(run):
     patient = Patient.objects.get()
     assert patient.issues.filter(code="death_certificate_only").exists()
     assert ImportJob.objects.count() == 0  # only the task and the command keep a job
+
+
+def test_it_writes_the_survival_facts_the_set_based_refresh_would(run):
+    """The import sets them on the row it inserts, not by an UPDATE afterwards: they must be
+    what survival_facts.refresh computes from the stored diagnosis."""
+    from consilium.registry.survival_facts import FIELDS, refresh
+
+    more = [
+        # Hodgkin, retinoblastoma, pilocytic astrocytoma (low-grade glioma), osteosarcoma.
+        "BN24-00104,Phạm Gia Huy,2012-05-01,M,Huế,2024-01-15,C77.1,9663,3,7,"
+        "hodgkin,2,IIA,alive,2026-03-01",
+        "BN24-00105,Vũ Thu Hà,2023-01-10,F,Huế,2024-06-01,C69.2,9510,3,1,"
+        "retinoblastoma,2,I,alive,2026-03-01",
+        "BN24-00106,Đỗ Bảo Ngân,2015-02-02,F,Huế,2024-07-01,C71.6,9421,1,7,,,,alive,2026-03-01",
+        "BN24-00107,Ngô Đức Thịnh,2011-09-09,M,Huế,2024-08-01,C40.2,9180,3,7,"
+        "osteosarcoma,1,Localised,alive,2026-03-01",
+    ]
+    outcome = run(csv_bytes([*ROWS, *more]))
+    assert outcome.ok, outcome.errors
+
+    def facts():
+        return {p["pseudonym"]: p for p in Patient.objects.values("pseudonym", *FIELDS)}
+
+    written = facts()
+    refresh(Patient.objects.all())
+    assert facts() == written
+    keys = {name: row["origin_index_cancer"] for name, row in written.items()}
+    assert sorted(keys.values()) == ["", "", "all", "hodgkin", "lgg", "retinoblastoma", "wilms"]
+    first = written["VNCH-2024-0004"]  # numbered in the order of the file
+    assert (first["origin_date"].isoformat(), first["origin_iccc_group"]) == ("2024-01-15", "II")
+    assert first["origin_stage_value"] == "IIA" and first["death_date"] is None

@@ -113,3 +113,19 @@ def test_every_api_schema_has_its_own_name_in_the_openapi_document():
     assert not [name for name, found in shapes.items() if any(s != found[0] for s in found)]
     document = api.api.get_openapi_schema()
     assert "title" in document["components"]["schemas"]["EventOut"]["properties"]
+
+
+def test_it_refuses_a_nul_character_in_a_json_body(client_for, personas):
+    """schemathesis found it on PostgreSQL: text fields cannot hold NUL, and the consultation
+    request ended in a server error."""
+    response = client_for("clinician").post(
+        "/api/v1/consultations/",
+        {"patient": 1, "expert_institution": "CURIE", "question": "Is\x00it feasible?"},
+        content_type="application/json",
+    )
+    # django-ninja answers a body its parser refuses with 400 and a short reason.
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    from consilium.consultations.models import Consultation
+
+    assert not Consultation.objects.exists()

@@ -7,6 +7,7 @@ access rules of the pages."""
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.parser import Parser
 from ninja.security import django_auth
 
 from consilium.consultations.api import router as consultations_router
@@ -16,7 +17,32 @@ from consilium.network.api import router as network_router
 from consilium.outcomes.api import router as outcomes_router
 from consilium.registry.api import router as registry_router
 
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class _TextParser(Parser):
+    """JSON bodies whose text holds a NUL character are refused here: PostgreSQL cannot store
+    one, and the request would otherwise end in a server error deep in an action."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise ValidationError(
+                [{"loc": ["body"], "msg": "Text may not contain NUL characters.", "type": "nul"}]
+            )
+        return data
+
+
 api = NinjaAPI(
+    parser=_TextParser(),
     title="Consilium API",
     version="1",
     urls_namespace="api",

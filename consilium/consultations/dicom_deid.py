@@ -182,6 +182,10 @@ class _Cleaner:
                 del ds[tag]
                 self.changes.append(f"removed unknown attribute {path}{tag}")
                 continue
+            if _swallowed(elem):
+                # A damaged length makes one kept attribute hold the raw bytes of those after
+                # it, identifiers included: nothing in such a file can be trusted.
+                raise UnsupportedDicomError()
             self._clean_element(ds, elem, name)
 
     def _clean_element(self, ds: Dataset, elem: pydicom.DataElement, name: str) -> None:
@@ -237,6 +241,42 @@ class _Cleaner:
         if new != values:
             elem.value = new if isinstance(elem.value, MultiValue) else new[0]
             self.changes.append(f"replaced UID {name}")
+
+
+# Text attributes may hold tab, line ends, form feed and ESC (character set switching); any
+# other control character means the value ran into the binary encoding of other attributes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_BINARY_VRS = frozenset(
+    {
+        "OB",
+        "OD",
+        "OF",
+        "OL",
+        "OV",
+        "OW",
+        "SQ",
+        "UN",
+        "US",
+        "SS",
+        "UL",
+        "SL",
+        "UV",
+        "SV",
+        "FL",
+        "FD",
+        "AT",
+        "US or SS",
+        "OB or OW",
+        "US or OW",
+    }
+)
+
+
+def _swallowed(elem: pydicom.DataElement) -> bool:
+    if elem.VR in _BINARY_VRS or elem.is_empty:
+        return False
+    values = elem.value if isinstance(elem.value, MultiValue) else [elem.value]
+    return any(_CONTROL.search(str(v).rstrip("\x00")) for v in values if not isinstance(v, bytes))
 
 
 def _has_value(elem: pydicom.DataElement) -> bool:

@@ -432,7 +432,7 @@ def record_round(request: HttpRequest, pk: int, payload: RoundIn):
 # Send-outs: the patient appears by pseudonym only, on both sides.
 
 
-class EventOut(Schema):
+class SendOutEventOut(Schema):
     status: str
     at: datetime.datetime
     note: str
@@ -466,7 +466,7 @@ class SendOutOut(Schema):
     result: str
     method: str
     result_summary: str
-    history: list[EventOut]
+    history: list[SendOutEventOut]
 
 
 class SendOutIn(Schema):
@@ -539,7 +539,9 @@ def _sendout_out(sendout: SendOut) -> SendOutOut:
         pseudonym=sendout.patient.pseudonym,
         requesting_institution=sendout.requesting_institution.code,
         laboratory=sendout.laboratory.code,
-        history=[EventOut(status=e.status, at=e.at, note=e.note) for e in sendout.events.all()],
+        history=[
+            SendOutEventOut(status=e.status, at=e.at, note=e.note) for e in sendout.events.all()
+        ],
         **{name: getattr(sendout, name) for name in _SENDOUT_FIELDS},
     )
 

@@ -425,7 +425,13 @@ def absences(request: HttpRequest) -> HttpResponse:
     form = AbsenceForm(request.POST or None)
     if request.method == "POST":
         if "remove" in request.POST:
-            absence = Absence.objects.filter(pk=request.POST["remove"], user=request.user).first()
+            remove = request.POST["remove"]
+            # A forged or garbled id is "no such absence", not a server error.
+            absence = (
+                Absence.objects.filter(pk=remove, user=request.user).first()
+                if remove.isdigit()
+                else None
+            )
             if absence is None:
                 raise Http404
             actions.remove_absence(actor=request.user, absence=absence)

@@ -17,7 +17,9 @@ router = Router(tags=["outcomes"])
 
 
 class Error(Schema):
+    # The same shape as every app's Error: the OpenAPI document holds one schema per name.
     detail: str
+    errors: dict[str, list[str]] = {}
 
 
 class SurvivalQuery(Schema):

@@ -542,3 +542,40 @@ def test_it_only_raises_its_own_errors_when_previewing_hostile_dicom(data):
     except AttachmentError:
         return
     Image.open(BytesIO(png)).load()
+
+
+# Identifying values of make_ct(), as bytes: whatever damage the file took, a slice that comes
+# out de-identified carries none of them, in any attribute or anywhere in the file's bytes.
+# (It found a damaged length that let the window width swallow an overlay naming the patient.)
+_IDENTIFYING = [
+    b"Kowalczyk",
+    b"Marianna",
+    b"MRN-445566",
+    b"20170304",
+    b"Lipowa",
+    b"+48 600 100 200",
+    b"Jadwiga",
+    b"Nowakowski",
+    b"Wisniewska",
+    b"Zielinski",
+]
+
+
+@pytest.mark.filterwarnings("ignore")
+@_FUZZ
+@given(data=_mutated)
+def test_a_damaged_slice_is_refused_or_comes_out_with_no_identifier_left(data):
+    try:
+        result = deidentify_dicom(data, uid_salt=SALT, pseudonym=PSEUDONYM)
+    except AttachmentError:
+        return
+    left = [value for value in _IDENTIFYING if value in result.data]
+    assert not left, left
+
+
+def test_it_refuses_a_slice_whose_damaged_length_swallows_the_next_attributes():
+    # The bytes of a tag, a VR and a length inside a kept text value, as a damaged length
+    # field leaves them (same size, so the rest of the file still parses).
+    data = make_ct().replace(b"CT chest staging", b"CT\x00R\x10LO\x02Kowalczy")
+    with pytest.raises(UnsupportedDicomError):
+        deidentify_dicom(data, uid_salt=SALT, pseudonym=PSEUDONYM)

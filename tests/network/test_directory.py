@@ -35,3 +35,8 @@ def test_one_cannot_remove_someone_elses_absence(client_for, personas):
     response = client_for("outsider").post(reverse("network:absences"), {"remove": absence.pk})
     assert response.status_code == 404
     assert personas["expert"].absences.count() == 1
+
+
+def test_it_answers_a_garbled_absence_id_with_404_not_a_server_error(client_for, personas):
+    response = client_for("expert").post(reverse("network:absences"), {"remove": "1 OR 1=1"})
+    assert response.status_code == 404

@@ -13,6 +13,13 @@ from consilium.consultations.views import QUEUE_LIMIT
 
 from .conftest import make_patient
 
+# Each persona reads the queue in their own language: the clinician Vietnamese, the expert French.
+SHOW_ALL = {"clinician": "Xem tất cả {n}", "expert": "Tout afficher ({n})"}
+
+
+def _show_all(persona: str, n: int) -> str:
+    return SHOW_ALL[persona].format(n=n)
+
 
 def _open_cases(personas, institutions, patient, count: int, start: int = 0) -> list[int]:
     now = timezone.now()
@@ -47,7 +54,7 @@ def test_it_shows_the_first_of_a_long_queue_and_links_to_all(busy, client_for):
     for persona in ("clinician", "expert"):
         page = client_for(persona).get("/consultations/").content.decode()
         assert len(_linked(page, pks)) == QUEUE_LIMIT
-        assert f"Show all {QUEUE_LIMIT + 5}" in page
+        assert _show_all(persona, QUEUE_LIMIT + 5) in page
 
 
 def test_it_pages_through_the_whole_list_when_asked(busy, client_for):
@@ -55,7 +62,7 @@ def test_it_pages_through_the_whole_list_when_asked(busy, client_for):
     client = client_for("clinician")
     page = client.get("/consultations/", {"show": "ours_open"}).content.decode()
     assert _linked(page, pks) == set(pks)  # one page of 50 holds all 30
-    assert "Show all" not in page
+    assert "Xem tất cả" not in page
     # A page number past the end shows the last page rather than an error.
     assert client.get("/consultations/", {"show": "ours_open", "page": "99"}).status_code == 200
     assert client.get("/consultations/", {"show": "nonsense", "page": "x"}).status_code == 200
@@ -79,4 +86,4 @@ def test_it_runs_as_many_queries_for_a_long_queue_as_for_a_short_one(
         with CaptureQueriesContext(connection) as again:
             page = client.get("/consultations/").content.decode()
         assert len(again) == counts[persona]
-        assert f"Show all {4 * QUEUE_LIMIT + 5}" in page
+        assert _show_all(persona, 4 * QUEUE_LIMIT + 5) in page

@@ -432,6 +432,8 @@ ROWS: list[Row] = [
     Row("outcomes:chart_svg", get="403 404 404 404 403 403 L"),
     Row("outcomes:report_pdf", get="403 200 200 200 403 403 L"),
     Row("outcomes:table_csv", lambda w: {"table": "estimates"}, get="403 200 200 200 403 403 L"),
+    # Without a file the comparison is refused as bad input, after the access check.
+    Row("outcomes:compare_file", get="403 200 200 200 403 403 L", post="403 400 400 400 403 403 L"),
     # --- the API
     Row("api:openapi-json", get="200 200 200 200 200 200 200"),
     Row("api:openapi-view", get="200 200 200 200 200 200 200"),

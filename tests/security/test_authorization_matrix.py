@@ -36,6 +36,18 @@ from consilium.audit.actions import verify_chain
 from tests.security.conftest import CSRF_SECRET, PERSONAS, csrf_client
 from tests.security.world import RECOMMENDATION, World
 
+# The world's first patient's diagnosis, restaged: a correction the clinical team may make.
+DIAGNOSIS_CORRECTION = {
+    "date": "2024-02-01",
+    "topography": "C74.9",
+    "morphology": "9500",
+    "behaviour": "3",
+    "basis_of_diagnosis": "7",
+    "stage_tumour": "neuroblastoma",
+    "stage_tier": 2,
+    "stage_value": "M",
+}
+
 pytestmark = pytest.mark.django_db
 
 Kwargs = Callable[[World], dict]
@@ -47,6 +59,7 @@ class Row:
     kwargs: Kwargs = lambda w: {}
     get: str | None = None
     post: str | None = None
+    put: str | None = None  # sent as JSON, as the API takes it
     data: Callable[[World], dict] = lambda w: {}
     json: bool = False  # the API takes JSON bodies
     note: str = ""
@@ -216,6 +229,12 @@ ROWS: list[Row] = [
     ),
     Row(
         "registry:marker_new",
+        lambda w: {"pk": w.patient.pk, "diagnosis_pk": w.patient.diagnoses.first().pk},
+        get="404 404 200 200 404 404 L",
+        post="404 404 200 200 404 404 L",
+    ),
+    Row(
+        "registry:diagnosis_edit",
         lambda w: {"pk": w.patient.pk, "diagnosis_pk": w.patient.diagnoses.first().pk},
         get="404 404 200 200 404 404 L",
         post="404 404 200 200 404 404 L",
@@ -493,6 +512,12 @@ ROWS: list[Row] = [
         post="422 422 422 422 422 422 401",
         json=True,
     ),
+    Row(
+        "api:update_diagnosis",
+        lambda w: {"patient_id": w.patient.pk, "diagnosis_id": w.patient.diagnoses.first().pk},
+        put="404 404 200 200 404 404 401",
+        data=lambda w: DIAGNOSIS_CORRECTION,
+    ),
     Row("api:list_events", get="200 200 200 200 200 200 401"),
     Row("api:read_event", pk("board"), get="200 200 200 200 200 404 401"),
     Row("api:read_programme", pk("workshop"), get="200 200 200 200 200 200 401"),
@@ -715,6 +740,13 @@ def _visit(client, method: str, url: str, row: Row, world: World) -> str:
         try:
             if method == "get":
                 response = client.get(url)
+            elif method == "put":
+                response = client.put(
+                    url,
+                    json.dumps(row.data(world)),
+                    content_type="application/json",
+                    headers={"X-CSRFToken": CSRF_SECRET},
+                )
             elif row.json:
                 response = client.post(
                     url,
@@ -739,7 +771,7 @@ def _url(row: Row, world: World) -> str:
 
 
 def _visits(row: Row):
-    for method in ("get", "post"):
+    for method in ("get", "post", "put"):
         expected = getattr(row, method)
         if expected is not None:
             yield method, expected.split()

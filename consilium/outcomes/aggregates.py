@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from consilium.outcomes.endpoints import DEFINITIONS, Endpoint
-from consilium.outcomes.groupings import Grouping
+from consilium.outcomes.groupings import UNLISTED, Grouping
 from consilium.outcomes.survival import LifeTable
 from consilium.registry.models import Diagnosis, EventKind, Patient, VitalStatus
 
@@ -135,21 +135,40 @@ def code_expression(endpoint: Endpoint):
 def count_rows(
     endpoint: Endpoint, grouping: Grouping, institution_ids: Iterable[int]
 ) -> list[tuple[Any, int | None, int]]:
-    """The one GROUP BY: (group key, code, patients)."""
+    """The one GROUP BY: (group key, code, patients).
+
+    The database groups by integers only (the grouping's numbered key and the code), and the
+    numbers become the grouping's keys here; patients with a value outside the grouping's
+    list (:data:`~consilium.outcomes.groupings.UNLISTED`) are counted by a second GROUP BY
+    by their text, over them alone, which only runs if there are any."""
+    patients = Patient.objects.filter(
+        institution_id__in=list(institution_ids), origin_date__isnull=False
+    ).filter(grouping.filter)
     rows = (
-        Patient.objects.filter(institution_id__in=list(institution_ids), origin_date__isnull=False)
-        .filter(grouping.filter)
-        .annotate(
-            group_key=grouping.key,
-            code=code_expression(endpoint),
-        )
+        patients.annotate(group_key=grouping.key, code=code_expression(endpoint))
         .order_by()
         # The integer code first: SQLite sorts the million rows of the GROUP BY with its
         # faster integer comparison then (about a tenth of the query at 1M patients).
         .values_list("code", "group_key")
         .annotate(patients=Count("pk"))
     )
-    return [(key, code, patients) for code, key, patients in rows]
+    counted, unlisted = [], False
+    for code, key, n in rows:
+        if key == UNLISTED and grouping.unlisted is not None:
+            unlisted = True
+        else:
+            counted.append((grouping.key_of(key), code, n))
+    if unlisted:
+        rest = (
+            patients.alias(numbered=grouping.key)
+            .filter(numbered=UNLISTED)
+            .annotate(group_key=grouping.unlisted, code=code_expression(endpoint))
+            .order_by()
+            .values_list("code", "group_key")
+            .annotate(patients=Count("pk"))
+        )
+        counted.extend((key, code, n) for code, key, n in rest)
+    return counted
 
 
 def classify(code: int | None) -> tuple[str | None, int, int]:

@@ -178,6 +178,50 @@ def test_it_excludes_and_counts_bad_records_instead_of_dropping_them(patients, s
     assert (1, "no last contact and no event") in text
 
 
+def test_it_groups_a_value_off_the_known_list_by_its_own_text(patients, sites):
+    # The SQL numbers the known values; an old import's stage off the guideline's list (and
+    # an ICCC group no classifier gives) must still be its own group, not lost or merged.
+    from consilium.registry.models import Diagnosis
+
+    ids = [s.pk for s in sites.values()]
+    odd_stage, odd_group = patients[0], patients[1]
+    Diagnosis.objects.filter(pk=first(odd_stage).pk).update(stage_tumour="wilms", stage_value="VI")
+    Diagnosis.objects.filter(pk=first(odd_group).pk).update(iccc_main_group="XIII")
+    refresh(Patient.objects.filter(pk__in=[odd_stage.pk, odd_group.pk]))
+    everyone = fresh(patients)
+    cases = [
+        (groupings.by_stage(), stage_key, "wilms:VI"),
+        (groupings.by_iccc(), lambda p: first(p).iccc_main_group or None, "XIII"),
+    ]
+    for grouping, key_of, odd in cases:
+        grouped = aggregates.life_tables(Endpoint.OS, grouping, ids)
+        tables, excluded = python_tables(everyone, Endpoint.OS, key_of)
+        assert grouped.tables == tables, grouping.name
+        assert grouped.excluded == excluded, grouping.name
+        assert grouped.tables[odd].subjects == 1
+
+
+def test_it_groups_by_integer_keys_only(sites, partnership):
+    # Sorting text keys was most of the GROUP BY at a million patients: every grouping's SQL
+    # key is an integer, turned back into its text key in Python.
+    from django.db.models import IntegerField
+
+    for grouping in (
+        groupings.by_all(),
+        groupings.by_institution(list(sites.values())),
+        groupings.by_iccc(),
+        groupings.by_index_cancer(),
+        groupings.by_stage(),
+        groupings.by_period([(2016, 2018), (2019, 2030)]),
+        groupings.by_partnership(partnership, sites["VNCH"]),
+    ):
+        key = Patient.objects.annotate(k=grouping.key).query.annotations["k"]
+        field = key.output_field
+        assert isinstance(field, IntegerField) or field.get_internal_type().endswith(
+            "IntegerField"
+        ), grouping.name
+
+
 def test_it_gives_honest_figures_for_a_group_of_one_and_a_group_without_events(personas, sites):
     from tests.outcomes.cohort import Plan, register
 

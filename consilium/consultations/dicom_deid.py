@@ -109,6 +109,7 @@ def deidentify_dicom(
         )
 
     identifiers = _identifying_words(ds)
+    originals = _identifying_values(ds)
     descriptions = {
         "study_description": _safe_description(ds.get("StudyDescription"), identifiers),
         "series_description": _safe_description(ds.get("SeriesDescription"), identifiers),
@@ -131,6 +132,11 @@ def deidentify_dicom(
         )
 
     out = _write(ds)
+    if any(value in out for value in originals):
+        # The last line of defence: whatever parsing trick a damaged file played (a length
+        # that hides attributes inside another's value), an identifier that was in the file
+        # and is still anywhere in the bytes we would store means the file is refused.
+        raise UnsupportedDicomError()
     warnings = _pixel_warnings(ds, sop_class)
     return DeidResult(
         kind=Kind.DICOM,
@@ -389,6 +395,55 @@ def _identifying_words(ds: Dataset) -> set[str]:
         for v in values:
             words.update(w for w in re.split(r"[\W_^]+", str(v).lower()) if len(w) >= 3)
     return words
+
+
+# Attributes that name the patient or the people and place of their care, wherever they stand
+# (sequences included): none of their values may survive de-identification.
+_IDENTIFYING_KEYWORDS = frozenset(
+    {
+        "PatientName",
+        "PatientID",
+        "OtherPatientIDs",
+        "OtherPatientNames",
+        "PatientBirthName",
+        "PatientMotherBirthName",
+        "PatientBirthDate",
+        "PatientAddress",
+        "PatientTelephoneNumbers",
+        "MedicalRecordLocator",
+        "AccessionNumber",
+        "InstitutionName",
+        "InstitutionAddress",
+        "ReferringPhysicianName",
+        "PerformingPhysicianName",
+        "NameOfPhysiciansReadingStudy",
+        "PhysiciansOfRecord",
+        "RequestingPhysician",
+        "OperatorsName",
+    }
+)
+
+
+def _identifying_values(ds: Dataset) -> set[bytes]:
+    """The identifying values of the file as it came, and each part of a name, as bytes."""
+    found: set[bytes] = set()
+    for elem in ds.iterall():
+        if elem.keyword not in _IDENTIFYING_KEYWORDS or elem.is_empty:
+            continue
+        values = elem.value if isinstance(elem.value, MultiValue) else [elem.value]
+        for value in values:
+            text = str(value).strip(" \x00")
+            parts = {text, *re.split(r"[\^=,]+", text)}
+            for part in parts:
+                part = part.strip()
+                # Four characters or more: shorter strings occur in any file by chance.
+                if len(part) >= 4:
+                    for encoding in ("utf-8", "latin-1"):
+                        try:
+                            found.add(part.encode(encoding))
+                        except UnicodeEncodeError:
+                            continue
+    return found
 
 
 def _safe_description(value: object, identifiers: Iterable[str]) -> str:

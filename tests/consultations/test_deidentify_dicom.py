@@ -579,3 +579,13 @@ def test_it_refuses_a_slice_whose_damaged_length_swallows_the_next_attributes():
     data = make_ct().replace(b"CT chest staging", b"CT\x00R\x10LO\x02Kowalczy")
     with pytest.raises(UnsupportedDicomError):
         deidentify_dicom(data, uid_salt=SALT, pseudonym=PSEUDONYM)
+
+
+def test_it_refuses_a_slice_that_still_holds_an_identifier_after_cleaning():
+    # Found by the fuzz test above in CI: a VR damaged to an unknown one in Pixel
+    # Representation, in a file cut short, let an overlay naming the patient slip through the
+    # attribute rules; the final scan of the output for the file's identifiers refuses it.
+    damaged = make_ct().replace(b"(\x00\x03\x01US", b"(\x00\x03\x01\x00S", 1)[:2698]
+    assert damaged != make_ct()[:2698]
+    with pytest.raises(UnsupportedDicomError):
+        deidentify_dicom(damaged, uid_salt=SALT, pseudonym=PSEUDONYM)

@@ -28,6 +28,62 @@ def _client_details(request: HttpRequest | None) -> dict[str, str]:
     }
 
 
+def _chain_end() -> tuple[int, str]:
+    """Take the chain's lock for this transaction and return its last id and hash."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    # On SQLite every transaction is IMMEDIATE (see settings), so writers are already
+    # serialised and two entries cannot claim the same predecessor.
+    last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
+    return last if last else (0, GENESIS)
+
+
+def _chained(
+    *,
+    prev_id: int,
+    prev_hash: str,
+    at: dt.datetime,
+    person: User | None,
+    actor_label: str,
+    verb: str,
+    obj: models.Model | None,
+    institution_id: int | None,
+    details: dict[str, Any],
+) -> AuditEntry:
+    """The entry that follows (prev_id, prev_hash), its hash computed, not yet saved."""
+    entry = AuditEntry(
+        id=prev_id + 1,
+        at=at,
+        actor=person,
+        actor_label=actor_label or (person.email if person else ""),
+        verb=verb,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        institution_id=institution_id,
+        details=details,
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_hash(
+        prev_hash=prev_hash,
+        entry_id=entry.id,
+        at=at,
+        actor_id=person.pk if person else None,
+        actor_label=entry.actor_label,
+        verb=verb,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        institution_id=institution_id,
+        details=details,
+    )
+    return entry
+
+
+def _as_stored(details: dict[str, Any]) -> dict[str, Any]:
+    # Round-trip through JSON now so the hashed content is exactly what the database keeps.
+    return json.loads(json.dumps(details, default=str))
+
+
 def record(
     *,
     actor: User | AnonymousUser | None,
@@ -40,39 +96,18 @@ def record(
 ) -> AuditEntry:
     """Append an entry to the audit log, inside the caller's transaction if there is one."""
     person = actor if isinstance(actor, User) else None
-    merged = {**_client_details(request), **(details or {})}
-    # Round-trip through JSON now so the hashed content is exactly what the database keeps.
-    merged = json.loads(json.dumps(merged, default=str))
+    merged = _as_stored({**_client_details(request), **(details or {})})
     at = timezone.now().astimezone(dt.UTC)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        # On SQLite every transaction is IMMEDIATE (see settings), so writers are already
-        # serialised and two entries cannot claim the same predecessor.
-        last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
-        prev_id, prev_hash = last if last else (0, GENESIS)
-        entry = AuditEntry(
-            id=prev_id + 1,
-            at=at,
-            actor=person,
-            actor_label=actor_label or (person.email if person else ""),
-            verb=verb,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            institution_id=institution_id,
-            details=merged,
+        prev_id, prev_hash = _chain_end()
+        entry = _chained(
+            prev_id=prev_id,
             prev_hash=prev_hash,
-        )
-        entry.hash = entry_hash(
-            prev_hash=prev_hash,
-            entry_id=entry.id,
             at=at,
-            actor_id=person.pk if person else None,
-            actor_label=entry.actor_label,
+            person=person,
+            actor_label=actor_label,
             verb=verb,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
+            obj=obj,
             institution_id=institution_id,
             details=merged,
         )
@@ -101,39 +136,19 @@ def record_many(entries: Sequence[Pending]) -> int:
         return 0
     at = timezone.now().astimezone(dt.UTC)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
-        prev_id, prev_hash = last if last else (0, GENESIS)
+        prev_id, prev_hash = _chain_end()
         rows = []
         for pending in entries:
-            person = pending.actor
-            obj = pending.obj
-            details = json.loads(json.dumps(pending.details or {}, default=str))
-            entry = AuditEntry(
-                id=prev_id + 1,
+            entry = _chained(
+                prev_id=prev_id,
+                prev_hash=prev_hash,
                 at=at,
-                actor=person,
-                actor_label=pending.actor_label or (person.email if person else ""),
+                person=pending.actor,
+                actor_label=pending.actor_label,
                 verb=pending.verb,
-                object_type=obj._meta.label_lower if obj is not None else "",
-                object_id=str(obj.pk) if obj is not None else "",
+                obj=pending.obj,
                 institution_id=pending.institution_id,
-                details=details,
-                prev_hash=prev_hash,
-            )
-            entry.hash = entry_hash(
-                prev_hash=prev_hash,
-                entry_id=entry.id,
-                at=at,
-                actor_id=person.pk if person else None,
-                actor_label=entry.actor_label,
-                verb=entry.verb,
-                object_type=entry.object_type,
-                object_id=entry.object_id,
-                institution_id=entry.institution_id,
-                details=details,
+                details=_as_stored(pending.details or {}),
             )
             rows.append(entry)
             prev_id, prev_hash = entry.id, entry.hash

@@ -16,7 +16,7 @@ from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import CLINICAL_ROLES, Role, User
 from consilium.audit.actions import record
 from consilium.network.models import Institution
-from consilium.registry.models import Diagnosis, ImportJob, Patient, QualityIssue
+from consilium.registry.models import Diagnosis, FollowUpEvent, ImportJob, Patient, QualityIssue
 
 AnyUser = User | AnonymousUser
 
@@ -65,6 +65,14 @@ def get_diagnosis_for_user(user: AnyUser, patient: Patient, pk: int) -> Diagnosi
     if diagnosis is None or patient.institution_id not in clinical_institution_ids(user):
         raise Http404
     return diagnosis
+
+
+def get_event_for_user(user: AnyUser, patient: Patient, pk: int) -> FollowUpEvent:
+    event = FollowUpEvent.objects.filter(patient=patient, pk=pk).first()
+    if event is None or patient.institution_id not in clinical_institution_ids(user):
+        raise Http404
+    event.patient = patient  # the one loaded through this module, with its institution
+    return event
 
 
 def get_issue_for_user(user: AnyUser, pk: int) -> QualityIssue:

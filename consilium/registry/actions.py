@@ -302,15 +302,18 @@ def update_identity(
     return row
 
 
-def _context(patient: Patient, *, extra_events: Iterable[datetime.date] = ()) -> Context:
+def _birth_date(patient: Patient) -> datetime.date | None:
     identity = PatientIdentity.objects.filter(patient=patient).first()
-    events = [*patient.events.values_list("date", flat=True), *extra_events]
+    return identity.birth_date if identity else None
+
+
+def _context(patient: Patient) -> Context:
     return Context(
         sex=patient.sex,
-        birth_date=identity.birth_date if identity else None,
+        birth_date=_birth_date(patient),
         vital_status=patient.vital_status,
         last_contact=patient.last_contact,
-        event_dates=tuple(sorted(events)),
+        event_dates=tuple(sorted(patient.events.values_list("date", flat=True))),
     )
 
 
@@ -543,6 +546,37 @@ def add_treatment(
     return row
 
 
+def _require_death_cause(kind: str, death_cause: str) -> None:
+    if kind == EventKind.DEATH and death_cause not in DeathCause.values:
+        _raise_on_errors(
+            [
+                CheckResult(
+                    "death_cause", Level.ERROR, _("Record the cause of death."), "death_cause"
+                )
+            ]
+        )
+
+
+def _check_follow_up(
+    patient: Patient,
+    *,
+    event_dates: Iterable[datetime.date],
+    vital_status: str,
+    last_contact: datetime.date | None,
+) -> None:
+    """Run every diagnosis's checks against the follow-up as it would be after a change; an
+    error (an event before a diagnosis, after the last contact, in the future) refuses it."""
+    context = Context(
+        sex=patient.sex,
+        birth_date=_birth_date(patient),
+        vital_status=vital_status,
+        last_contact=last_contact,
+        event_dates=tuple(sorted(event_dates)),
+    )
+    found = check_existing(patient, context)
+    _raise_on_errors([r for _d, results in found for r in results])
+
+
 def record_event(
     *,
     actor: Actor,
@@ -555,26 +589,15 @@ def record_event(
     request: HttpRequest | None = None,
 ) -> FollowUpEvent:
     """A follow-up event. It is also a contact; a death makes the patient dead."""
-    if kind == EventKind.DEATH and death_cause not in DeathCause.values:
-        _raise_on_errors(
-            [
-                CheckResult(
-                    "death_cause", Level.ERROR, _("Record the cause of death."), "death_cause"
-                )
-            ]
-        )
+    _require_death_cause(kind, death_cause)
     last_contact = max(filter(None, [patient.last_contact, date]))
     vital = VitalStatus.DEAD if kind == EventKind.DEATH else patient.vital_status
-    base = _context(patient, extra_events=[date])
-    context = Context(
-        sex=base.sex,
-        birth_date=base.birth_date,
+    _check_follow_up(
+        patient,
+        event_dates=[*patient.events.values_list("date", flat=True), date],
         vital_status=vital,
         last_contact=last_contact,
-        event_dates=base.event_dates,
     )
-    found = check_existing(patient, context)
-    _raise_on_errors([r for _d, results in found for r in results])
     with transaction.atomic():
         row = FollowUpEvent.objects.create(
             patient=patient,
@@ -600,6 +623,74 @@ def record_event(
     return row
 
 
+# What a correction of a follow-up event may change and its audit entry shows before and
+# after (the note is free text, so the entry says only whether it changed).
+EVENT_FIELDS = ("kind", "date", "death_cause")
+
+
+def update_event(
+    *,
+    actor: Actor,
+    event: FollowUpEvent,
+    kind: str,
+    date: datetime.date,
+    death_cause: str = "",
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> FollowUpEvent:
+    """Correct a recorded follow-up event (its kind, date, cause of death or note).
+
+    The checks run on the follow-up as it would be after the correction; an error refuses it
+    and nothing changes. A later date moves the last contact on; an earlier one does not move
+    it back, since the child may also have been seen that day (a contact corrects it). A
+    death corrected to another event leaves the patient's vital status unknown unless another
+    death is recorded: what it was before the mistake is not known, and the next contact
+    states it. The survival facts and open data-quality issues are recomputed with it."""
+    patient = event.patient
+    _require_death_cause(kind, death_cause)
+    death_cause = death_cause if kind == EventKind.DEATH else ""
+    others = list(patient.events.exclude(pk=event.pk).values_list("kind", "date"))
+    last_contact = max(filter(None, [patient.last_contact, date]))
+    if kind == EventKind.DEATH or any(k == EventKind.DEATH for k, _d in others):
+        vital = VitalStatus.DEAD
+    elif event.kind == EventKind.DEATH:
+        vital = VitalStatus.UNKNOWN
+    else:
+        vital = patient.vital_status
+    _check_follow_up(
+        patient,
+        event_dates=[*(d for _k, d in others), date],
+        vital_status=vital,
+        last_contact=last_contact,
+    )
+    before = {name: getattr(event, name) for name in EVENT_FIELDS}
+    note_changed = event.note != note.strip()
+    with transaction.atomic():
+        event.kind, event.date, event.death_cause = kind, date, death_cause
+        event.note = note.strip()
+        event.save(update_fields=[*EVENT_FIELDS, "note"])
+        patient.last_contact = last_contact
+        patient.vital_status = vital
+        patient.save(update_fields=["last_contact", "vital_status"])
+        refresh_survival_facts(patient)
+        refresh_issues(patient)
+        changed = [name for name in EVENT_FIELDS if before[name] != getattr(event, name)]
+        record(
+            actor=actor,
+            verb="registry.event_changed",
+            obj=event,
+            institution_id=patient.institution_id,
+            details={
+                "pseudonym": patient.pseudonym,
+                "before": {name: before[name] for name in changed},
+                "after": {name: getattr(event, name) for name in changed},
+                "note_changed": note_changed,
+            },
+            request=request,
+        )
+    return event
+
+
 def record_contact(
     *,
     actor: Actor,
@@ -609,16 +700,12 @@ def record_contact(
     request: HttpRequest | None = None,
 ) -> Patient:
     """The child was seen (or news was had) on ``date``."""
-    base = _context(patient)
-    context = Context(
-        sex=base.sex,
-        birth_date=base.birth_date,
+    _check_follow_up(
+        patient,
+        event_dates=patient.events.values_list("date", flat=True),
         vital_status=vital_status,
         last_contact=date,
-        event_dates=base.event_dates,
     )
-    found = check_existing(patient, context)
-    _raise_on_errors([r for _d, results in found for r in results])
     with transaction.atomic():
         patient.last_contact = date
         patient.vital_status = vital_status

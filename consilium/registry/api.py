@@ -6,6 +6,7 @@ never carries identifiers, one patient's read does (and is audited, as a page vi
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -15,7 +16,7 @@ from consilium.audit.actions import record
 from consilium.registry import access, actions
 from consilium.registry.actions import PossibleDuplicate
 from consilium.registry.checks import CheckResult
-from consilium.registry.models import Diagnosis, Patient
+from consilium.registry.models import Diagnosis, FollowUpEvent, Patient
 from consilium.registry.queries import search_patients
 from consilium.registry.validation import (
     ChecksFailed,
@@ -124,6 +125,36 @@ class PatientOut(PatientSummary):
         return list(obj.diagnoses.all())
 
 
+# The values of EventKind, DeathCause and VitalStatus, spelled out so the OpenAPI schema lists
+# them; tests/registry/test_api.py checks they stay the same as the models'.
+EventKindValue = Literal[
+    "remission", "relapse", "progression", "second_cancer", "abandonment", "death"
+]
+DeathCauseValue = Literal["", "disease", "treatment", "other"]
+VitalStatusValue = Literal["alive", "dead", "unknown"]
+
+
+class FollowUpEventIn(Schema):
+    kind: EventKindValue
+    date: datetime.date
+    death_cause: DeathCauseValue = Field("", description="Required for a death.")
+    note: str = Field("", max_length=300)
+
+
+class FollowUpEventOut(Schema):
+    id: int
+    kind: str
+    date: datetime.date
+    death_cause: str
+    note: str
+    diagnosis_id: int | None
+
+
+class ContactIn(Schema):
+    date: datetime.date
+    vital_status: VitalStatusValue
+
+
 class Problem(Schema):
     code: str
     level: str
@@ -137,11 +168,31 @@ class Refused(Schema):
     possible_duplicates: list[str] = []
 
 
-def _problems(results: list[CheckResult]) -> list[dict[str, str]]:
+def _problems(results: list[CheckResult], fields: dict[str, str]) -> list[dict[str, str]]:
     return [
-        {"code": r.code, "level": str(r.level), "field": r.field, "message": str(r.message)}
+        {
+            "code": r.code,
+            "level": str(r.level),
+            "field": fields.get(r.field, r.field),
+            "message": str(r.message),
+        }
         for r in results
     ]
+
+
+# The checks name a follow-up event's date among all of the patient's event dates; the caller
+# sent it as the event's "date".
+EVENT_FIELDS = {"event_dates": "date"}
+
+
+def _refused(failed: ChecksFailed, fields: dict[str, str] | None = None) -> Status:
+    return Status(
+        422,
+        {
+            "detail": "The data did not pass the checks.",
+            "problems": _problems(failed.results, fields or {}),
+        },
+    )
 
 
 def _require_clinical(request: HttpRequest) -> None:
@@ -211,13 +262,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
             request=request,
         )
     except ChecksFailed as failed:
-        return Status(
-            422,
-            {
-                "detail": "The data did not pass the checks.",
-                "problems": _problems(failed.results),
-            },
-        )
+        return _refused(failed)
     except PossibleDuplicate as found:
         return Status(
             409,
@@ -243,13 +288,7 @@ def create_diagnosis(request: HttpRequest, patient_id: int, payload: DiagnosisIn
             actor=request.user, patient=patient, diagnosis=payload.data(), request=request
         )
     except ChecksFailed as failed:
-        return Status(
-            422,
-            {
-                "detail": "The data did not pass the checks.",
-                "problems": _problems(failed.results),
-            },
-        )
+        return _refused(failed)
     return Status(201, diagnosis)
 
 
@@ -269,11 +308,61 @@ def update_diagnosis(
             actor=request.user, diagnosis=diagnosis, data=payload.data(), request=request
         )
     except ChecksFailed as failed:
-        return Status(
-            422,
-            {
-                "detail": "The data did not pass the checks.",
-                "problems": _problems(failed.results),
-            },
-        )
+        return _refused(failed)
     return Status(200, diagnosis)
+
+
+@router.get("/patients/{patient_id}/events", response=list[FollowUpEventOut])
+def list_follow_up_events(request: HttpRequest, patient_id: int) -> list[FollowUpEvent]:
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    return list(patient.events.all())
+
+
+@router.post("/patients/{patient_id}/events", response={201: FollowUpEventOut, 422: Refused})
+def record_follow_up_event(
+    request: HttpRequest, patient_id: int, payload: FollowUpEventIn
+) -> Status:
+    """Record a follow-up event; it is also a contact, and a death makes the patient dead."""
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    try:
+        event = actions.record_event(
+            actor=request.user,
+            patient=patient,
+            diagnosis=patient.diagnoses.order_by("-date").first(),
+            request=request,
+            **payload.dict(),
+        )
+    except ChecksFailed as failed:
+        return _refused(failed, EVENT_FIELDS)
+    return Status(201, event)
+
+
+@router.put(
+    "/patients/{patient_id}/events/{event_id}", response={200: FollowUpEventOut, 422: Refused}
+)
+def update_follow_up_event(
+    request: HttpRequest, patient_id: int, event_id: int, payload: FollowUpEventIn
+) -> Status:
+    """Correct a follow-up event: the whole event is sent, as when it was recorded."""
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    event = access.get_event_for_user(request.user, patient, event_id)
+    try:
+        event = actions.update_event(
+            actor=request.user, event=event, request=request, **payload.dict()
+        )
+    except ChecksFailed as failed:
+        return _refused(failed, EVENT_FIELDS)
+    return Status(200, event)
+
+
+@router.post("/patients/{patient_id}/contacts", response={201: PatientSummary, 422: Refused})
+def record_contact(request: HttpRequest, patient_id: int, payload: ContactIn) -> Status:
+    """The child was seen, or news was had, on that date: the last contact and vital status."""
+    patient = access.get_patient_for_user(request.user, patient_id, request=request)
+    try:
+        patient = actions.record_contact(
+            actor=request.user, patient=patient, request=request, **payload.dict()
+        )
+    except ChecksFailed as failed:
+        return _refused(failed)
+    return Status(201, patient)

@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("patients/<int:pk>/treatments/new/", views.treatment_new, name="treatment_new"),
     path("patients/<int:pk>/events/new/", views.event_new, name="event_new"),
+    path(
+        "patients/<int:pk>/events/<int:event_pk>/edit/",
+        views.event_edit,
+        name="event_edit",
+    ),
     path("patients/<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("issues/<int:pk>/confirm/", views.issue_confirm, name="issue_confirm"),
     path("check/", views.check, name="check"),

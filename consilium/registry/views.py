@@ -452,6 +452,39 @@ def event_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    patient = _patient_for_change(request, pk)
+    event = access.get_event_for_user(request.user, patient, event_pk)
+    form = EventForm(
+        request.POST or None,
+        initial={name: getattr(event, name) for name in ("kind", "date", "death_cause", "note")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_event(
+                actor=request.user, event=event, request=request, **form.cleaned_data
+            )
+        except ChecksFailed as failed:
+            add_check_errors(form, failed.results)
+        else:
+            if patient.vital_status == VitalStatus.UNKNOWN:
+                messages.warning(
+                    request,
+                    _(
+                        "The event was corrected. The vital status is now unknown: "
+                        "record a contact to say whether the child is alive."
+                    ),
+                )
+            else:
+                messages.success(request, _("The event was corrected."))
+            return redirect("registry:patient_detail", pk=patient.pk)
+    return _form_page(
+        request, form, title=_("Correct the follow-up event"), patient=patient, submit=_("Save")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient_for_change(request, pk)
     form = ContactForm(

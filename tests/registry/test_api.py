@@ -1,3 +1,4 @@
+import datetime
 import json
 
 import pytest
@@ -151,3 +152,135 @@ def test_it_lets_no_one_outside_the_clinical_team_correct_a_diagnosis(
 
     assert response.status_code == 404
     assert patient.diagnoses.get().morphology == "9500"
+
+
+def test_it_records_lists_and_corrects_follow_up(register, client_for):
+    from consilium.registry.models import DeathCause, EventKind, VitalStatus
+
+    patient = register()  # diagnosed 2024-02-01
+    client = client_for("clinician")
+    events = f"{BASE}/patients/{patient.pk}/events"
+
+    created = _post(client, events, {"kind": "relapse", "date": "2025-01-05", "note": "MRI"})
+    assert created.status_code == 201, created.content
+    event = created.json()
+    assert (event["kind"], event["date"]) == ("relapse", "2025-01-05")
+    assert event["diagnosis_id"] == patient.diagnoses.get().pk
+
+    corrected = _put(
+        client, f"{events}/{event['id']}", {"kind": "progression", "date": "2024-12-20"}
+    )
+    assert corrected.status_code == 200, corrected.content
+    assert [(e["kind"], e["date"]) for e in client.get(events).json()] == [
+        ("progression", "2024-12-20")
+    ]
+
+    contact = _post(
+        client,
+        f"{BASE}/patients/{patient.pk}/contacts",
+        {"date": "2025-06-01", "vital_status": "alive"},
+    )
+    assert contact.status_code == 201, contact.content
+    assert contact.json()["last_contact"] == "2025-06-01"
+    assert (
+        AuditEntry.objects.filter(
+            verb__in=[
+                "registry.event_recorded",
+                "registry.event_changed",
+                "registry.contact_recorded",
+            ]
+        ).count()
+        == 3
+    )
+    # The API's lists of values are the models' own.
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert set(schema["FollowUpEventIn"]["properties"]["kind"]["enum"]) == set(EventKind.values)
+    assert set(schema["FollowUpEventIn"]["properties"]["death_cause"]["enum"]) == {
+        "",
+        *DeathCause.values,
+    }
+    assert set(schema["ContactIn"]["properties"]["vital_status"]["enum"]) == set(VitalStatus.values)
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "field"),
+    [
+        ({"kind": "relapse", "date": "2024-01-02"}, 422, "date"),  # before the diagnosis
+        ({"kind": "relapse", "date": "2999-01-01"}, 422, "date"),  # in the future
+        ({"kind": "death", "date": "2025-01-05"}, 422, "death_cause"),  # no cause
+        ({"kind": "wedding", "date": "2025-01-05"}, 422, None),  # not an event kind
+        ({"kind": "relapse", "date": "5 January"}, 422, None),  # not a date
+        ({"kind": "relapse"}, 422, None),  # no date
+    ],
+)
+def test_it_refuses_a_bad_event_and_records_nothing(register, client_for, payload, status, field):
+    patient = register()
+    client = client_for("clinician")
+    url = f"{BASE}/patients/{patient.pk}/events"
+
+    response = _post(client, url, payload)
+
+    assert response.status_code == status, response.content
+    if field:
+        assert field in {p["field"] for p in response.json()["problems"]}
+    assert not patient.events.exists()
+    assert not AuditEntry.objects.filter(verb="registry.event_recorded").exists()
+
+
+@pytest.mark.parametrize("persona", ["expert", "outsider", "coordinator", "admin"])
+def test_it_lets_no_one_outside_the_clinical_team_near_the_follow_up(
+    register, client_for, personas, persona
+):
+    from consilium.registry import actions
+
+    patient = register()
+    event = actions.record_event(
+        actor=personas["clinician"],
+        patient=patient,
+        kind="remission",
+        date=datetime.date(2024, 8, 1),
+    )
+    client = client_for(persona)
+    events = f"{BASE}/patients/{patient.pk}/events"
+
+    assert client.get(events).status_code == 404
+    assert _post(client, events, {"kind": "relapse", "date": "2025-01-05"}).status_code == 404
+    assert (
+        _put(client, f"{events}/{event.pk}", {"kind": "relapse", "date": "2025-01-05"}).status_code
+        == 404
+    )
+    assert (
+        _post(
+            client,
+            f"{BASE}/patients/{patient.pk}/contacts",
+            {"date": "2025-06-01", "vital_status": "dead"},
+        ).status_code
+        == 404
+    )
+    patient.refresh_from_db()
+    assert [(e.kind, e.date) for e in patient.events.all()] == [
+        ("remission", datetime.date(2024, 8, 1))
+    ]
+    assert (patient.vital_status, patient.last_contact) == ("alive", datetime.date(2024, 8, 1))
+
+
+def test_it_does_not_reach_an_event_of_another_patient(register, client_for, personas):
+    from consilium.registry import actions
+    from tests.registry.conftest import identity
+
+    first = register()
+    second = register(identity=identity(name="Trần Thị Mai", hospital_number="BN-2"))
+    event = actions.record_event(
+        actor=personas["clinician"],
+        patient=second,
+        kind="remission",
+        date=datetime.date(2024, 8, 1),
+    )
+    url = f"{BASE}/patients/{first.pk}/events/{event.pk}"
+
+    assert (
+        _put(client_for("clinician"), url, {"kind": "relapse", "date": "2025-01-05"}).status_code
+        == 404
+    )
+    event.refresh_from_db()
+    assert event.kind == "remission"

@@ -36,6 +36,8 @@ from consilium.audit.actions import verify_chain
 from tests.security.conftest import CSRF_SECRET, PERSONAS, csrf_client
 from tests.security.world import RECOMMENDATION, World
 
+# The world's first patient's remission, a week earlier than first recorded.
+EVENT_CORRECTION = {"kind": "remission", "date": "2024-07-25"}
 # The world's first patient's diagnosis, restaged: a correction the clinical team may make.
 DIAGNOSIS_CORRECTION = {
     "date": "2024-02-01",
@@ -252,6 +254,12 @@ ROWS: list[Row] = [
         post="404 404 200 200 404 404 L",
     ),
     Row(
+        "registry:event_edit",
+        lambda w: {"pk": w.patient.pk, "event_pk": w.patient.events.first().pk},
+        get="404 404 200 200 404 404 L",
+        post="404 404 200 200 404 404 L",
+    ),
+    Row(
         "registry:contact_new",
         pk("patient"),
         get="404 404 200 200 404 404 L",
@@ -448,7 +456,7 @@ ROWS: list[Row] = [
     Row("library:treatment_link", pk("treatment"), post="404 404 302 302 404 404 L"),
     # --- outcomes
     Row("outcomes:page", get="403 200 200 200 403 403 L"),
-    Row("outcomes:chart_svg", get="403 404 404 404 403 403 L"),
+    Row("outcomes:chart_svg", get="403 200 200 200 403 403 L"),
     Row("outcomes:report_pdf", get="403 200 200 200 403 403 L"),
     Row("outcomes:table_csv", lambda w: {"table": "estimates"}, get="403 200 200 200 403 403 L"),
     # Without a file the comparison is refused as bad input, after the access check.
@@ -517,6 +525,27 @@ ROWS: list[Row] = [
         lambda w: {"patient_id": w.patient.pk, "diagnosis_id": w.patient.diagnoses.first().pk},
         put="404 404 200 200 404 404 401",
         data=lambda w: DIAGNOSIS_CORRECTION,
+    ),
+    Row(
+        "api:list_follow_up_events",
+        lambda w: {"patient_id": w.patient.pk},
+        get="404 404 200 200 404 404 401",
+        post="404 404 201 201 404 404 401",
+        json=True,
+        data=lambda w: {"kind": "relapse", "date": "2025-01-05"},
+    ),
+    Row(
+        "api:update_follow_up_event",
+        lambda w: {"patient_id": w.patient.pk, "event_id": w.patient.events.first().pk},
+        put="404 404 200 200 404 404 401",
+        data=lambda w: EVENT_CORRECTION,
+    ),
+    Row(
+        "api:record_contact",
+        lambda w: {"patient_id": w.patient.pk},
+        post="404 404 201 201 404 404 401",
+        json=True,
+        data=lambda w: {"date": "2025-02-01", "vital_status": "alive"},
     ),
     Row("api:list_events", get="200 200 200 200 200 200 401"),
     Row("api:read_event", pk("board"), get="200 200 200 200 200 404 401"),

@@ -148,6 +148,13 @@ def build(personas: dict[str, User]) -> World:
         modalities=["chemotherapy"],
         protocol_name="COJEC",
     )
+    registry_actions.record_event(
+        actor=clinician,
+        patient=patient,
+        diagnosis=patient.diagnoses.first(),
+        kind="remission",
+        date=datetime.date(2024, 8, 1),
+    )
 
     consultation = consultation_actions.request_consultation(
         actor=clinician,

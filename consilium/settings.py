@@ -36,8 +36,9 @@ SECRET_KEY = _secret_key()
 
 
 def _field_key() -> str:
-    """The Fernet key that encrypts patients' direct identifiers at rest; like SECRET_KEY, from
-    the environment or generated once into the data directory. Losing it loses the identifiers."""
+    """The key that encrypts patients' direct identifiers at rest (32 bytes in URL-safe base64,
+    as a Fernet key); like SECRET_KEY, from the environment or generated once into the data
+    directory. Losing it loses the identifiers."""
     if key := os.environ.get("CONSILIUM_FIELD_KEY"):
         try:
             valid = len(base64.urlsafe_b64decode(key.encode())) == 32

@@ -123,7 +123,16 @@ def issues_for(
     ]
 
 
-def identity_row(patient: Patient, identity: IdentityData) -> PatientIdentity:
+def identity_row(
+    patient: Patient, identity: IdentityData, *, digests: tuple[str, str] | None = None
+) -> PatientIdentity:
+    """The identity row; ``digests`` are its lookup digests when the caller has them already
+    (the importer's duplicate check works them out for every row)."""
+    if not digests or not digests[0]:
+        digests = (
+            name_birth_digest(identity.name, identity.birth_date),
+            hospital_number_digest(identity.hospital_number),
+        )
     return PatientIdentity(
         patient=patient,
         name=identity.name.strip(),
@@ -131,8 +140,8 @@ def identity_row(patient: Patient, identity: IdentityData) -> PatientIdentity:
         birth_date=identity.birth_date,
         address=identity.address.strip(),
         phone=identity.phone.strip(),
-        name_birth_digest=name_birth_digest(identity.name, identity.birth_date),
-        hospital_number_digest=hospital_number_digest(identity.hospital_number),
+        name_birth_digest=digests[0],
+        hospital_number_digest=digests[1],
     )
 
 

@@ -26,6 +26,16 @@ _CONVERTED = (
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+    if isinstance(field, models.DateTimeField):
+        # A batch's rows share one creation time: convert it once, not once per row.
+        last: list[Any] = [None, None]
+
+        def convert(value: Any) -> Any:
+            if value is not last[0]:
+                last[:] = [value, field.get_db_prep_save(value, connection)]
+            return last[1]
+
+        return convert
     if isinstance(field, _CONVERTED):
         return lambda value: field.get_db_prep_save(value, connection)
     if isinstance(field, models.DateField):

@@ -18,6 +18,7 @@ clinical knowledge is in the tables (``_AGE_RULES``, ``_SITE_RULES`` …), not i
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,19 +138,36 @@ def _codes(spec: str) -> frozenset[int]:
     return frozenset(numbers)
 
 
-def _site(facts: DiagnosisFacts) -> int | None:
-    code = normalise_site(facts.site)
+# Each code is read by several checks, for every row of an import: parse each spelling once.
+# Bounded, so a file of 100,000 different typos cannot grow it.
+@functools.lru_cache(maxsize=2048)
+def _site_number(site: str) -> int | None:
+    code = normalise_site(site)
     return int(code[1:]) if code is not None and is_valid_topography(code) else None
 
 
-def _histology(facts: DiagnosisFacts) -> int | None:
-    code = normalise_histology(facts.histology)
+@functools.lru_cache(maxsize=2048)
+def _histology_number(histology: str) -> int | None:
+    code = normalise_histology(histology)
     return int(code) if code is not None and 8000 <= int(code) <= 9993 else None
 
 
-def _behaviour(facts: DiagnosisFacts) -> int | None:
-    code = normalise_behaviour(facts.behaviour)
+@functools.lru_cache(maxsize=64)
+def _behaviour_number(behaviour: str) -> int | None:
+    code = normalise_behaviour(behaviour)
     return int(code) if code is not None and int(code) in BEHAVIOURS else None
+
+
+def _site(facts: DiagnosisFacts) -> int | None:
+    return _site_number(facts.site) if isinstance(facts.site, str) else None
+
+
+def _histology(facts: DiagnosisFacts) -> int | None:
+    return _histology_number(facts.histology) if isinstance(facts.histology, str) else None
+
+
+def _behaviour(facts: DiagnosisFacts) -> int | None:
+    return _behaviour_number(facts.behaviour) if isinstance(facts.behaviour, str) else None
 
 
 def _basis(facts: DiagnosisFacts) -> int | None:
@@ -685,14 +703,19 @@ def _expected_tumour(facts: DiagnosisFacts) -> toronto.TorontoTumour | None:
     return toronto.tumour_for(result.recode, facts.histology, facts.site)
 
 
+# Django builds Choices.values anew on each access; these run for every imported row.
+_TUMOURS = frozenset(toronto.TorontoTumour.values)
+_TIERS = frozenset(toronto.Tier.values)
+
+
 @_check("stage_invalid")
 def _stage_invalid(facts: DiagnosisFacts) -> _Problem | None:
     """A Toronto stage names its tumour type and tier and uses one of their values."""
     if not facts.stage_value.strip():
         return None
-    if facts.stage_tumour not in toronto.TorontoTumour.values:
+    if facts.stage_tumour not in _TUMOURS:
         return _Problem(Level.ERROR, _("A stage needs its Toronto tumour type."), "stage_tumour")
-    if facts.stage_tier not in toronto.Tier.values:
+    if facts.stage_tier not in _TIERS:
         return _Problem(Level.ERROR, _("A stage needs its Toronto tier (1 or 2)."), "stage_tier")
     tumour = toronto.TorontoTumour(facts.stage_tumour)
     if toronto.is_allowed(tumour, facts.stage_tier, facts.stage_value):
@@ -712,7 +735,7 @@ def _stage_invalid(facts: DiagnosisFacts) -> _Problem | None:
 @_check("stage_tumour")
 def _stage_tumour(facts: DiagnosisFacts) -> _Problem | None:
     """The stage is for the tumour type the diagnosis codes say."""
-    if facts.stage_tumour not in toronto.TorontoTumour.values or _coded(facts) is None:
+    if facts.stage_tumour not in _TUMOURS or _coded(facts) is None:
         return None
     expected = _expected_tumour(facts)
     if expected is None:

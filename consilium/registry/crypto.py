@@ -4,13 +4,18 @@ value can, without revealing it to anyone who lacks the key."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import functools
 import hashlib
 import hmac
+import os
 import unicodedata
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -28,19 +33,45 @@ def _hmac_key(key: str) -> bytes:
     return hmac.new(key.encode(), b"consilium.registry.lookup", hashlib.sha256).digest()
 
 
+# Tokens are AES-256-GCM: "g1:" and the URL-safe base64 of a random 96-bit nonce, the
+# ciphertext and its tag. Fernet (AES-128-CBC with HMAC-SHA256), which earlier versions wrote
+# and which is still read, took six times as long per value: a registry import encrypts five
+# identifiers a row, and at 100,000 rows that alone was a sixth of the time allowed.
+_PREFIX = "g1:"
+
+
+@functools.cache
+def _aead(key: str) -> AESGCM:
+    # A key of its own, derived from the field key, as for the lookup digests below.
+    return AESGCM(hmac.new(key.encode(), b"consilium.registry.aes-gcm", hashlib.sha256).digest())
+
+
+def _wrong_key() -> ImproperlyConfigured:
+    # Not a data error the user can fix: the installation runs with another key.
+    return ImproperlyConfigured(
+        "An identifier cannot be decrypted: CONSILIUM_FIELD_KEY is not the key it was"
+        " encrypted with."
+    )
+
+
 def encrypt(value: str) -> str:
-    return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(value.encode()).decode("ascii")
+    nonce = os.urandom(12)
+    sealed = _aead(settings.FIELD_ENCRYPTION_KEY).encrypt(nonce, value.encode(), None)
+    return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
 def decrypt(token: str) -> str:
+    key = settings.FIELD_ENCRYPTION_KEY
+    if not token.startswith(_PREFIX):
+        try:
+            return _fernet(key).decrypt(token.encode("ascii")).decode()
+        except InvalidToken:
+            raise _wrong_key() from None
     try:
-        return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token.encode("ascii")).decode()
-    except InvalidToken:
-        # Not a data error the user can fix: the installation runs with another key.
-        raise ImproperlyConfigured(
-            "An identifier cannot be decrypted: CONSILIUM_FIELD_KEY is not the key it was"
-            " encrypted with."
-        ) from None
+        raw = base64.urlsafe_b64decode(token[len(_PREFIX) :])
+        return _aead(key).decrypt(raw[:12], raw[12:], None).decode()
+    except (InvalidTag, binascii.Error, ValueError):
+        raise _wrong_key() from None
 
 
 def _digest(text: str) -> str:

@@ -11,8 +11,9 @@ from consilium.registry.crypto import decrypt, encrypt
 
 
 class EncryptedTextField(models.TextField):
-    """A text value stored as a Fernet token. Empty stays empty: whether a phone number was
-    recorded at all is not worth a token, and it keeps the column cheap to check for presence."""
+    """A text value stored as an encrypted token (crypto.py). Empty stays empty: whether a phone
+    number was recorded at all is not worth a token, and it keeps the column cheap to check for
+    presence."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if not value:

@@ -147,6 +147,9 @@ class Outcome:
     # The warnings of each row, found by the first pass and written by the second, so the
     # checks run once per row. Kept while the file is error-free (it will be written).
     warnings: dict[int, list[tuple[str, str, str, str]]] = field(default_factory=dict)
+    # Each row's lookup digests (name and birth date, hospital number), worked out for the
+    # duplicate check and stored by the second pass: they cost as much as a check.
+    digests: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -488,13 +491,17 @@ def validate(
                     elif not outcome.ok:
                         outcome.warnings.clear()
                 # A row with other problems can still be a duplicate: say so in the same pass.
-                _duplicates(
+                digests = _duplicates(
                     number,
                     parser.parsed_identity,
                     outcome,
                     (existing_names, existing_numbers),
                     (seen_names, seen_numbers),
                 )
+                if outcome.ok:
+                    outcome.digests[number] = digests
+                else:
+                    outcome.digests.clear()
                 if progress and outcome.rows % BATCH == 0:
                     progress("validating", outcome.rows, total)
     except FileProblem as problem:
@@ -510,20 +517,24 @@ def _duplicates(
     outcome: Outcome,
     existing: tuple[set[str], set[str]],
     seen: tuple[dict[str, int], dict[str, int]],
-) -> None:
+) -> tuple[str, str]:
+    """Flag the row if it repeats a registered patient or an earlier row; its two digests."""
     name, birth_date, hospital_number = identity
     checks = []
+    name_digest = ""
     if name and birth_date is not None:
+        name_digest = name_birth_digest(name, birth_date)
         checks.append(
             (
                 0,
                 "name",
-                name_birth_digest(name, birth_date),
+                name_digest,
                 _("A patient with this name and date of birth is already registered."),
                 _("Same name and date of birth as row %(row)d."),
             )
         )
-    if digest := hospital_number_digest(hospital_number):
+    number_digest = hospital_number_digest(hospital_number)
+    if digest := number_digest:
         checks.append(
             (
                 1,
@@ -540,6 +551,7 @@ def _duplicates(
             outcome.add(RowError(number, column, repeated % {"row": seen[kind][digest]}))
         else:
             seen[kind][digest] = number
+    return name_digest, number_digest
 
 
 def _rows(path: Path) -> Iterator[Row]:
@@ -562,6 +574,7 @@ def write(
     progress: Progress | None = None,
     total: int | None = None,
     warnings: dict[int, list[tuple[str, str, str, str]]] | None = None,
+    digests: dict[int, tuple[str, str]] | None = None,
 ) -> int:
     """Second pass, in one transaction: nothing is kept if anything fails."""
     written = 0
@@ -574,7 +587,7 @@ def write(
 
         def flush() -> None:
             nonlocal written
-            _write_batch(batch, institution, actor, job, numbers, warnings or {})
+            _write_batch(batch, institution, actor, job, numbers, warnings or {}, digests or {})
             written += len(batch)
             batch.clear()
             if progress:
@@ -608,9 +621,11 @@ def _write_batch(
     job: ImportJob | None,
     numbers: dict[int, int],
     warnings: dict[int, list[tuple[str, str, str, str]]],
+    digests: dict[int, tuple[str, str]],
 ) -> None:
     patients = []
     diagnoses = []
+    created_at = timezone.now()
     for row in batch:
         assert row.diagnosis.date is not None
         year = row.diagnosis.date.year
@@ -626,6 +641,7 @@ def _write_batch(
             import_job=job,
         )
         diagnosis = diagnosis_row(patient, row.diagnosis, row.identity.birth_date)
+        patient.created_at = diagnosis.created_at = created_at
         # The inserts bypass the actions: the survival facts are written with the row.
         for name, value in survival_facts.facts_of_first_diagnosis(
             diagnosis, patient.last_contact
@@ -645,7 +661,12 @@ def _write_batch(
     )
     for patient in patients:
         patient.pk = ids[patient.pseudonym]
-    insert([identity_row(p, row.identity) for p, row in zip(patients, batch, strict=True)])
+    insert(
+        [
+            identity_row(p, row.identity, digests=digests.get(row.number))
+            for p, row in zip(patients, batch, strict=True)
+        ]
+    )
     for patient, diagnosis in zip(patients, diagnoses, strict=True):
         diagnosis.patient = patient  # built before the patient had its id
     first_diagnosis = (
@@ -700,6 +721,7 @@ def import_csv(
                 progress=progress,
                 total=outcome.rows,
                 warnings=outcome.warnings,
+                digests=outcome.digests,
             )
             _refresh_statistics()
     return outcome

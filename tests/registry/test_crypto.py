@@ -1,5 +1,9 @@
 import datetime
 
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
 from consilium.registry.crypto import (
     decrypt,
     encrypt,
@@ -12,6 +16,33 @@ from consilium.registry.crypto import (
 def test_it_round_trips_and_never_repeats_a_token(settings):
     assert decrypt(encrypt("Đặng Thu Hà")) == "Đặng Thu Hà"
     assert encrypt("x") != encrypt("x")
+
+
+def test_it_still_reads_the_fernet_tokens_of_earlier_versions(settings):
+    # Identifiers stored before AES-GCM were Fernet tokens made with the same key.
+    old = Fernet(settings.FIELD_ENCRYPTION_KEY.encode()).encrypt(b"BN24-00042").decode()
+    assert decrypt(old) == "BN24-00042"
+
+
+@pytest.mark.parametrize("kind", ["aes-gcm", "fernet"])
+def test_another_key_is_a_configuration_error_not_a_wrong_value(settings, kind):
+    token = (
+        encrypt("Đặng Thu Hà")
+        if kind == "aes-gcm"
+        else Fernet(settings.FIELD_ENCRYPTION_KEY.encode()).encrypt(b"x").decode()
+    )
+    settings.FIELD_ENCRYPTION_KEY = "A" * 43 + "="
+
+    with pytest.raises(ImproperlyConfigured, match="CONSILIUM_FIELD_KEY"):
+        decrypt(token)
+
+
+def test_a_tampered_token_is_refused(settings):
+    token = encrypt("Đặng Thu Hà")
+    flipped = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
+
+    with pytest.raises(ImproperlyConfigured):
+        decrypt(flipped)
 
 
 def test_it_matches_names_however_they_are_typed():

@@ -36,6 +36,20 @@ def test_it_imports_a_valid_file_with_pseudonyms_and_encrypted_identities(run):
     assert PatientIdentity.objects.filter(hospital_number_digest="").count() == 0
 
 
+def test_each_imported_child_carries_its_own_lookup_digests(run):
+    """The digests worked out by the duplicate check are the ones stored, row by row: a
+    patient registered later by hand is matched against them."""
+    from consilium.registry.crypto import hospital_number_digest, name_birth_digest
+
+    assert run(csv_bytes()).ok
+    identities = PatientIdentity.objects.all()
+    assert len(identities) == 3
+    for identity in identities:
+        assert identity.name_birth_digest == name_birth_digest(identity.name, identity.birth_date)
+        assert identity.hospital_number_digest == hospital_number_digest(identity.hospital_number)
+    assert len({i.name_birth_digest for i in identities}) == 3
+
+
 @pytest.mark.parametrize("bom", [False, True])
 @pytest.mark.parametrize("separator", [",", ";", "\t"])
 def test_it_reads_utf8_with_or_without_bom_and_any_one_separator(run, bom, separator):

@@ -3,6 +3,7 @@ import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -33,6 +34,7 @@ class SessionTimeoutMiddleware:
             if started is None or seen is None:
                 request.session[_STARTED] = started = now
                 request.session[_SEEN] = seen = now
+                request.consilium_seen_refreshed = True  # type: ignore[attr-defined]
             idle = now - seen > settings.SESSION_IDLE_TIMEOUT
             too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
             if idle or too_old:
@@ -44,6 +46,26 @@ class SessionTimeoutMiddleware:
                 return HttpResponseRedirect(reverse("account_login"))
             if now - seen >= _SEEN_RESOLUTION:
                 request.session[_SEEN] = now
+                request.consilium_seen_refreshed = True  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class UserSessionActivityMiddleware:
+    """The sessions page's IP address, browser and last-seen time, kept up to date once a
+    minute at most: allauth's own middleware writes them on every request, a transaction with a
+    read and an update for each page. It runs when SessionTimeoutMiddleware (which must come
+    first) refreshes its idle stamp, and on a session's first signed-in request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            getattr(request, "consilium_seen_refreshed", False)
+            and request.user.is_authenticated
+            and request.session.session_key
+        ):
+            UserSession.objects.create_from_request(request)
         return self.get_response(request)
 
 

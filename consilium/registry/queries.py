@@ -39,12 +39,45 @@ def _search(patients: QuerySet[Patient], q: str) -> Q:
     if institution is None:
         return found  # no pseudonym starts that way
     by_pseudonym = Q(institution_id=institution)
+    if parts[2] and parts.end() == len(text):
+        # A year and the first digits of a number: those numbers of that year, found in the
+        # unique (institution, year, number) index rather than by reading every pseudonym of
+        # the year.
+        by_pseudonym &= Q(pseudonym_year=int(parts[2]))
+        if parts[3]:
+            by_pseudonym &= _numbers_starting_with(parts[3])
+        return found | by_pseudonym
     if parts[2]:
         # The pseudonym's year is the year of diagnosis the list's index is on.
         by_pseudonym &= Q(diagnosis_year=int(parts[2]))
     if len(text) > len(parts[1]) + 1:
         by_pseudonym &= Q(pseudonym__startswith=text)
     return found | by_pseudonym
+
+
+# Numbers are written with at least four digits (actions.pseudonym); a year with more than
+# ten million children is not foreseen.
+_WIDEST_NUMBER = 8
+
+
+def number_ranges(digits: str) -> list[tuple[int, int]]:
+    """The pseudonym numbers whose written form starts with ``digits``, as inclusive ranges:
+    "05" is 500-599 (written 0500-0599); "1" is 1000-1999, 10000-19999 and so on."""
+    ranges = []
+    if len(digits) <= 4:
+        ranges.append((int(digits.ljust(4, "0")), int(digits.ljust(4, "9"))))
+    if not digits.startswith("0"):
+        for width in range(max(5, len(digits)), _WIDEST_NUMBER + 1):
+            low = int(digits) * 10 ** (width - len(digits))
+            ranges.append((low, low + 10 ** (width - len(digits)) - 1))
+    return ranges
+
+
+def _numbers_starting_with(digits: str) -> Q:
+    found = Q(pk__in=[])
+    for low, high in number_ranges(digits):
+        found |= Q(pseudonym_number__range=(low, high))
+    return found
 
 
 def search_patients(

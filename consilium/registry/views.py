@@ -164,7 +164,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    pk: int
+    url: str
     pseudonym: str
     sex: str
     age: int | None
@@ -174,7 +174,11 @@ class _Row:
     stage: str
     more: int
     status: str
-    last_contact: datetime.date | None
+    last_contact: str  # ISO date, or "" for none
+
+
+# Stands for a patient's id in the detail URL reversed once per page, not once per row.
+_PK_MARK = 987654321
 
 
 def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
@@ -182,13 +186,14 @@ def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
     language cost more than the queries behind them. Labels are translated once, not per row."""
     sexes = {value: str(label) for value, label in Sex.choices}
     statuses = {value: str(label) for value, label in VitalStatus.choices}
+    detail = reverse("registry:patient_detail", args=[_PK_MARK])
     rows = []
     for patient in patients:
         diagnoses = patient.diagnoses.all()
         first = diagnoses[0] if diagnoses else None
         rows.append(
             _Row(
-                pk=patient.pk,
+                url=detail.replace(str(_PK_MARK), str(patient.pk)),
                 pseudonym=patient.pseudonym,
                 sex=sexes.get(patient.sex, patient.sex),
                 age=first.age_at_diagnosis if first else None,
@@ -200,7 +205,7 @@ def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
                 stage=first.stage_value if first else "",
                 more=max(len(diagnoses) - 1, 0),
                 status=statuses.get(patient.vital_status, patient.vital_status),
-                last_contact=patient.last_contact,
+                last_contact=patient.last_contact.isoformat() if patient.last_contact else "",
             )
         )
     return rows

@@ -29,3 +29,26 @@ def test_it_does_not_show_other_peoples_sessions(personas, password, client_for)
     _sign_in(password)
     page = client_for("outsider").get(reverse("usersessions_list")).content.decode()
     assert "lan.nguyen" not in page
+
+
+def test_it_keeps_the_last_seen_time_to_the_minute_without_a_write_per_page(personas, password):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _sign_in(password)
+    session = UserSession.objects.get(user=personas["clinician"])
+    first_seen = session.last_seen_at
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("profile"))
+    assert not [q for q in queries if "usersessions_usersession" in q["sql"]]
+    session.refresh_from_db()
+    assert session.last_seen_at == first_seen
+
+    # A minute later the idle stamp is refreshed, and the session's last-seen time with it.
+    stored = client.session
+    stored["consilium_seen"] -= 61
+    stored.save()
+    client.get(reverse("profile"))
+    session.refresh_from_db()
+    assert session.last_seen_at > first_seen

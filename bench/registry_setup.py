@@ -76,3 +76,12 @@ def forget_patients(institution) -> None:
     for model in (QualityIssue, PatientIdentity, Diagnosis):
         model.objects.filter(patient__in=patients)._raw_delete(model.objects.db)
     patients._raw_delete(Patient.objects.db)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Leave the tables as a registry that did not just lose 100,000 rows would have them:
+        # without it the next import also pays for the dead rows and bloated indexes this
+        # clean-up leaves (74 s instead of 61 s).
+        with connection.cursor() as cursor:
+            for model in (QualityIssue, PatientIdentity, Diagnosis, Patient):
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -140,8 +140,10 @@ class DeathCause(models.TextChoices):
 
 
 class Patient(models.Model):
+    # No index of its own: every index below starts with the institution, and one more index
+    # to keep up is one more cost for each of an import's 100,000 rows.
     institution = models.ForeignKey(
-        "network.Institution", on_delete=models.PROTECT, related_name="patients"
+        "network.Institution", on_delete=models.PROTECT, related_name="patients", db_index=False
     )
     pseudonym = models.CharField(_("pseudonym"), max_length=32, unique=True)
     # The parts of the pseudonym, kept so the next number is one indexed MAX away.
@@ -253,12 +255,18 @@ class PatientIdentity(models.Model):
     address = EncryptedTextField(_("address"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     # Keyed hashes of normalised values: what duplicate detection and search compare.
-    name_birth_digest = models.CharField(max_length=64, db_index=True)
-    hospital_number_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # Indexed in Meta: db_index=True would also give PostgreSQL a LIKE index for each, which
+    # an exact-match digest never uses and every insert would keep up.
+    name_birth_digest = models.CharField(max_length=64)
+    hospital_number_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("patient identity")
         verbose_name_plural = _("patient identities")
+        indexes = [
+            models.Index(fields=["name_birth_digest"], name="registry_identity_name_birth"),
+            models.Index(fields=["hospital_number_digest"], name="registry_identity_number"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient_id}"

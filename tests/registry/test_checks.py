@@ -230,6 +230,13 @@ def test_it_passes_a_correct_record(code, changes):
     assert result == CheckResult(code=code, level=Level.OK)
 
 
+@pytest.mark.parametrize(("code", "changes", "level", "field"), FAILING)
+def test_running_them_all_finds_what_each_check_finds(code, changes, level, field):
+    found = CHECKS[code](wilms(**changes))
+
+    assert found in run_all(wilms(**changes))
+
+
 def test_it_tests_every_check_both_ways():
     assert {case[0] for case in FAILING} == set(CHECKS)
     assert {case[0] for case in PASSING} == set(CHECKS)

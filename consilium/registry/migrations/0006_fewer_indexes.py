@@ -4,6 +4,17 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def analyze(apps, schema_editor):
+    """SQLite rebuilds the patient table to drop an index, and its planner statistics go with
+    it: without them the list's filters pick worse indexes until the next import."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+        for table in ("registry_patient", "registry_patientidentity"):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -35,4 +46,5 @@ class Migration(migrations.Migration):
             model_name='patientidentity',
             index=models.Index(fields=['hospital_number_digest'], name='registry_identity_number'),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]

@@ -411,6 +411,17 @@ def add_diagnosis(
     return diag
 
 
+def _changes(
+    before: dict[str, object], row: object, fields: Iterable[str]
+) -> dict[str, dict[str, object]]:
+    """A correction's audit details: the values of the fields it changed, before and after."""
+    changed = [name for name in fields if before[name] != getattr(row, name)]
+    return {
+        "before": {name: before[name] for name in changed},
+        "after": {name: getattr(row, name) for name in changed},
+    }
+
+
 # What a correction may change, and what its audit entry shows before and after: clinical
 # codes and dates, never an identifier.
 DIAGNOSIS_FIELDS = (
@@ -455,8 +466,6 @@ def update_diagnosis(
         diagnosis.save(update_fields=[*DIAGNOSIS_FIELDS, *_DERIVED_DIAGNOSIS_FIELDS])
         refresh_survival_facts(patient)
         refresh_issues(patient)
-        after = {name: getattr(diagnosis, name) for name in DIAGNOSIS_FIELDS}
-        changed = [name for name in DIAGNOSIS_FIELDS if before[name] != after[name]]
         record(
             actor=actor,
             verb="registry.diagnosis_changed",
@@ -464,8 +473,7 @@ def update_diagnosis(
             institution_id=patient.institution_id,
             details={
                 "pseudonym": patient.pseudonym,
-                "before": {name: before[name] for name in changed},
-                "after": {name: after[name] for name in changed},
+                **_changes(before, diagnosis, DIAGNOSIS_FIELDS),
             },
             request=request,
         )
@@ -683,7 +691,6 @@ def update_event(
         patient.save(update_fields=["last_contact", "vital_status"])
         refresh_survival_facts(patient)
         refresh_issues(patient)
-        changed = [name for name in EVENT_FIELDS if before[name] != getattr(event, name)]
         record(
             actor=actor,
             verb="registry.event_changed",
@@ -691,8 +698,7 @@ def update_event(
             institution_id=patient.institution_id,
             details={
                 "pseudonym": patient.pseudonym,
-                "before": {name: before[name] for name in changed},
-                "after": {name: getattr(event, name) for name in changed},
+                **_changes(before, event, EVENT_FIELDS),
                 "note_changed": note_changed,
             },
             request=request,

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consilium.audit.actions import record
+from consilium.lib.db_statistics import analyze
 from consilium.network.models import Institution
 from consilium.registry import survival_facts
 from consilium.registry.actions import (
@@ -730,19 +731,7 @@ def import_csv(
 def _refresh_statistics() -> None:
     """After a large import the planner needs fresh statistics to pick the right index for the
     list's filters; PostgreSQL's autovacuum would get there, but only minutes later (or never,
-    where it is turned off).
-
-    On PostgreSQL, VACUUM as well: until a page is marked all-visible, an index-only scan
-    still reads the table row for each index entry, and the list's count and deep pages walk
-    the keys of up to 100,000 patients (EXPLAIN showed 45,000 heap fetches for page 900).
-    VACUUM cannot run inside a transaction; in one (a test's), ANALYZE alone is done."""
-    tables = [
-        connection.ops.quote_name(m._meta.db_table) for m in (Patient, PatientIdentity, Diagnosis)
-    ]
-    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # A sample of rows per index is enough for the planner and keeps this quick.
-            cursor.execute("PRAGMA analysis_limit=1000")
-        for table in tables:
-            cursor.execute(f"VACUUM (ANALYZE) {table}" if vacuum else f"ANALYZE {table}")
+    where it is turned off). VACUUM too on PostgreSQL (outside a transaction: a test's runs
+    ANALYZE alone): the list's count and deep pages walk the keys of up to 100,000 patients,
+    and EXPLAIN showed 45,000 heap fetches for page 900 before it."""
+    analyze(connection, [m._meta.db_table for m in (Patient, PatientIdentity, Diagnosis)])

@@ -312,7 +312,10 @@ class Diagnosis(models.Model):
         verbose_name_plural = _("diagnoses")
         indexes = [
             models.Index(fields=["iccc_main_group", "patient"], name="registry_diag_group"),
-            models.Index(fields=["stage_value", "patient"], name="registry_diag_stage"),
+            # The group too, so that the list's stage-and-group filter is read from the index.
+            models.Index(
+                fields=["stage_value", "iccc_main_group", "patient"], name="registry_diag_stage_g"
+            ),
         ]
 
     def __str__(self) -> str:

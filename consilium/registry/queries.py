@@ -91,16 +91,16 @@ def search_patients(
 ) -> QuerySet[Patient]:
     if q := q.strip():
         patients = patients.filter(_search(patients, q))
+    # A patient with a diagnosis of that group, of that stage, or (both given) one diagnosis
+    # of that group at that stage: a stage belongs to a tumour, not to the child.
+    diagnosis = Q()
     if group:
-        patients = patients.filter(
-            pk__in=Diagnosis.objects.filter(iccc_main_group=group).values("patient_id")
-        )
+        diagnosis &= Q(iccc_main_group=group)
     if stage := stage.strip():
         # Stored in the guideline's spelling; an exact match can use the index.
-        stage = _STAGES.get(stage.casefold(), stage)
-        patients = patients.filter(
-            pk__in=Diagnosis.objects.filter(stage_value=stage).values("patient_id")
-        )
+        diagnosis &= Q(stage_value=_STAGES.get(stage.casefold(), stage))
+    if diagnosis:
+        patients = patients.filter(pk__in=Diagnosis.objects.filter(diagnosis).values("patient_id"))
     if vital_status:
         patients = patients.filter(vital_status=vital_status)
     if year:

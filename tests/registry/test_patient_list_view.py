@@ -201,3 +201,34 @@ def test_it_costs_the_same_queries_on_the_first_page_and_a_deep_one(
     # never whole rows (the cause of a slow page 900 on PostgreSQL).
     page_query = next(q["sql"] for q in deep if "OFFSET" in q["sql"].upper())
     assert '"registry_patient"."id" IN (SELECT' in page_query
+
+
+def test_a_group_and_a_stage_together_mean_one_diagnosis_of_that_group_at_that_stage(
+    register, client_for, personas
+):
+    from consilium.registry import actions
+
+    # A neuroblastoma at stage L2 and, later, a second primary: an ALL at CNS1.
+    patient = register()
+    actions.add_diagnosis(
+        actor=personas["clinician"],
+        patient=patient,
+        diagnosis=diagnosis_data(
+            date=datetime.date(2024, 9, 1),
+            topography="C42.1",
+            morphology="9836",
+            basis_of_diagnosis="5",
+            stage_tumour="all",
+            stage_value="CNS1",
+        ),
+    )
+    client = client_for("clinician")
+
+    def shown(**params):
+        return [row.pseudonym for row in client.get(URL, params).context["rows"]]
+
+    assert shown(group="IV", stage="L2") == [patient.pseudonym]
+    assert shown(group="I", stage="cns1") == [patient.pseudonym]
+    assert shown(group="I") == shown(stage="L2") == [patient.pseudonym]
+    # The L2 belongs to the neuroblastoma (group IV), not to the leukaemia.
+    assert shown(group="I", stage="L2") == []

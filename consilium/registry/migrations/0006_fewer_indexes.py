@@ -3,16 +3,13 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from consilium.lib import db_statistics
+
 
 def analyze(apps, schema_editor):
     """SQLite rebuilds the patient table to drop an index, and its planner statistics go with
     it: without them the list's filters pick worse indexes until the next import."""
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA analysis_limit=1000")
-        for table in ("registry_patient", "registry_patientidentity"):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    db_statistics.analyze(schema_editor.connection, ["registry_patient", "registry_patientidentity"])
 
 
 class Migration(migrations.Migration):

@@ -563,8 +563,11 @@ def add_treatment(
     return row
 
 
-def _require_death_cause(kind: str, death_cause: str) -> None:
-    if kind == EventKind.DEATH and death_cause not in DeathCause.values:
+def _death_cause(kind: str, death_cause: str) -> str:
+    """The cause to store with an event of ``kind``: required for a death, none otherwise."""
+    if kind != EventKind.DEATH:
+        return ""
+    if death_cause not in DeathCause.values:
         _raise_on_errors(
             [
                 CheckResult(
@@ -572,6 +575,7 @@ def _require_death_cause(kind: str, death_cause: str) -> None:
                 )
             ]
         )
+    return death_cause
 
 
 def _check_follow_up(
@@ -594,6 +598,17 @@ def _check_follow_up(
     _raise_on_errors([r for _d, results in found for r in results])
 
 
+def _save_follow_up(patient: Patient, *, last_contact: datetime.date | None, vital: str) -> None:
+    """Store the patient's last contact and vital status, then what is derived from them:
+    the survival facts (censoring is at the last contact, in days from diagnosis) and the
+    open data-quality issues. Inside the caller's transaction."""
+    patient.last_contact = last_contact
+    patient.vital_status = vital
+    patient.save(update_fields=["last_contact", "vital_status"])
+    refresh_survival_facts(patient)
+    refresh_issues(patient)
+
+
 def record_event(
     *,
     actor: Actor,
@@ -606,7 +621,7 @@ def record_event(
     request: HttpRequest | None = None,
 ) -> FollowUpEvent:
     """A follow-up event. It is also a contact; a death makes the patient dead."""
-    _require_death_cause(kind, death_cause)
+    death_cause = _death_cause(kind, death_cause)
     last_contact = max(filter(None, [patient.last_contact, date]))
     vital = VitalStatus.DEAD if kind == EventKind.DEATH else patient.vital_status
     _check_follow_up(
@@ -621,14 +636,10 @@ def record_event(
             diagnosis=diagnosis,
             kind=kind,
             date=date,
-            death_cause=death_cause if kind == EventKind.DEATH else "",
+            death_cause=death_cause,
             note=note.strip(),
         )
-        patient.last_contact = last_contact
-        patient.vital_status = vital
-        patient.save(update_fields=["last_contact", "vital_status"])
-        refresh_survival_facts(patient)
-        refresh_issues(patient)
+        _save_follow_up(patient, last_contact=last_contact, vital=vital)
         record(
             actor=actor,
             verb="registry.event_recorded",
@@ -664,8 +675,7 @@ def update_event(
     death is recorded: what it was before the mistake is not known, and the next contact
     states it. The survival facts and open data-quality issues are recomputed with it."""
     patient = event.patient
-    _require_death_cause(kind, death_cause)
-    death_cause = death_cause if kind == EventKind.DEATH else ""
+    death_cause = _death_cause(kind, death_cause)
     others = list(patient.events.exclude(pk=event.pk).values_list("kind", "date"))
     last_contact = max(filter(None, [patient.last_contact, date]))
     if kind == EventKind.DEATH or any(k == EventKind.DEATH for k, _d in others):
@@ -686,11 +696,7 @@ def update_event(
         event.kind, event.date, event.death_cause = kind, date, death_cause
         event.note = note.strip()
         event.save(update_fields=[*EVENT_FIELDS, "note"])
-        patient.last_contact = last_contact
-        patient.vital_status = vital
-        patient.save(update_fields=["last_contact", "vital_status"])
-        refresh_survival_facts(patient)
-        refresh_issues(patient)
+        _save_follow_up(patient, last_contact=last_contact, vital=vital)
         record(
             actor=actor,
             verb="registry.event_changed",
@@ -722,12 +728,7 @@ def record_contact(
         last_contact=date,
     )
     with transaction.atomic():
-        patient.last_contact = date
-        patient.vital_status = vital_status
-        patient.save(update_fields=["last_contact", "vital_status"])
-        # Censoring is at the last contact: the outcomes read it as days from diagnosis.
-        refresh_survival_facts(patient)
-        refresh_issues(patient)
+        _save_follow_up(patient, last_contact=date, vital=vital_status)
         record(
             actor=actor,
             verb="registry.contact_recorded",

@@ -462,7 +462,7 @@ def event_edit(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
     event = access.get_event_for_user(request.user, patient, event_pk)
     form = EventForm(
         request.POST or None,
-        initial={name: getattr(event, name) for name in ("kind", "date", "death_cause", "note")},
+        initial={name: getattr(event, name) for name in (*actions.EVENT_FIELDS, "note")},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from consilium.network.models import Institution
 from consilium.registry import codes, toronto
 from consilium.registry.crypto import hospital_number_digest
-from consilium.registry.models import CodeTerm, Diagnosis, Patient, PatientIdentity
+from consilium.registry.models import (
+    CodeTerm,
+    Diagnosis,
+    Patient,
+    PatientCount,
+    PatientIdentity,
+)
 
 _STAGES = {
     value.casefold(): value
@@ -149,3 +156,11 @@ def lookup_codes(query: str, *, kind: str, limit: int = 12) -> list[tuple[str, s
             found.append((code, term))
             seen.add(code)
     return found
+
+
+def patient_count(institution_ids: Collection[int]) -> int:
+    """How many patients these institutions have, from the counts the database keeps."""
+    total = PatientCount.objects.filter(institution_id__in=institution_ids).aggregate(
+        n=Sum("patients")
+    )["n"]
+    return total or 0

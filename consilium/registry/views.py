@@ -50,7 +50,12 @@ from consilium.registry.models import (
     Sex,
     VitalStatus,
 )
-from consilium.registry.queries import lookup_codes, search_patients, with_diagnoses
+from consilium.registry.queries import (
+    lookup_codes,
+    patient_count,
+    search_patients,
+    with_diagnoses,
+)
 from consilium.registry.validation import ChecksFailed
 
 PAGE_SIZE = 50
@@ -81,6 +86,26 @@ class KeysFirstPaginator(Paginator):
             top = self.count
         keys = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.rows(keys), number, self)
+
+
+class KeptCountPaginator(KeysFirstPaginator):
+    """The unfiltered list, counted by the patient counts the database keeps per institution
+    (PatientCount) instead of a COUNT of every row."""
+
+    def __init__(
+        self,
+        object_list: QuerySet[Any],
+        per_page: int,
+        *,
+        rows: Callable[[QuerySet[Any]], QuerySet[Any]],
+        count: int,
+    ) -> None:
+        super().__init__(object_list, per_page, rows=rows)
+        self.kept_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.kept_count
 
 
 class CappedPaginator(KeysFirstPaginator):
@@ -128,14 +153,21 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         vital_status=filters.get("vital_status") or "",
         year=filters.get("year"),
     ).order_by("-id")
-    paginator_class = CappedPaginator if any(filters.values()) else KeysFirstPaginator
-    page = paginator_class(
-        patients,
-        PAGE_SIZE,
-        rows=lambda keys: with_diagnoses(
+
+    def rows(keys: QuerySet[Patient]) -> QuerySet[Patient]:
+        return with_diagnoses(
             access.patients_for_user(request.user).filter(pk__in=keys).order_by("-id")
-        ),
-    ).get_page(request.GET.get("page"))
+        )
+
+    paginator: KeysFirstPaginator
+    if any(filters.values()):
+        paginator = CappedPaginator(patients, PAGE_SIZE, rows=rows)
+    else:
+        institutions = access.clinical_institution_ids(request.user)
+        paginator = KeptCountPaginator(
+            patients, PAGE_SIZE, rows=rows, count=patient_count(institutions)
+        )
+    page = paginator.get_page(request.GET.get("page"))
     record(
         actor=request.user,
         verb="registry.patient_list_viewed",

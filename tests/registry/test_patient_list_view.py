@@ -128,6 +128,26 @@ def test_it_counts_a_filtered_list_only_up_to_its_cap(register, client_for, monk
     assert "5 patients" in client.get(URL).content.decode()  # unfiltered: exact
 
 
+def test_the_unfiltered_list_is_counted_by_the_kept_count_not_a_count_of_rows(
+    register, client_for, monkeypatch
+):
+    """A COUNT of an institution's 100,000 patients is a sequential scan on PostgreSQL: the
+    unfiltered list reads the count the database keeps (tests/registry/test_patient_count.py)."""
+    monkeypatch.setattr("consilium.registry.views.PAGE_SIZE", 2)
+    _many(register, 5)
+    client = client_for("data_manager")
+    client.get(URL)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"page": 3})
+
+    html = response.content.decode()
+    assert "5 patients" in html and "Page 3 of 3" in html
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts == [], counts
+    assert any("registry_patientcount" in q["sql"] for q in queries)
+
+
 def _shown(response):
     return [row.pseudonym for row in response.context["rows"]]
 

@@ -21,7 +21,7 @@ from django.test import Client
 from tests.conftest import _Inbox, free_port
 from tests.consultations.fixtures import database_url, subprocess_env
 from tests.deploy.own_postgres import OwnPostgres, bin_dir
-from tests.deploy.processes import Processes, wait_until
+from tests.deploy.processes import wait_until
 
 pytestmark = [
     pytest.mark.skipif(
@@ -99,13 +99,6 @@ def own_postgres():
         yield cluster
     finally:
         cluster.close()
-
-
-@pytest.fixture
-def processes(tmp_path):
-    running = Processes(tmp_path)
-    yield running
-    running.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from consilium.core.models import WorkerHeartbeat
 from consilium.core.tasks import send_email
 from tests.conftest import free_port
 from tests.consultations.fixtures import subprocess_env
-from tests.deploy.processes import Processes, wait_until
+from tests.deploy.processes import wait_until
 
 LEASE_SECONDS = 2
 
@@ -38,13 +38,6 @@ class HoldFirstDelivery:
             return "451 4.3.0 Try again later"
         self.accepted.append(envelope)
         return "250 OK"
-
-
-@pytest.fixture
-def processes(tmp_path):
-    running = Processes(tmp_path)
-    yield running
-    running.close()
 
 
 @pytest.fixture

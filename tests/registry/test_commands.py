@@ -23,6 +23,26 @@ def test_it_classifies_the_unclassifiable_as_999(capsys):
     assert json.loads(capsys.readouterr().out)["recode"] == "999"
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("site", "X42", "not an ICD-O-3 topography"),
+        ("site", "C43.0", "not an ICD-O-3 topography"),  # C43 does not exist
+        ("histology", "98", "not four digits"),
+        ("histology", "9836/3", "the behaviour goes in --behaviour"),
+        ("behaviour", "malignant", "not one digit"),
+    ],
+)
+def test_it_refuses_a_malformed_code_rather_than_call_it_unclassifiable(
+    capsys, option, value, words
+):
+    codes = {"site": "C421", "histology": "9836", "behaviour": "3"} | {option: value}
+
+    with pytest.raises(CommandError, match=words):
+        call_command("classify_iccc", json=True, **codes)
+    assert capsys.readouterr().out == ""
+
+
 def test_it_imports_from_the_command_line_with_progress(tmp_path, personas, capsys):
     path = tmp_path / "in.csv"
     path.write_bytes(csv_bytes())

@@ -1,9 +1,9 @@
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consilium.registry import iccc
+from consilium.registry import codes, iccc
 
 
 class Command(BaseCommand):
@@ -16,7 +16,19 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = iccc.classify(options["site"], options["histology"], options["behaviour"])
+        site, histology, behaviour = options["site"], options["histology"], options["behaviour"]
+        # A typing slip must not read as a real answer: classify() calls it 999, "not
+        # classified", which is also what a valid but rare diagnosis gets.
+        if not codes.is_valid_topography(site):
+            raise CommandError(f"--site {site!r} is not an ICD-O-3 topography, e.g. C42.1.")
+        if codes.normalise_histology(histology) is None:
+            raise CommandError(
+                f"--histology {histology!r} is not four digits, e.g. 9836 "
+                "(the behaviour goes in --behaviour)."
+            )
+        if codes.normalise_behaviour(behaviour) is None:
+            raise CommandError(f"--behaviour {behaviour!r} is not one digit, e.g. 3.")
+        result = iccc.classify(site, histology, behaviour)
         if options["json"]:
             self.stdout.write(
                 json.dumps(

@@ -315,7 +315,9 @@ class PatientFilterForm(forms.Form):
     vital_status = forms.ChoiceField(
         label=_("Vital status"), choices=_blank(VitalStatus.choices), required=False
     )
-    year = forms.IntegerField(label=_("Year of diagnosis"), required=False, min_value=1900)
+    year = forms.IntegerField(
+        label=_("Year of diagnosis"), required=False, min_value=1900, max_value=9999
+    )
 
     def __init__(self, *args: Any, groups: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

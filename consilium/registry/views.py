@@ -153,6 +153,11 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         vital_status=filters.get("vital_status") or "",
         year=filters.get("year"),
     ).order_by("-id")
+    refused = form.is_bound and not form.is_valid()
+    if refused:
+        # A search that cannot be run lists nobody: the whole registry in its place would
+        # read as its results. The form says what to correct.
+        patients = patients.none()
 
     def rows(keys: QuerySet[Patient]) -> QuerySet[Patient]:
         return with_diagnoses(
@@ -160,7 +165,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         )
 
     paginator: KeysFirstPaginator
-    if any(filters.values()):
+    if refused or any(filters.values()):
         paginator = CappedPaginator(patients, PAGE_SIZE, rows=rows)
     else:
         institutions = access.clinical_institution_ids(request.user)

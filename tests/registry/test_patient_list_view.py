@@ -148,6 +148,29 @@ def test_the_unfiltered_list_is_counted_by_the_kept_count_not_a_count_of_rows(
     assert any("registry_patientcount" in q["sql"] for q in queries)
 
 
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ({"q": "VNCH-" + "9" * 60}, "Pseudonym or hospital number: Ensure this value"),
+        ({"group": "ZZ"}, "ICCC group: Select a valid choice"),
+        ({"year": "abc"}, "Year of diagnosis: Enter a whole number"),
+        ({"year": "20240", "group": "IV"}, "Year of diagnosis: Ensure this value"),
+        ({"vital_status": "zombie"}, "Vital status: Select a valid choice"),
+    ],
+)
+def test_a_search_it_cannot_run_says_why_and_lists_nobody(register, client_for, query, words):
+    """Not the whole registry in place of the results, which would read as the results."""
+    register()
+
+    response = client_for("data_manager").get(URL, query)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="alert"' in html and words in html
+    assert _shown(response) == []
+    assert "0 patients" in html
+
+
 def _shown(response):
     return [row.pseudonym for row in response.context["rows"]]
 

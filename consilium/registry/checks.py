@@ -326,6 +326,15 @@ for _validity in _VALIDITY:
     _register_validity(*_validity)
 
 
+def invalid_code(field: str, value: str) -> StrOrPromise | None:
+    """The code-validity check's message for one field's value (``site``, ``histology``,
+    ``behaviour``…), None when it is valid: for callers that hold a code but no record."""
+    for _code, name, valid, message in _VALIDITY:
+        if name == field:
+            return None if valid(value.strip()) else message
+    raise ValueError(f"no validity check for {field!r}")
+
+
 # Grade 5-8 say which cell lineage a lymphoma or leukaemia comes from; on anything else they are
 # a miscoding of a differentiation grade (IARC CHECK, morphology/grade).
 _LINEAGE_GRADES = frozenset({5, 6, 7, 8})

@@ -26,11 +26,13 @@ def test_it_classifies_the_unclassifiable_as_999(capsys):
 @pytest.mark.parametrize(
     ("option", "value", "words"),
     [
-        ("site", "X42", "not an ICD-O-3 topography"),
-        ("site", "C43.0", "not an ICD-O-3 topography"),  # C43 does not exist
-        ("histology", "98", "not four digits"),
-        ("histology", "9836/3", "the behaviour goes in --behaviour"),
-        ("behaviour", "malignant", "not one digit"),
+        ("site", "X42", "is not an ICD-O-3 code"),
+        ("site", "C43.0", "is not an ICD-O-3 code"),  # C43 does not exist
+        ("histology", "98", "four digits from 8000 to 9993"),
+        ("histology", "1234", "four digits from 8000 to 9993"),
+        ("histology", "9836/3", "without the behaviour"),
+        ("behaviour", "7", "must be 0, 1, 2, 3, 6 or 9"),
+        ("behaviour", "malignant", "must be 0, 1, 2, 3, 6 or 9"),
     ],
 )
 def test_it_refuses_a_malformed_code_rather_than_call_it_unclassifiable(

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consilium.registry import codes, iccc
+from consilium.registry import checks, iccc
 
 
 class Command(BaseCommand):
@@ -18,16 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         site, histology, behaviour = options["site"], options["histology"], options["behaviour"]
         # A typing slip must not read as a real answer: classify() calls it 999, "not
-        # classified", which is also what a valid but rare diagnosis gets.
-        if not codes.is_valid_topography(site):
-            raise CommandError(f"--site {site!r} is not an ICD-O-3 topography, e.g. C42.1.")
-        if codes.normalise_histology(histology) is None:
-            raise CommandError(
-                f"--histology {histology!r} is not four digits, e.g. 9836 "
-                "(the behaviour goes in --behaviour)."
-            )
-        if codes.normalise_behaviour(behaviour) is None:
-            raise CommandError(f"--behaviour {behaviour!r} is not one digit, e.g. 3.")
+        # classified", which is also what a valid but rare diagnosis gets. The messages are
+        # the entry form's.
+        for field, value in (("site", site), ("histology", histology), ("behaviour", behaviour)):
+            if problem := checks.invalid_code(field, value):
+                raise CommandError(f"--{field} {value!r}: {problem}")
         result = iccc.classify(site, histology, behaviour)
         if options["json"]:
             self.stdout.write(

@@ -247,8 +247,8 @@ class PatientCount(models.Model):
     """How many patients an institution has. The unfiltered patient list shows this figure
     and pages by it: an exact COUNT of an institution's 100,000 patients is a sequential scan
     on PostgreSQL (25-40 ms of every page view). Database triggers on the patient table keep
-    it (migration 0008), so every way a patient row is written or removed counts, the
-    importer's COPY and a raw DELETE included. Never written from Python."""
+    it (registry/patient_count_triggers.py), so every way a patient row is written or removed
+    counts, the importer's COPY and a raw DELETE included. Never written from Python."""
 
     institution = models.OneToOneField(
         "network.Institution", on_delete=models.CASCADE, primary_key=True, related_name="+"

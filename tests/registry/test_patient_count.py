@@ -1,13 +1,14 @@
-"""The patient count the database keeps per institution (triggers of migration 0008): every
-way a patient row is written or removed must leave it equal to a fresh COUNT."""
-
-from importlib import import_module
+"""The patient count the database keeps per institution (registry/patient_count_triggers.py):
+every way a patient row is written or removed must leave it equal to a fresh COUNT."""
 
 import pytest
+from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django.db.models import Count
 
 from consilium.network.models import Institution
+from consilium.registry import patient_count_triggers
 from consilium.registry.importer import import_csv
 from consilium.registry.models import (
     Diagnosis,
@@ -103,17 +104,41 @@ def test_the_list_total_sums_the_users_institutions_only(register, vnch):
     assert patient_count(set()) == 0
 
 
-def test_the_migration_counts_the_patients_already_there(register):
-    """The migration fills the counts for a registry that has patients before it runs."""
-    migration = import_module("consilium.registry.migrations.0008_patient_count")
+def test_installing_the_triggers_counts_the_patients_already_there(register):
+    """Migration 0008 installs them into a registry that has patients."""
     for n in range(2):
         register(identity=identity(name=f"Child {n}", hospital_number=f"BN-{n}"))
-    PatientCount.objects.update(patients=0)
+    patient_count_triggers.uninstall(connection)
+    PatientCount.objects.update(patients=7)
 
-    with connection.cursor() as cursor:
-        cursor.execute(migration.BACKFILL)
+    patient_count_triggers.install(connection)
 
     assert _kept() == {"VNCH": 2} == _counted()
+    assert (
+        patient_count_triggers.installed(connection)
+        == patient_count_triggers.NAMES[connection.vendor]
+    )
+
+
+def test_every_migrate_puts_back_a_lost_trigger_and_counts_afresh(register):
+    """On SQLite a migration that alters the patient table rebuilds it, and its triggers are
+    dropped with the old table; migrate's post_migrate signal repairs that."""
+    register()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER registry_patient_count_insert"
+            + (" ON registry_patient" if connection.vendor == "postgresql" else "")
+        )
+    register(identity=identity(name="Phạm Thu Hà", hospital_number="BN24-00900"))
+    assert _kept() == {"VNCH": 1}  # the second child went uncounted
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+
+    assert _kept() == {"VNCH": 2} == _counted()
+    register(identity=identity(name="Lê Văn Tâm", hospital_number="BN24-00901"))
+    assert _kept() == {"VNCH": 3}
+    # With every trigger in place it changes nothing.
+    assert patient_count_triggers.ensure(connection) is False
 
 
 @pytest.mark.skipif(
@@ -126,3 +151,18 @@ def test_a_truncate_empties_the_counts(register):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("TRUNCATE registry_patient CASCADE")
     assert _kept() == {} == _counted()
+
+
+def test_the_migration_reverses_and_applies_again_with_the_patients_counted(
+    audit_triggers_off_after_test, register
+):
+    register()
+    register(identity=identity(name="Phạm Thu Hà", hospital_number="BN24-00900"))
+
+    call_command("migrate", "registry", "0007", verbosity=0)
+    assert "registry_patientcount" not in connection.introspection.table_names()
+    # The patient table kept no trigger that writes to the table now gone.
+    assert patient_count_triggers.installed(connection) == set()
+
+    call_command("migrate", "registry", verbosity=0)
+    assert _kept() == {"VNCH": 2} == _counted()

@@ -3,131 +3,15 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Triggers rather than Python: the importer writes with COPY and executemany, benchmarks and
-# clean-ups with raw DELETEs, and a count that one of them forgot would be wrong in silence.
-# Patients move between institutions never in practice, but the UPDATE trigger keeps the
-# figures right if an administrator ever does it.
-SQLITE = [
-    """
-    CREATE TRIGGER registry_patient_count_insert AFTER INSERT ON registry_patient
-    BEGIN
-        INSERT INTO registry_patientcount (institution_id, patients)
-        VALUES (NEW.institution_id, 1)
-        ON CONFLICT (institution_id) DO UPDATE SET patients = patients + 1;
-    END
-    """,
-    """
-    CREATE TRIGGER registry_patient_count_delete AFTER DELETE ON registry_patient
-    BEGIN
-        UPDATE registry_patientcount SET patients = patients - 1
-        WHERE institution_id = OLD.institution_id;
-    END
-    """,
-    """
-    CREATE TRIGGER registry_patient_count_move AFTER UPDATE OF institution_id ON registry_patient
-    WHEN OLD.institution_id IS NOT NEW.institution_id
-    BEGIN
-        UPDATE registry_patientcount SET patients = patients - 1
-        WHERE institution_id = OLD.institution_id;
-        INSERT INTO registry_patientcount (institution_id, patients)
-        VALUES (NEW.institution_id, 1)
-        ON CONFLICT (institution_id) DO UPDATE SET patients = patients + 1;
-    END
-    """,
-]
-SQLITE_REVERSE = [
-    f"DROP TRIGGER IF EXISTS registry_patient_count_{name}"
-    for name in ("insert", "delete", "move")
-]
-
-# PostgreSQL counts per statement, from the statement's transition table: an import's COPY of
-# 5,000 rows updates the count once, not 5,000 times (each update a new row version).
-POSTGRES = [
-    """
-    CREATE FUNCTION registry_patient_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO registry_patientcount (institution_id, patients)
-        SELECT institution_id, count(*) FROM new_patients GROUP BY institution_id
-        ON CONFLICT (institution_id)
-        DO UPDATE SET patients = registry_patientcount.patients + EXCLUDED.patients;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER registry_patient_count_insert AFTER INSERT ON registry_patient
-    REFERENCING NEW TABLE AS new_patients
-    FOR EACH STATEMENT EXECUTE FUNCTION registry_patient_count_insert()
-    """,
-    """
-    CREATE FUNCTION registry_patient_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE registry_patientcount AS kept SET patients = kept.patients - gone.n
-        FROM (SELECT institution_id, count(*) AS n FROM old_patients GROUP BY institution_id)
-            AS gone
-        WHERE kept.institution_id = gone.institution_id;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER registry_patient_count_delete AFTER DELETE ON registry_patient
-    REFERENCING OLD TABLE AS old_patients
-    FOR EACH STATEMENT EXECUTE FUNCTION registry_patient_count_delete()
-    """,
-    """
-    CREATE FUNCTION registry_patient_count_move() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE registry_patientcount SET patients = patients - 1
-        WHERE institution_id = OLD.institution_id;
-        INSERT INTO registry_patientcount (institution_id, patients)
-        VALUES (NEW.institution_id, 1)
-        ON CONFLICT (institution_id)
-        DO UPDATE SET patients = registry_patientcount.patients + 1;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER registry_patient_count_move AFTER UPDATE OF institution_id
-    ON registry_patient FOR EACH ROW
-    WHEN (OLD.institution_id IS DISTINCT FROM NEW.institution_id)
-    EXECUTE FUNCTION registry_patient_count_move()
-    """,
-    # TRUNCATE fires no row or DELETE trigger.
-    """
-    CREATE FUNCTION registry_patient_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        DELETE FROM registry_patientcount;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER registry_patient_count_truncate AFTER TRUNCATE ON registry_patient
-    FOR EACH STATEMENT EXECUTE FUNCTION registry_patient_count_truncate()
-    """,
-]
-POSTGRES_REVERSE = [
-    f"DROP FUNCTION IF EXISTS registry_patient_count_{name}() CASCADE"
-    for name in ("insert", "delete", "move", "truncate")
-]
-
-# After the triggers exist: on PostgreSQL CREATE TRIGGER locks the table against writers
-# until the migration commits, so no patient is added between this count and the triggers.
-BACKFILL = """
-    INSERT INTO registry_patientcount (institution_id, patients)
-    SELECT institution_id, count(*) FROM registry_patient GROUP BY institution_id
-    ON CONFLICT (institution_id) DO UPDATE SET patients = EXCLUDED.patients
-"""
+from consilium.registry import patient_count_triggers
 
 
 def create_triggers(apps, schema_editor):
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    for sql in [*(POSTGRES if postgresql else SQLITE), BACKFILL]:
-        schema_editor.execute(sql)
+    patient_count_triggers.install(schema_editor.connection)
 
 
 def drop_triggers(apps, schema_editor):
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    for sql in POSTGRES_REVERSE if postgresql else SQLITE_REVERSE:
-        schema_editor.execute(sql)
+    patient_count_triggers.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

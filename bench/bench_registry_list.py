@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from registry_setup import forget_patients, setup_django, write_csv
+from registry_setup import LIST_PROBE, load_list_patients, setup_django
 
 
 def main() -> None:
@@ -37,30 +37,10 @@ def main() -> None:
     from django.test import Client
 
     from consilium.accounts.models import Membership, Role, User
-    from consilium.network.models import Institution
-    from consilium.registry.crypto import hospital_number_digest
-    from consilium.registry.importer import import_csv
-    from consilium.registry.models import Patient, PatientIdentity
+    from consilium.registry.models import Patient
 
-    # Not the institution the import benchmark uses, which may share a PostgreSQL database.
-    institution = Institution.objects.get(code="CCHE")
-    # The first load numbers its rows L0-0000000, L0-0000001…; one is found by its keyed hash.
-    # Not found means another data directory (another key) loaded them: load them anew.
-    number = "L0-0005000"
-    probe = PatientIdentity.objects.filter(hospital_number_digest=hospital_number_digest(number))
-    if not probe.exists():
-        forget_patients(institution)
-    have = Patient.objects.filter(institution=institution).count()
-    if have < args.patients:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "registry.csv"
-            write_csv(path, args.patients - have, seed=have, prefix=f"L{have}")
-            started = time.perf_counter()
-            outcome = import_csv(path, institution, actor=None)
-            assert outcome.ok, outcome.errors[:5]
-            print(
-                f"(loaded {outcome.imported:,} patients in {time.perf_counter() - started:.0f} s)"
-            )
+    institution = load_list_patients(args.patients)
+    number = LIST_PROBE  # a hospital number of that load, searched for below
     if connection.vendor == "postgresql":
         # The import vacuums (importer._refresh_statistics); without it every count and deep
         # page reads the table row behind each index entry.

@@ -85,3 +85,40 @@ def forget_patients(institution) -> None:
         with connection.cursor() as cursor:
             for model in (QualityIssue, PatientIdentity, Diagnosis, Patient):
                 cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# The first load numbers its rows L0-0000000, L0-0000001…; this one is found by its keyed hash.
+LIST_PROBE = "L0-0005000"
+
+
+def load_list_patients(count: int):
+    """CCHE with `count` synthetic patients, imported once and kept in the data directory (or
+    database) for the next run. Not the institution the import benchmark uses, which may share
+    a PostgreSQL database. Returns the institution."""
+    import tempfile
+    import time
+
+    from consilium.network.models import Institution
+    from consilium.registry.crypto import hospital_number_digest
+    from consilium.registry.importer import import_csv
+    from consilium.registry.models import Patient, PatientIdentity
+
+    institution = Institution.objects.get(code="CCHE")
+    # Not found means another data directory (another key) loaded them: load them anew.
+    probe = PatientIdentity.objects.filter(
+        hospital_number_digest=hospital_number_digest(LIST_PROBE)
+    )
+    if not probe.exists():
+        forget_patients(institution)
+    have = Patient.objects.filter(institution=institution).count()
+    if have < count:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "registry.csv"
+            write_csv(path, count - have, seed=have, prefix=f"L{have}")
+            started = time.perf_counter()
+            outcome = import_csv(path, institution, actor=None)
+            assert outcome.ok, outcome.errors[:5]
+            print(
+                f"(loaded {outcome.imported:,} patients in {time.perf_counter() - started:.0f} s)"
+            )
+    return institution

@@ -5,23 +5,27 @@ Pseudonymised means: the Patient carries the pseudonym as its only identifier, n
 address, and its year of birth only. Resource ids and fullUrls are derived from the pseudonym,
 never from database keys, so two exports of the same registry name the same resources.
 
-Resources are built as plain JSON and validated once, as a whole, by fhir.resources' R4B
+Resources are built as plain JSON and validated, a patient at a time, by fhir.resources' R4B
 models (whose JSON is R4's for every resource used here).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from consilium.network.models import Institution
 from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY, display_site
 from consilium.registry.models import (
     Diagnosis,
     EventKind,
+    FollowUpEvent,
     Modality,
     Patient,
     Sex,
@@ -230,49 +234,100 @@ def _treatment_resources(
         yield key, resource
 
 
-def patient_entries(patient: Patient) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class _Record:
+    patient: Patient
+    diagnoses: list[Diagnosis]  # by date
+    treatments: list[Treatment]  # by start date
+    events: list[FollowUpEvent]
+
+
+def patient_entries(record: _Record) -> Iterator[dict[str, Any]]:
+    patient = record.patient
     yield _entry(patient.pseudonym, _patient(patient))
-    events = list(patient.events.all())
     status = "active"
-    for event in sorted(events, key=lambda e: e.date):
+    for event in sorted(record.events, key=lambda e: e.date):
         status = _CLINICAL_STATUS.get(event.kind, status)
     condition_keys: dict[int, str] = {}
-    for number, diagnosis in enumerate(patient.diagnoses.all(), start=1):
+    for number, diagnosis in enumerate(record.diagnoses, start=1):
         key = f"{patient.pseudonym}-dx{number}"
         condition_keys[diagnosis.pk] = key
         yield _entry(key, _condition(patient, diagnosis, key, status))
         if diagnosis.stage_value and diagnosis.stage_tumour and diagnosis.stage_tier:
             stage_key = f"{key}-stage"
             yield _entry(stage_key, _stage(patient, diagnosis, stage_key, key))
-    for index, treatment in enumerate(patient.treatments.all(), start=1):
+    for index, treatment in enumerate(record.treatments, start=1):
         for key, resource in _treatment_resources(patient, treatment, index, condition_keys):
             yield _entry(key, resource)
 
 
-def _patients(institution: Institution) -> QuerySet[Patient]:
-    return (
-        Patient.objects.filter(institution=institution)
-        .select_related("institution")
-        .prefetch_related(
-            Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("date", "id")),
-            Prefetch("treatments", queryset=Treatment.objects.order_by("start_date", "id")),
-            "events",
+def _records(institution: Institution, chunk: int = 500) -> Iterator[_Record]:
+    """The institution's patients with what the export shows of them, 500 at a time by key
+    ranges (no cursor held open while a slow client reads). The related rows are grouped by
+    hand: Django's prefetch builds a queryset per patient and relation, a fifth of the
+    export's time at 100,000 patients."""
+    last = 0
+    while True:
+        patients = list(
+            Patient.objects.filter(institution=institution, pk__gt=last).order_by("pk")[:chunk]
         )
-        .order_by("pk")
-    )
+        if not patients:
+            return
+        keys = [patient.pk for patient in patients]
+        diagnoses = _by_patient(
+            Diagnosis.objects.filter(patient_id__in=keys).order_by("date", "id")
+        )
+        treatments = _by_patient(
+            Treatment.objects.filter(patient_id__in=keys).order_by("start_date", "id")
+        )
+        events = _by_patient(FollowUpEvent.objects.filter(patient_id__in=keys))
+        for patient in patients:
+            patient.institution = institution
+            yield _Record(
+                patient,
+                diagnoses.get(patient.pk, []),
+                treatments.get(patient.pk, []),
+                events.get(patient.pk, []),
+            )
+        last = keys[-1]
 
 
-def bundle_dict(institution: Institution) -> dict[str, Any]:
-    entries = [
-        entry
-        for patient in _patients(institution).iterator(chunk_size=500)
-        for entry in patient_entries(patient)
-    ]
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+def _by_patient(rows: QuerySet[Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.patient_id].append(row)
+    return grouped
 
 
-def bundle_json(institution: Institution) -> str:
-    from fhir.resources.R4B.bundle import Bundle
+def _without_none(value: Any) -> Any:
+    """FHIR JSON has no nulls: an absent element is left out."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
-    bundle = Bundle.model_validate(bundle_dict(institution))
-    return bundle.model_dump_json(by_alias=True, exclude_none=True, indent=1)
+
+def bundle_chunks(institution: Institution) -> Iterator[str]:
+    """The Bundle as JSON text, one patient's entries at a time, each patient's resources
+    validated by fhir.resources before they are written. Memory is that of one patient
+    whatever the registry's size: the whole Bundle as one model took 5.6 GB and 268 s for
+    100,000 patients."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    models: dict[str, Any] = {}
+    yield '{"resourceType":"Bundle","type":"collection"'
+    separator = ',"entry":[\n'  # only once there is an entry: FHIR JSON has no empty arrays
+    for record in _records(institution):
+        entries = _without_none(list(patient_entries(record)))
+        for entry in entries:
+            # Each resource by its own model: a third faster than through a Bundle's entries.
+            kind = entry["resource"]["resourceType"]
+            model = models.get(kind) or models.setdefault(kind, get_fhir_model_class(kind))
+            model.model_validate(entry["resource"])
+        if entries:  # one chunk per patient: fewer, larger writes to the client
+            yield separator + ",\n".join(
+                json.dumps(entry, ensure_ascii=False, separators=(",", ":")) for entry in entries
+            )
+            separator = ",\n"
+    yield "}\n" if separator.startswith(',"entry"') else "\n]}\n"

@@ -735,8 +735,8 @@ def export_fhir(request: HttpRequest, code: str) -> HttpResponse:
         details={"format": "fhir"},
         request=request,
     )
-    response = HttpResponse(
-        fhir.bundle_json(institution), content_type="application/fhir+json; charset=utf-8"
+    response = StreamingHttpResponse(
+        fhir.bundle_chunks(institution), content_type="application/fhir+json; charset=utf-8"
     )
     response["Content-Disposition"] = (
         f'attachment; filename="{institution.code}-registry.fhir.json"'

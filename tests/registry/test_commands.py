@@ -80,6 +80,15 @@ def test_it_exports_fhir_to_a_file(tmp_path, register):
     assert "Nguy" not in output.read_text()
 
 
+def test_it_refuses_an_output_it_cannot_write_and_leaves_no_partial_file(tmp_path, register):
+    register()
+    output = tmp_path / "no-such-folder" / "vnch.json"
+
+    with pytest.raises(CommandError, match=r"Could not write .*vnch\.json"):
+        call_command("export_fhir", institution="VNCH", output=str(output))
+    assert not output.parent.exists()
+
+
 def test_it_loads_a_licensed_icdo3_list_for_the_look_up(tmp_path, client_for):
     path = tmp_path / "icdo3.csv"
     path.write_text('code,term\nC34.1,"Upper lobe, lung"\n8246/3,"Neuroendocrine carcinoma, NOS"\n')

@@ -77,7 +77,8 @@ def test_it_exports_a_valid_fhir_bundle_without_identifiers(register, personas, 
     response = client_for("data_manager").get(reverse("registry:export_fhir", args=["VNCH"]))
 
     assert response["Content-Type"].startswith("application/fhir+json")
-    text = response.content.decode()
+    assert response.streaming  # a patient at a time, whatever the registry's size
+    text = b"".join(response.streaming_content).decode()
     bundle = Bundle.model_validate_json(text)  # fhir.resources parses it back
     resources = [entry.resource for entry in bundle.entry]
     kinds = [r.__resource_type__ for r in resources]
@@ -106,6 +107,53 @@ def test_it_exports_a_valid_fhir_bundle_without_identifiers(register, personas, 
     for identifier in ("Văn An", "BN24-00042", "2019-03-14", "Bắc Ninh, ", "912 345"):
         assert identifier not in text
     json.loads(text)
+
+
+def test_the_bundle_read_in_small_chunks_is_the_same_bundle(register, personas, vnch):
+    """Patients are read a chunk at a time and their rows grouped by hand: a chunk boundary
+    must neither drop nor mix anybody's diagnoses, treatments or events."""
+    from consilium.registry import fhir
+    from tests.registry.conftest import identity
+
+    treated = _treated(register, personas)
+    actions.record_event(
+        actor=personas["clinician"],
+        patient=treated,
+        kind="remission",
+        date=datetime.date(2024, 10, 2),
+    )
+    for n in range(4):
+        register(identity=identity(name=f"Child {n}", hospital_number=f"BN-{n}"))
+
+    def entries(chunk):
+        return [e for r in fhir._records(vnch, chunk=chunk) for e in fhir.patient_entries(r)]
+
+    whole = entries(500)
+    assert entries(2) == whole and entries(1) == whole
+    assert (
+        len(
+            {e["resource"]["subject"]["reference"] for e in whole[1:] if "subject" in e["resource"]}
+        )
+        == 5
+    )
+    kinds = [e["resource"]["resourceType"] for e in whole[:6]]
+    assert kinds == [
+        "Patient",
+        "Condition",
+        "Observation",
+        "Procedure",
+        "Procedure",
+        "MedicationStatement",
+    ]
+    assert whole[1]["resource"]["clinicalStatus"]["coding"][0]["code"] == "remission"
+
+
+def test_an_empty_registry_exports_a_valid_bundle_with_no_entry(personas, client_for):
+    response = client_for("data_manager").get(reverse("registry:export_fhir", args=["VNCH"]))
+
+    text = b"".join(response.streaming_content).decode()
+    assert json.loads(text) == {"resourceType": "Bundle", "type": "collection"}
+    assert Bundle.model_validate_json(text).entry is None
 
 
 def test_it_refuses_exports_to_anyone_but_the_clinical_team(register, client_for):

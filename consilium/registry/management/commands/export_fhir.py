@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from consilium.audit.actions import record
 from consilium.network.models import Institution
-from consilium.registry.fhir import bundle_json
+from consilium.registry.fhir import bundle_chunks
 
 
 class Command(BaseCommand):
@@ -19,7 +19,6 @@ class Command(BaseCommand):
         institution = Institution.objects.filter(code=options["institution"]).first()
         if institution is None:
             raise CommandError(f"No institution has the code {options['institution']!r}.")
-        text = bundle_json(institution)
         record(
             actor=None,
             actor_label="consilium export-fhir",
@@ -27,9 +26,20 @@ class Command(BaseCommand):
             institution_id=institution.pk,
             details={"format": "fhir", "output": str(options["output"] or "stdout")},
         )
-        if options["output"]:
-            output = Path(options["output"])
-            output.write_text(text, encoding="utf-8")
-            self.stderr.write(f"Written to {output}.")
-        else:
-            self.stdout.write(text)
+        chunks = bundle_chunks(institution)
+        if not options["output"]:
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")
+            return
+        output = Path(options["output"])
+        # Written beside the file and renamed when complete: a failed export leaves no
+        # half-written Bundle where the last good one was.
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8") as file:
+                file.writelines(chunks)
+            partial.replace(output)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"Could not write {output}: {exc.strerror}.") from exc
+        self.stderr.write(f"Written to {output}.")

@@ -213,15 +213,27 @@ def list_patients(
 ) -> list[Patient]:
     _require_clinical(request)
     limit = max(1, min(limit, 200))
-    patients = search_patients(
-        access.patients_for_user(request.user).select_related("institution"),
-        q=q,
-        group=group,
-        stage=stage,
-        vital_status=vital_status,
-        year=year,
-    ).order_by("-id")[max(offset, 0) : max(offset, 0) + limit]
-    found = list(patients)
+    offset = max(offset, 0)
+    keys = (
+        search_patients(
+            access.patients_for_user(request.user),
+            q=q,
+            group=group,
+            stage=stage,
+            vital_status=vital_status,
+            year=year,
+        )
+        .order_by("-id")
+        .values("pk")[offset : offset + limit]
+    )
+    # Keys first, then the rows, as the list page does (views.KeysFirstPaginator): a deep
+    # OFFSET over whole rows reads every row it skips.
+    found = list(
+        access.patients_for_user(request.user)
+        .select_related("institution")
+        .filter(pk__in=keys)
+        .order_by("-id")
+    )
     record(
         actor=request.user,
         verb="registry.patient_list_viewed",

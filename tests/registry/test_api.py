@@ -45,6 +45,25 @@ def test_it_lists_without_identifiers_and_reads_one_with_them(register, client_f
     assert AuditEntry.objects.filter(verb="registry.patient_viewed").count() == 1
 
 
+def test_it_pages_newest_first_with_offset_and_limit(register, client_for):
+    from tests.registry.conftest import identity
+
+    for n in range(5):
+        register(identity=identity(name=f"Child {n}", hospital_number=f"BN-{n}"))
+    client = client_for("clinician")
+
+    def page(**params):
+        return [p["pseudonym"] for p in client.get(f"{BASE}/patients", params).json()]
+
+    assert page(offset=1, limit=2) == ["VNCH-2024-0004", "VNCH-2024-0003"]
+    assert page(offset=4, limit=50) == ["VNCH-2024-0001"]
+    assert page(offset=5) == []
+    # Out of range is brought into range, not refused: a negative offset is the start and
+    # the limit is 1 to 200.
+    assert page(offset=-3, limit=0) == ["VNCH-2024-0005"]
+    assert len(page(limit=1000)) == 5
+
+
 def test_it_creates_a_patient_and_a_second_diagnosis(client_for):
     client = client_for("data_manager")
 

@@ -9,6 +9,17 @@ from consilium.registry import actions
 from consilium.registry.importer import import_csv
 from consilium.registry.models import Patient
 
+# What a treated patient (_treated) exports as: surgery and radiotherapy are procedures,
+# chemotherapy a medication statement.
+TREATED_KINDS = [
+    "Patient",
+    "Condition",
+    "Observation",
+    "Procedure",
+    "Procedure",
+    "MedicationStatement",
+]
+
 
 def _csv(response) -> str:
     return b"".join(response.streaming_content).decode("utf-8-sig")
@@ -82,14 +93,7 @@ def test_it_exports_a_valid_fhir_bundle_without_identifiers(register, personas, 
     bundle = Bundle.model_validate_json(text)  # fhir.resources parses it back
     resources = [entry.resource for entry in bundle.entry]
     kinds = [r.__resource_type__ for r in resources]
-    assert kinds == [
-        "Patient",
-        "Condition",
-        "Observation",
-        "Procedure",
-        "Procedure",
-        "MedicationStatement",
-    ]
+    assert kinds == TREATED_KINDS
     fhir_patient = resources[0]
     assert [i.value for i in fhir_patient.identifier] == [patient.pseudonym]
     assert fhir_patient.name is None and fhir_patient.address is None
@@ -137,14 +141,7 @@ def test_the_bundle_read_in_small_chunks_is_the_same_bundle(register, personas, 
         == 5
     )
     kinds = [e["resource"]["resourceType"] for e in whole[:6]]
-    assert kinds == [
-        "Patient",
-        "Condition",
-        "Observation",
-        "Procedure",
-        "Procedure",
-        "MedicationStatement",
-    ]
+    assert kinds == TREATED_KINDS
     assert whole[1]["resource"]["clinicalStatus"]["coding"][0]["code"] == "remission"
 
 

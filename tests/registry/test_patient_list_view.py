@@ -148,6 +148,24 @@ def test_the_unfiltered_list_is_counted_by_the_kept_count_not_a_count_of_rows(
     assert any("registry_patientcount" in q["sql"] for q in queries)
 
 
+def test_a_large_registry_reads_its_figures_with_the_readers_digit_grouping(
+    register, client_for, personas
+):
+    from consilium.registry.models import PatientCount
+
+    register()
+    # The figure as the database keeps it for a registry of 12,345 children (not registered
+    # one by one here: the triggers are tested in test_patient_count.py).
+    PatientCount.objects.filter(institution__code="VNCH").update(patients=12345)
+
+    english = client_for("data_manager").get(URL).content.decode()
+    assert "12,345 patients" in english and "Page 1 of 247" in english
+    personas["data_manager"].language = "fr"
+    personas["data_manager"].save()
+    french = client_for("data_manager").get(URL).content.decode()
+    assert "12\xa0345 patients" in french  # a no-break space groups thousands in French
+
+
 @pytest.mark.parametrize(
     ("query", "words"),
     [

@@ -299,15 +299,6 @@ def _by_patient(rows: QuerySet[Any]) -> dict[int, list[Any]]:
     return grouped
 
 
-def _without_none(value: Any) -> Any:
-    """FHIR JSON has no nulls: an absent element is left out."""
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
-
-
 def bundle_chunks(institution: Institution) -> Iterator[str]:
     """The Bundle as JSON text, one patient's entries at a time, each patient's resources
     validated by fhir.resources before they are written. Memory is that of one patient
@@ -319,7 +310,7 @@ def bundle_chunks(institution: Institution) -> Iterator[str]:
     yield '{"resourceType":"Bundle","type":"collection"'
     separator = ',"entry":[\n'  # only once there is an entry: FHIR JSON has no empty arrays
     for record in _records(institution):
-        entries = _without_none(list(patient_entries(record)))
+        entries = list(patient_entries(record))
         for entry in entries:
             # Each resource by its own model: a third faster than through a Bundle's entries.
             kind = entry["resource"]["resourceType"]

@@ -113,8 +113,8 @@ def prepare(count: int):
     """A consultation made through the actions, and ``count`` replies from its expert."""
     import datetime
 
-    from consilium.consultations import notify
     from consilium.consultations.actions import request_consultation
+    from consilium.consultations.mail import notify
     from consilium.core.demo_data import load_foundation
     from consilium.network import actions as network_actions
     from consilium.network.models import AreaKind, Institution, PartnershipStatus
@@ -293,7 +293,7 @@ def report_processing(worker_seconds: float) -> None:
 
     statuses = dict(InboundEmail.objects.values_list("status").annotate(n=Count("pk")).order_by())
     tasks = DBTaskResult.objects.filter(
-        task_path="consilium.consultations.inbound_tasks.process_inbound"
+        task_path="consilium.consultations.mail.inbound.process_inbound"
     )
     durations = [
         (t.finished_at - t.started_at).total_seconds()

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
-from consilium.consultations import attachments, notify
+from consilium.consultations import attachments
 from consilium.consultations.access import Side, requester_institution_ids, side_of
 from consilium.consultations.assignment import candidates
-from consilium.consultations.deidentify import AttachmentError
+from consilium.consultations.deid.deidentify import AttachmentError
+from consilium.consultations.mail import notify
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
     Adherence,

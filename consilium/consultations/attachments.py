@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from consilium.accounts.models import User
-from consilium.consultations.deidentify import (
+from consilium.consultations.deid.deidentify import (
     AttachmentError,
     Kind,
     PreviewUnavailable,

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consilium.audit.actions import record
-from consilium.consultations import notify
+from consilium.consultations.mail import notify
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
     OPEN_STATUSES,

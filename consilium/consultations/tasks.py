@@ -2,7 +2,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
 
-from consilium.consultations import notify
+from consilium.consultations.mail import notify
 from consilium.consultations.models import Recommendation
 from consilium.consultations.report import render_report
 

@@ -20,14 +20,14 @@ from django.test import TestCase
 from django_tasks import TaskContext
 from django_tasks_db.models import DBTaskResult
 
-from consilium.consultations import notify
-from consilium.consultations.reply_tokens import make_reply_address
+from consilium.consultations.mail import notify
+from consilium.consultations.mail.reply_tokens import make_reply_address
 
 SAMPLES = Path(__file__).parent / "mail_samples"
 # The reply address the stored samples were written to (another installation's).
 SAMPLE_REPLY_ADDRESS = b"reply+aebagbaf2mxzeq3ghvlnpkdbsycoyrbnnrya@consilium.example.org"
 SEND_EMAIL = "consilium.core.tasks.send_email"
-PROCESS_INBOUND = "consilium.consultations.inbound_tasks.process_inbound"
+PROCESS_INBOUND = "consilium.consultations.mail.inbound.process_inbound"
 
 
 # --------------------------------------------------------------------------- tasks
@@ -319,7 +319,7 @@ def persona_address(person) -> str:
 
 def deliver(raw: bytes, **envelope):
     """Store and process one message, as `consilium ingest-mail` does."""
-    from consilium.consultations import inbound
+    from consilium.consultations.mail import inbound
 
     stored, _created = inbound.store(raw, **envelope)
     return inbound.process(stored)

@@ -18,7 +18,7 @@ from pydicom.uid import (
     UltrasoundImageStorage,
 )
 
-from consilium.consultations.deidentify import (
+from consilium.consultations.deid.deidentify import (
     AttachmentError,
     AttachmentRejected,
     AttachmentTooLargeError,
@@ -32,7 +32,7 @@ from consilium.consultations.deidentify import (
     deidentify_dicom,
     dicom_preview_png,
 )
-from consilium.consultations.dicom_profile import ACTIONS
+from consilium.consultations.deid.dicom_profile import ACTIONS
 
 SALT = b"consultation-0001-secret-salt-32b"
 OTHER_SALT = b"consultation-0002-secret-salt-32b"

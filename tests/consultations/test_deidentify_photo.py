@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from consilium.consultations.deidentify import (
+from consilium.consultations.deid.deidentify import (
     AttachmentError,
     AttachmentRejected,
     AttachmentTooLargeError,

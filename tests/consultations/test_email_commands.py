@@ -1,7 +1,7 @@
 import pytest
 from django.utils import translation
 
-from consilium.consultations.email_commands import MAX_DECLINE_REASON, CommandError, Kind, parse
+from consilium.consultations.mail.commands import MAX_DECLINE_REASON, CommandError, Kind, parse
 
 
 @pytest.fixture(autouse=True)

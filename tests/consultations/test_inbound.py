@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from consilium.accounts.models import Membership, Role, User
-from consilium.consultations import actions, inbound
+from consilium.consultations import actions
+from consilium.consultations.mail import inbound
 from consilium.consultations.models import (
     Assignment,
     AssignmentStatus,

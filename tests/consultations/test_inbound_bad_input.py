@@ -3,8 +3,8 @@ each gets a clear outcome (stored status, bounce or silence), none is half-store
 
 import pytest
 
-from consilium.consultations import inbound
-from consilium.consultations.deidentify import EmptyAttachmentError, NotDicomError
+from consilium.consultations.deid.deidentify import EmptyAttachmentError, NotDicomError
+from consilium.consultations.mail import inbound
 from consilium.consultations.models import AttachmentKind, InboundEmail, InboundStatus, Message
 from tests.consultations.dicom_files import ct_slice
 from tests.consultations.fixtures import (

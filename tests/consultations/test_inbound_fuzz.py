@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consilium.audit.actions import verify_chain
-from consilium.consultations import inbound
+from consilium.consultations.mail import inbound
 from consilium.consultations.models import InboundStatus, Message
 from tests.consultations.fixtures import SAMPLES, reply_address, sample
 

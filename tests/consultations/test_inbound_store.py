@@ -4,8 +4,8 @@ arrives, alone or in a batch (the SMTP receiver's group commit)."""
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from consilium.consultations import inbound
-from consilium.consultations.mail_parse import parse_inbound
+from consilium.consultations.mail import inbound
+from consilium.consultations.mail.parse import parse_inbound
 from consilium.consultations.models import InboundEmail, InboundStatus
 from tests.consultations.fixtures import PROCESS_INBOUND, SAMPLES, plain_reply
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from django_tasks_db.models import DBTaskResult
 
-from consilium.consultations import inbound
+from consilium.consultations.mail import inbound
 from consilium.consultations.management.commands.ingest_mail import split_mbox
 from consilium.consultations.models import InboundEmail, InboundStatus, Message
 from consilium.core.demo_data import load_foundation

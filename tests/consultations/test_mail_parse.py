@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consilium.consultations.mail_parse import (
+from consilium.consultations.mail.parse import (
     LOOP_HEADER,
     BounceRefused,
     InboundMessage,

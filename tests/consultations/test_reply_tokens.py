@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consilium.consultations.reply_tokens import (
+from consilium.consultations.mail.reply_tokens import (
     ExpiredToken,
     InvalidToken,
     ReplyToken,

@@ -135,8 +135,8 @@ def test_the_expert_is_notified_by_email_with_a_personal_reply_address(
 ):
     from django.core.management import call_command
 
-    from consilium.consultations.notify import reply_secret
-    from consilium.consultations.reply_tokens import parse_reply_address
+    from consilium.consultations.mail.notify import reply_secret
+    from consilium.consultations.mail.reply_tokens import parse_reply_address
 
     call_command("worker", batch=True, verbosity=0)
     [message] = [m for m in smtp_inbox.messages if m["To"] == personas["expert"].email]

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django_tasks_db.models import DBTaskResult
 
-from consilium.consultations import inbound
+from consilium.consultations.mail import inbound
+from consilium.consultations.mail.smtp_server import serve
 from consilium.consultations.models import InboundEmail, InboundStatus, Message
-from consilium.consultations.smtp_server import serve
 from consilium.core.demo_data import load_foundation
 from tests.consultations.fixtures import (
     PROCESS_INBOUND,
@@ -243,8 +243,8 @@ def test_parallel_sessions_share_commits_and_every_message_is_stored_once(
 ):
     from django.conf import settings
 
-    from consilium.consultations import notify
-    from consilium.consultations.reply_tokens import make_reply_address
+    from consilium.consultations.mail import notify
+    from consilium.consultations.mail.reply_tokens import make_reply_address
 
     address = make_reply_address(
         secret=notify.reply_secret(),

@@ -61,8 +61,8 @@ def test_no_message_is_lost_or_doubled_when_the_receiver_is_killed(
 ):
     from django.conf import settings
 
-    from consilium.consultations import notify
-    from consilium.consultations.reply_tokens import make_reply_address
+    from consilium.consultations.mail import notify
+    from consilium.consultations.mail.reply_tokens import make_reply_address
 
     # The receiver checks signatures only; which thread they name is the worker's business.
     messages = {}

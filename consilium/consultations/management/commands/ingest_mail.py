@@ -22,7 +22,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from consilium.consultations import inbound
+from consilium.consultations.mail import inbound
 from consilium.consultations.models import InboundEmail, InboundStatus
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class Command(BaseCommand):
         except Exception:
             # Stored, so not lost: queue it for the worker, which retries and shows failures.
             logger.exception("inbound %s stored, processing failed", email.message_id)
-            from consilium.consultations.inbound_tasks import process_inbound
+            from consilium.consultations.mail.inbound import process_inbound
 
             try:
                 process_inbound.enqueue(inbound_id=email.pk)

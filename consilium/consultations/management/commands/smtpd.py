@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from consilium.consultations.smtp_server import serve
+from consilium.consultations.mail.smtp_server import serve
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from consilium.accounts.models import CLINICAL_ROLES, Role, User
+from consilium.consultations.mail.reply_tokens import make_reply_address
 from consilium.consultations.models import ACTIVE_ASSIGNMENT, Consultation
-from consilium.consultations.reply_tokens import make_reply_address
 from consilium.core.tasks import send_email
 
 

@@ -17,9 +17,9 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.pixels import apply_color_lut
 
-from .deid_errors import PreviewUnavailable
-from .deid_limits import DEFAULT_MAX_DICOM_BYTES
 from .dicom_read import read_dicom
+from .errors import PreviewUnavailable
+from .limits import DEFAULT_MAX_DICOM_BYTES
 
 DEFAULT_MAX_PREVIEW_PIXELS = 40_000_000
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")

@@ -37,12 +37,16 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from consilium.accounts.models import User
-from consilium.consultations import actions, attachments, email_commands, mail_parse, notify
+from consilium.consultations import actions, attachments
 from consilium.consultations.access import side_of
-from consilium.consultations.deidentify import AttachmentError
-from consilium.consultations.mail_parse import (
+from consilium.consultations.deid.deidentify import AttachmentError
+from consilium.consultations.mail import commands as email_commands
+from consilium.consultations.mail import notify
+from consilium.consultations.mail import parse as mail_parse
+from consilium.consultations.mail.parse import (
     LOOP_HEADER,
     BounceRefused,
     InboundMessage,
@@ -51,20 +55,20 @@ from consilium.consultations.mail_parse import (
     is_auto_reply,
     parse_inbound,
 )
-from consilium.consultations.models import (
-    Attachment,
-    Consultation,
-    InboundEmail,
-    InboundStatus,
-    MessageSource,
-)
-from consilium.consultations.reply_tokens import (
+from consilium.consultations.mail.reply_tokens import (
     LOCAL_PREFIX,
     ExpiredToken,
     InvalidToken,
     ReplyToken,
     TokenError,
     parse_reply_address,
+)
+from consilium.consultations.models import (
+    Attachment,
+    Consultation,
+    InboundEmail,
+    InboundStatus,
+    MessageSource,
 )
 from consilium.core.tasks import send_email
 
@@ -211,8 +215,6 @@ def _store_one(message: Incoming, message_id: str, queue: bool) -> tuple[Inbound
 
 def _queue_processing(email: InboundEmail) -> None:
     from django_tasks_db import DatabaseBackend
-
-    from consilium.consultations.inbound_tasks import process_inbound
 
     enqueue = lambda: process_inbound.enqueue(inbound_id=email.pk)  # noqa: E731
     if isinstance(process_inbound.get_backend(), DatabaseBackend):
@@ -662,3 +664,11 @@ def _stub_message(email: InboundEmail, raw: bytes) -> InboundMessage:
         content_type="text/plain",
         headers=tuple(headers),
     )
+
+
+# The worker's half of the gateway: the SMTP receiver stores, this processes. It lives beside
+# ``store`` so queueing needs no import back into this module.
+@task(queue_name="default")
+def process_inbound(*, inbound_id: int) -> str:
+    """Process one stored inbound email; a second run finds it processed and does nothing."""
+    return process(inbound_id).status

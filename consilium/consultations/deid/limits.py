@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .deid_errors import AttachmentTooLargeError, EmptyAttachmentError
+from .errors import AttachmentTooLargeError, EmptyAttachmentError
 
 MB = 1024 * 1024
 DEFAULT_MAX_DICOM_BYTES = 50 * MB

@@ -8,8 +8,8 @@ import pydicom
 from django.utils.translation import gettext_lazy as _
 from pydicom.dataset import Dataset, FileDataset
 
-from .deid_errors import NotDicomError
-from .deid_limits import DEFAULT_MAX_DICOM_BYTES, check_size
+from .errors import NotDicomError
+from .limits import DEFAULT_MAX_DICOM_BYTES, check_size
 
 DICOM_MAGIC_OFFSET = 128
 DICOM_MAGIC = b"DICM"

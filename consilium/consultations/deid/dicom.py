@@ -28,11 +28,11 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.multival import MultiValue
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID_dictionary
 
-from .deid_errors import UnsupportedDicomError
-from .deid_limits import DEFAULT_MAX_DICOM_BYTES
-from .deid_result import DeidResult, Kind
 from .dicom_profile import ACTIONS
 from .dicom_read import read_dicom
+from .errors import UnsupportedDicomError
+from .limits import DEFAULT_MAX_DICOM_BYTES
+from .result import DeidResult, Kind
 
 BASIC_PROFILE = ("113100", "Basic Application Confidentiality Profile")
 MODIFIED_DATES_OPTION = ("113107", "Retain Longitudinal Temporal Information Modified Dates Option")

@@ -12,9 +12,9 @@ from io import BytesIO
 
 from PIL import Image, ImageOps
 
-from .deid_errors import AttachmentError, NotAnImageError, UnsafeImageError
-from .deid_limits import DEFAULT_MAX_PHOTO_BYTES, DEFAULT_MAX_PIXELS, check_size
-from .deid_result import DeidResult, Kind
+from .errors import AttachmentError, NotAnImageError, UnsafeImageError
+from .limits import DEFAULT_MAX_PHOTO_BYTES, DEFAULT_MAX_PIXELS, check_size
+from .result import DeidResult, Kind
 
 JPEG_QUALITY = 90
 WEBP_QUALITY = 90

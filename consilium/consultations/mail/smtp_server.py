@@ -37,8 +37,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
-from consilium.consultations import inbound, notify
-from consilium.consultations.reply_tokens import ExpiredToken, TokenError, parse_reply_address
+from consilium.consultations.mail import inbound, notify
+from consilium.consultations.mail.reply_tokens import ExpiredToken, TokenError, parse_reply_address
 
 __all__ = ["InboundHandler", "check_recipient", "serve", "store_received"]
 

@@ -12,7 +12,10 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
-from .deid_errors import (
+from .dicom import date_shift_days_for, deidentify_dicom, pseudonymous_uid
+from .dicom_preview import dicom_preview_png
+from .dicom_read import has_dicom_magic
+from .errors import (
     AttachmentError,
     AttachmentRejected,
     AttachmentTooLargeError,
@@ -23,18 +26,15 @@ from .deid_errors import (
     UnsafeImageError,
     UnsupportedDicomError,
 )
-from .deid_limits import (
+from .limits import (
     DEFAULT_MAX_DICOM_BYTES,
     DEFAULT_MAX_DOCUMENT_BYTES,
     DEFAULT_MAX_PHOTO_BYTES,
     DEFAULT_MAX_PIXELS,
     check_size,
 )
-from .deid_result import DeidResult, Kind
-from .dicom_deid import date_shift_days_for, deidentify_dicom, pseudonymous_uid
-from .dicom_preview import dicom_preview_png
-from .dicom_read import has_dicom_magic
-from .photo_deid import deidentify_photo, photo_kind
+from .photo import deidentify_photo, photo_kind
+from .result import DeidResult, Kind
 
 __all__ = [
     "AttachmentError",

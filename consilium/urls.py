@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from consilium.accounts import views as account_views
+from consilium.accounts.admin_site import protect
 from consilium.api import api
 from consilium.core import views as core_views
+
+protect(admin.site)
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -1,5 +1,6 @@
 from typing import Any
 
+from allauth.account.authentication import get_authentication_records
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -10,7 +11,10 @@ from consilium.audit.actions import record
 
 @receiver(user_logged_in, dispatch_uid="audit_sign_in")
 def _signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record(actor=user, verb="auth.sign_in", request=request)
+    # How the session proved who it is (password, mfa, password_reset...): an admin's entry
+    # shows whether the second factor was passed.
+    methods = [str(r.get("method", "")) for r in get_authentication_records(request, user)]
+    record(actor=user, verb="auth.sign_in", request=request, details={"methods": methods})
 
 
 @receiver(user_logged_out, dispatch_uid="audit_sign_out")

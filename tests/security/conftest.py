@@ -31,8 +31,29 @@ def csrf_client(world: World, persona: str) -> Client:
     client = Client(enforce_csrf_checks=True)
     if persona != "anonymous":
         client.force_login(world.personas[persona])
+    if persona == "admin":
+        sign_in_second_factor(client, world.personas[persona])
     client.cookies["csrftoken"] = CSRF_SECRET
     return client
+
+
+def sign_in_second_factor(client: Client, user) -> None:
+    """The admin opens only to a session that passed TOTP (consilium.accounts.admin_site):
+    give the signed-in client what allauth's MFA stage leaves in its session."""
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "at": time.time(), "type": "totp"}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
 
 
 @pytest.fixture(autouse=True)

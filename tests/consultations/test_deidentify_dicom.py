@@ -1,11 +1,13 @@
 import datetime as dt
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
 from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
@@ -32,7 +34,10 @@ from consilium.consultations.deid.deidentify import (
     deidentify_dicom,
     dicom_preview_png,
 )
+from consilium.consultations.deid.dicom import pseudonymous_uid
+from consilium.consultations.deid.dicom_profile import _ACTIONS_BY_KEYWORD as _TABLE
 from consilium.consultations.deid.dicom_profile import ACTIONS
+from consilium.consultations.deid.errors import DamagedDicomError
 
 SALT = b"consultation-0001-secret-salt-32b"
 OTHER_SALT = b"consultation-0002-secret-salt-32b"
@@ -489,10 +494,13 @@ def test_it_reports_no_preview_without_pixel_data():
 
 # Robustness: hostile or damaged input only ever raises our own errors.
 
+# What the fuzz tests find is kept (committed with the tests) and replayed first on every run,
+# so a failure found once in CI is never again "flaky".
+_FOUND = DirectoryBasedExampleDatabase(Path(__file__).parent / "hypothesis_dicom_examples")
 _FUZZ = settings(
     max_examples=300,
     deadline=None,
-    database=None,
+    database=_FOUND,
     suppress_health_check=[HealthCheck.too_slow],
 )
 _VALID = make_ct()
@@ -558,12 +566,27 @@ _IDENTIFYING = [
     b"Nowakowski",
     b"Wisniewska",
     b"Zielinski",
+    b"Saint Jadwiga",
+    b"ACC-99887766",
+    b"20240315",
+    b"PACS_NODE_AE",
+    b"CT-STATION-7",
 ]
+
+
+def _cut_with_swallowing_transfer_syntax() -> bytes:
+    """The probe's case (issue 15): the suite's CT cut to 593 bytes, with bytes 237-238 (the
+    length of TransferSyntaxUID in the file meta) set to 02 00, so that one value swallows
+    the dataset's first attributes."""
+    damaged = bytearray(_VALID[:593])
+    damaged[237:239] = b"\x02\x00"
+    return bytes(damaged)
 
 
 @pytest.mark.filterwarnings("ignore")
 @_FUZZ
 @given(data=_mutated)
+@example(data=_cut_with_swallowing_transfer_syntax())
 def test_a_damaged_slice_is_refused_or_comes_out_with_no_identifier_left(data):
     try:
         result = deidentify_dicom(data, uid_salt=SALT, pseudonym=PSEUDONYM)
@@ -589,3 +612,139 @@ def test_it_refuses_a_slice_that_still_holds_an_identifier_after_cleaning():
     assert damaged != make_ct()[:2698]
     with pytest.raises(UnsupportedDicomError):
         deidentify_dicom(damaged, uid_salt=SALT, pseudonym=PSEUDONYM)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_it_refuses_the_cut_slice_whose_transfer_syntax_swallows_the_dataset():
+    damaged = _cut_with_swallowing_transfer_syntax()
+    assert b"Saint Jadwiga" in damaged and b"PACS_NODE_AE" in damaged
+    with pytest.raises(DamagedDicomError):
+        deidentify_dicom(damaged, uid_salt=SALT, pseudonym=PSEUDONYM)
+    with pytest.raises(DamagedDicomError):
+        dicom_preview_png(damaged)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [
+        ("InstitutionName", "A" * 65),  # LO: 64 characters at most
+        ("StationName", "B" * 17),  # SH: 16
+        ("StudyDate", "2024031500000000000"),  # DA: 8, or a range of 18
+        ("SOPInstanceUID", "1." * 40),  # UI: 64
+    ],
+)
+@pytest.mark.filterwarnings("ignore")
+def test_it_refuses_a_value_longer_than_its_vr_allows(keyword, value):
+    ds = pydicom.dcmread(BytesIO(make_ct()))
+    setattr(ds, keyword, value)
+    out = BytesIO()
+    pydicom.dcmwrite(out, ds, enforce_file_format=True)
+    with pytest.raises(DamagedDicomError):
+        deidentify_dicom(out.getvalue(), uid_salt=SALT, pseudonym=PSEUDONYM)
+
+
+def test_it_refuses_an_identifier_the_parser_never_saw():
+    # The bytes of an InstitutionName (tag, VR, length, value) inside a binary attribute the
+    # profile copies: parsing sees a lookup table, the bytes still name the hospital.
+    ds = pydicom.dcmread(BytesIO(make_ct()))
+    hidden = b"\x08\x00\x80\x00LO\x0c\x00ST JADWIGA  "
+    ds.add_new(0x00281201, "OW", hidden)  # RedPaletteColorLookupTableData
+    out = BytesIO()
+    pydicom.dcmwrite(out, ds, enforce_file_format=True)
+    with pytest.raises(UnsupportedDicomError):
+        deidentify_dicom(out.getvalue(), uid_salt=SALT, pseudonym=PSEUDONYM)
+
+
+def test_it_builds_the_output_from_what_the_profile_keeps():
+    # Free text the table does not list is left out, however harmless its name sounds.
+    ds = pydicom.dcmread(BytesIO(make_ct()))
+    ds.Manufacturer = "ACME"
+    ds.ReconstructionMethod = "Kowalczyk filtered"  # LO, not in the table
+    ds.FilterType = "BODY"  # SH, not in the table
+    out = BytesIO()
+    pydicom.dcmwrite(out, ds, enforce_file_format=True)
+    clean, data = deid(out.getvalue())
+    assert clean.Manufacturer == "ACME"
+    assert "ReconstructionMethod" not in clean
+    assert "FilterType" not in clean
+    assert b"Kowalczyk" not in data
+    assert set(clean.file_meta.keys()) <= {
+        0x00020000,
+        0x00020001,
+        0x00020002,
+        0x00020003,
+        0x00020010,
+        0x00020012,
+        0x00020013,
+    }
+
+
+# Each row of the attribute table, applied: a value of the attribute's own VR goes in, and
+# what comes out is what the row says (X absent, Z present and empty, U a new 2.25 UID, K
+# unchanged).
+_SAMPLES = {
+    "AE": "SAMPLE_AE",
+    "AS": "010Y",
+    "CS": "SAMPLE",
+    "DA": "20200102",
+    "DS": "12.5",
+    "DT": "20200102030405",
+    "IS": "42",
+    "LO": "Sample long string",
+    "LT": "Sample long text",
+    "PN": "Sample^Person",
+    "SH": "Sample short",
+    "ST": "Sample short text",
+    "TM": "030405",
+    "UC": "Sample unlimited",
+    "UI": "1.2.826.0.1.3680043.8.498.777",
+    "UL": 7,
+    "UR": "http://sample.example/x",
+    "US": 7,
+    "UT": "Sample unlimited text",
+    "FD": 1.5,
+    "FL": 1.5,
+    "SL": -7,
+    "SS": -7,
+    "OB": b"\x01\x02",
+    "OW": b"\x01\x02",
+}
+
+
+def _sample(keyword: str) -> tuple[str, object]:
+    from pydicom.datadict import dictionary_VR, tag_for_keyword
+
+    vr = dictionary_VR(tag_for_keyword(keyword)).split(" or ")[0]
+    if vr == "SQ":
+        item = Dataset()
+        item.CodeValue = "SAMPLE"
+        return vr, [item]
+    return vr, _SAMPLES[vr]
+
+
+@pytest.mark.parametrize(("keyword", "action"), sorted(_TABLE.items()))
+def test_each_row_of_the_attribute_table_is_applied(keyword, action):
+    from pydicom.datadict import tag_for_keyword
+
+    vr, value = _sample(keyword)
+    ds = pydicom.dcmread(BytesIO(make_ct()))
+    tag = tag_for_keyword(keyword)
+    if tag in ds:
+        del ds[tag]
+    ds.add_new(tag, vr, value)
+    out = BytesIO()
+    pydicom.dcmwrite(out, ds, enforce_file_format=True)
+
+    clean, _ = deid(out.getvalue())
+
+    if action == "X":
+        assert tag not in clean
+    elif action == "Z":
+        assert tag in clean
+        assert clean[tag].is_empty
+    elif action == "U":
+        assert str(clean[tag].value).startswith("2.25.")
+        assert clean[tag].value == pseudonymous_uid(str(value), SALT)
+    else:
+        assert action == "K"
+        assert clean[tag].value == pydicom.dcmread(BytesIO(out.getvalue()))[tag].value

@@ -3,10 +3,15 @@
 Implements the DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile with the
 Retain Patient Characteristics Option (113108) and, when a date shift is given, the Retain
 Longitudinal Temporal Information with Modified Dates Option (113107). The attribute table is a
-curated subset of Table E.1-1 (about 180 of its ~600 rows, see ``dicom_profile``), backed by
+curated subset of Table E.1-1 (about 190 of its ~600 rows, see ``dicom_profile``), backed by
 rules that catch what the table does not name: private attributes, curves, overlays and
-attributes unknown to the DICOM dictionary are removed; so are any other person names (PN) and
-AE titles; other dates are emptied (or shifted); other instance UIDs are replaced.
+attributes unknown to the DICOM dictionary are left out; so is any other free text (names, AE
+titles, descriptions); other dates are emptied (or shifted); other instance UIDs are replaced.
+
+The output is a new dataset (file meta included) into which only what these rules keep is
+copied, never the input with things removed. A file whose values break their VR's length
+rules is refused (a damaged length hides attributes inside another's value), and the output's
+bytes are scanned for every identifying value of the input, parsed or found raw by its tag.
 
 Not done: pixel data is not cleaned (no Clean Pixel Data Option, 113101), so burned-in text
 stays; such files are flagged for the sender to check.
@@ -14,23 +19,27 @@ stays; such files are flagged for the sender to check.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
 import re
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 
 import pydicom
 from django.utils.translation import gettext_lazy as _
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.multival import MultiValue
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID_dictionary
 
 from .dicom_profile import ACTIONS
 from .dicom_read import read_dicom
-from .errors import UnsupportedDicomError
+from .errors import AttachmentError, UnsupportedDicomError
 from .limits import DEFAULT_MAX_DICOM_BYTES
 from .result import DeidResult, Kind
 
@@ -109,40 +118,50 @@ def deidentify_dicom(
         )
 
     identifiers = _identifying_words(ds)
-    originals = _identifying_values(ds)
+    # What identifies someone in the file as parsed, and in its raw bytes wherever a tag of an
+    # identifying attribute stands (a damaged length can hide one inside another's value).
+    originals = _identifying_values(ds) | _raw_identifying_values(data)
     descriptions = {
         "study_description": _safe_description(ds.get("StudyDescription"), identifiers),
         "series_description": _safe_description(ds.get("SeriesDescription"), identifiers),
     }
 
-    cleaner = _Cleaner(salt=uid_salt, pseudonym=pseudonym, date_shift_days=date_shift_days)
-    cleaner.clean(ds)
-    cleaner.changes.extend(_rebuild_file_meta(ds, uid_salt))
+    # The output is a new dataset into which only what the profile keeps is copied: nothing
+    # reaches it by being overlooked.
+    builder = _Builder(salt=uid_salt, pseudonym=pseudonym, date_shift_days=date_shift_days)
+    try:
+        clean = builder.build(ds)
+    except AttachmentError:
+        raise
+    except Exception as exc:  # pydicom on a malformed value: anything from ValueError on
+        raise UnsupportedDicomError() from exc
+    meta, meta_changes = _new_file_meta(ds, clean, uid_salt)
+    clean = FileDataset(None, clean, file_meta=meta, preamble=b"\0" * 128)
+    builder.changes.extend(meta_changes)
     if any(ds.preamble or b""):
-        cleaner.changes.append("cleared the 128-byte file preamble")
-    ds.preamble = b"\0" * 128
-    ds.PatientName = pseudonym
-    ds.PatientID = pseudonym
-    _record_method(ds, shifted=date_shift_days is not None)
-    if cleaner.private_removed:
-        cleaner.changes.append(f"removed {cleaner.private_removed} private attributes")
-    if cleaner.curves_overlays_removed:
-        cleaner.changes.append(
-            f"removed {cleaner.curves_overlays_removed} curve and overlay attributes"
+        builder.changes.append("cleared the 128-byte file preamble")
+    clean.PatientName = pseudonym
+    clean.PatientID = pseudonym
+    _record_method(clean, shifted=date_shift_days is not None)
+    if builder.private_removed:
+        builder.changes.append(f"removed {builder.private_removed} private attributes")
+    if builder.curves_overlays_removed:
+        builder.changes.append(
+            f"removed {builder.curves_overlays_removed} curve and overlay attributes"
         )
 
-    out = _write(ds)
+    out = _write(clean)
     if any(value in out for value in originals):
-        # The last line of defence: whatever parsing trick a damaged file played (a length
-        # that hides attributes inside another's value), an identifier that was in the file
-        # and is still anywhere in the bytes we would store means the file is refused.
+        # The last line of defence: an identifier that was in the file, parsed or not, and is
+        # still anywhere in the bytes we would store means the file is refused.
         raise UnsupportedDicomError()
+    ds = clean
     warnings = _pixel_warnings(ds, sop_class)
     return DeidResult(
         kind=Kind.DICOM,
         data=out,
         deidentified=True,
-        changes=tuple(cleaner.changes),
+        changes=tuple(builder.changes),
         safe_fields=_safe_fields(ds, sop_class) | {k: v for k, v in descriptions.items() if v},
         needs_sender_warning=bool(warnings),
         warnings=warnings,
@@ -160,8 +179,13 @@ def _check_pseudonym(pseudonym: str) -> None:
         raise ValueError("pseudonym must be 1-64 printable characters without \\ ^ =")
 
 
+# Free-text VRs: an attribute of these the profile does not list is not copied, whatever its
+# name says (the table keeps the few that carry no identity, e.g. Manufacturer).
+_FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "UR", "UN", "PN", "AE"})
+
+
 @dataclass
-class _Cleaner:
+class _Builder:
     salt: bytes
     pseudonym: str
     date_shift_days: int | None
@@ -169,84 +193,88 @@ class _Cleaner:
     private_removed: int = 0
     curves_overlays_removed: int = 0
 
-    def clean(self, ds: Dataset, path: str = "") -> None:
-        for elem in list(ds):
-            tag = elem.tag
-            name = f"{path}{elem.keyword or tag}"
-            if tag.is_private:
-                del ds[tag]
-                self.private_removed += 1
-                continue
-            if tag.group & 0xFF00 in (0x5000, 0x6000):
-                del ds[tag]
-                self.curves_overlays_removed += 1
-                continue
-            if tag.element == 0:  # group length: stale once anything is removed
-                del ds[tag]
-                continue
-            if not elem.keyword:  # not in the DICOM dictionary: nothing says it is safe
-                del ds[tag]
-                self.changes.append(f"removed unknown attribute {path}{tag}")
-                continue
-            if _swallowed(elem):
-                # A damaged length makes one kept attribute hold the raw bytes of those after
-                # it, identifiers included: nothing in such a file can be trusted.
-                raise UnsupportedDicomError()
-            self._clean_element(ds, elem, name)
+    def build(self, src: Dataset, path: str = "") -> Dataset:
+        out = Dataset()
+        for elem in src:
+            kept = self._element(elem, f"{path}{elem.keyword or elem.tag}", path)
+            if kept is not None:
+                out.add(kept)
+        return out
 
-    def _clean_element(self, ds: Dataset, elem: pydicom.DataElement, name: str) -> None:
-        keyword, vr = elem.keyword, elem.VR
+    def _element(self, elem: DataElement, name: str, path: str) -> DataElement | None:
+        tag, keyword, vr = elem.tag, elem.keyword, elem.VR
+        if tag.is_private:
+            self.private_removed += 1
+            return None
+        if tag.group & 0xFF00 in (0x5000, 0x6000):
+            self.curves_overlays_removed += 1
+            return None
+        if tag.element == 0:  # group length: stale once anything is left out
+            return None
+        if not keyword:  # not in the DICOM dictionary: nothing says it is safe
+            self.changes.append(f"removed unknown attribute {path}{tag}")
+            return None
+        if _swallowed(elem):
+            # A damaged length makes one attribute hold the raw bytes of those after it,
+            # identifiers included: nothing in such a file can be trusted.
+            raise UnsupportedDicomError()
         if keyword in ("PatientName", "PatientID"):
-            elem.value = self.pseudonym
             self.changes.append(f"replaced {name} with the pseudonym")
-            return
-        action = ACTIONS.get(elem.tag)
+            return DataElement(tag, vr, self.pseudonym)
+        action = ACTIONS.get(tag)
         if self.date_shift_days is not None and keyword not in (
             "PatientBirthDate",
             "PatientBirthTime",
         ):
             if vr in ("DA", "DT"):
-                if _has_value(elem):
-                    elem.value = _shift_dates(elem.value, vr, self.date_shift_days)
-                    self.changes.append(f"shifted {name}")
-                return
+                if not _has_value(elem):
+                    return DataElement(tag, vr, None)
+                self.changes.append(f"shifted {name}")
+                return DataElement(tag, vr, _shift_dates(elem.value, vr, self.date_shift_days))
             if vr == "TM":  # whole-day shifts leave times of day as they were
-                return
+                return _copy(elem)
         if action == "X":
-            del ds[elem.tag]
             self.changes.append(f"removed {name}")
-        elif action == "Z":
+            return None
+        if action == "Z":
             if _has_value(elem):
-                elem.value = [] if vr == "SQ" else None
                 self.changes.append(f"emptied {name}")
-        elif action == "U" or (vr == "UI" and action is None):
-            self._replace_uids(elem, name)
-        elif action == "K":
-            pass
-        elif vr in ("PN", "AE"):
-            del ds[elem.tag]
-            self.changes.append(f"removed {name}")
-        elif vr in ("DA", "DT") and _has_value(elem):
-            elem.value = None
-            self.changes.append(f"emptied {name}")
-        if vr == "SQ" and elem.tag in ds:
-            for i, item in enumerate(elem.value):
-                self.clean(item, f"{name}[{i}].")
+            return DataElement(tag, vr, [] if vr == "SQ" else None)
+        if action == "U" or (vr == "UI" and action is None):
+            return self._uids(elem, name)
+        if action != "K":
+            if vr in _FREE_TEXT_VRS:
+                self.changes.append(f"removed {name}")
+                return None
+            if vr in ("DA", "DT"):
+                if _has_value(elem):
+                    self.changes.append(f"emptied {name}")
+                return DataElement(tag, vr, None)
+        if vr == "SQ":
+            items = [self.build(item, f"{name}[{i}].") for i, item in enumerate(elem.value)]
+            return DataElement(tag, vr, items)
+        return _copy(elem)
 
-    def _replace_uids(self, elem: pydicom.DataElement, name: str) -> None:
+    def _uids(self, elem: DataElement, name: str) -> DataElement:
         if elem.VR != "UI" or not _has_value(elem):
-            return
+            return _copy(elem)
         keyword = elem.keyword
         if keyword.endswith("ClassUID") or keyword in _KEPT_UID_KEYWORDS:
-            return
+            return _copy(elem)
         values = list(elem.value) if isinstance(elem.value, MultiValue) else [elem.value]
         new = [
             pseudonymous_uid(str(v), self.salt) if str(v) and str(v) not in UID_dictionary else v
             for v in values
         ]
         if new != values:
-            elem.value = new if isinstance(elem.value, MultiValue) else new[0]
             self.changes.append(f"replaced UID {name}")
+        return DataElement(elem.tag, "UI", new if isinstance(elem.value, MultiValue) else new[0])
+
+
+def _copy(elem: DataElement) -> DataElement:
+    # The element as read, not rebuilt from its value: a rebuild would convert the value
+    # again, and a lenient read of a malformed number does not convert twice.
+    return copy.deepcopy(elem)
 
 
 # Text attributes may hold tab, line ends, form feed and ESC (character set switching); any
@@ -311,23 +339,27 @@ def _shift_one(value: str, vr: str, days: int) -> str:
     return f"{shifted.year:04d}{shifted.month:02d}{shifted.day:02d}{rest}"
 
 
-def _rebuild_file_meta(ds: Dataset, salt: bytes) -> list[str]:
-    """Keep only what a reader needs; source AE titles and private information go."""
-    old = ds.file_meta
-    meta = FileMetaDataset()
-    sop_class = old.get("MediaStorageSOPClassUID") or ds.get("SOPClassUID")
-    meta.MediaStorageSOPClassUID = sop_class
-    old_instance = old.get("MediaStorageSOPInstanceUID")
-    if old_instance:
-        meta.MediaStorageSOPInstanceUID = pseudonymous_uid(str(old_instance), salt)
-    elif ds.get("SOPInstanceUID"):
-        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    transfer_syntax = old.get("TransferSyntaxUID")
+def _new_file_meta(src: FileDataset, clean: Dataset, salt: bytes) -> tuple[FileMetaDataset, list]:
+    """A new file meta with what a reader needs and nothing else: source AE titles, private
+    information and whatever a damaged length let into it stay behind."""
+    old = src.file_meta
+    sop_class = str(old.get("MediaStorageSOPClassUID") or src.get("SOPClassUID") or "")
+    if not _is_uid(sop_class):
+        raise UnsupportedDicomError()
+    transfer_syntax = str(old.get("TransferSyntaxUID") or "")
     if not transfer_syntax:
-        implicit, _little = ds.original_encoding
+        implicit, _little = src.original_encoding
         transfer_syntax = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    if UID_dictionary.get(transfer_syntax, ("", "", ""))[1] != "Transfer Syntax":
+        raise UnsupportedDicomError()
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    old_instance = str(old.get("MediaStorageSOPInstanceUID") or "")
+    if old_instance:
+        meta.MediaStorageSOPInstanceUID = pseudonymous_uid(old_instance, salt)
+    elif clean.get("SOPInstanceUID"):
+        meta.MediaStorageSOPInstanceUID = clean.SOPInstanceUID
     meta.TransferSyntaxUID = transfer_syntax
-    ds.file_meta = meta
     changes = ["replaced UID MediaStorageSOPInstanceUID"] if old_instance else []
     for elem in old:
         if elem.keyword not in _META_KEEP and elem.keyword not in (
@@ -337,7 +369,14 @@ def _rebuild_file_meta(ds: Dataset, salt: bytes) -> list[str]:
             "ImplementationVersionName",
         ):
             changes.append(f"removed file meta {elem.keyword or elem.tag}")
-    return changes
+    return meta, changes
+
+
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+def _is_uid(value: str) -> bool:
+    return len(value) <= 64 and bool(_UID.match(value))
 
 
 def _record_method(ds: Dataset, *, shifted: bool) -> None:
@@ -424,6 +463,10 @@ _IDENTIFYING_KEYWORDS = frozenset(
 )
 
 
+_IDENTIFYING_TAGS: dict[int, str] = {}
+_PIXEL_DATA_TAG = struct.pack("<HH", 0x7FE0, 0x0010)
+
+
 def _identifying_values(ds: Dataset) -> set[bytes]:
     """The identifying values of the file as it came, and each part of a name, as bytes."""
     found: set[bytes] = set()
@@ -444,6 +487,93 @@ def _identifying_values(ds: Dataset) -> set[bytes]:
                         except UnicodeEncodeError:
                             continue
     return found
+
+
+def _identifying_tags() -> dict[int, str]:
+    tags = {}
+    for keyword in _IDENTIFYING_KEYWORDS | _RAW_ONLY_KEYWORDS:
+        tag = tag_for_keyword(keyword)
+        if tag is not None:
+            tags[tag] = dictionary_VR(tag)
+    return tags
+
+
+# Also looked for in the raw bytes: dates of care and the names of machines and places. (Not
+# in _IDENTIFYING_KEYWORDS, whose parsed values are compared as they come: a shifted date or
+# an empty accession number is expected in the output, not the original.)
+_RAW_ONLY_KEYWORDS = frozenset(
+    {
+        "StudyDate",
+        "SeriesDate",
+        "AcquisitionDate",
+        "ContentDate",
+        "StationName",
+        "DeviceSerialNumber",
+        "SourceApplicationEntityTitle",
+        "SendingApplicationEntityTitle",
+        "ReceivingApplicationEntityTitle",
+        "InstitutionalDepartmentName",
+        "StudyID",
+    }
+)
+
+
+def _raw_identifying_values(data: bytes) -> set[bytes]:
+    """Every value that an identifying attribute's tag would carry, found by scanning the raw
+    bytes for the tag in both encodings (explicit VR: tag, VR, 2-byte length; implicit VR:
+    tag, 4-byte length), so a value that parsing never reached is still known."""
+    # Up to the pixel data: attributes stand before it, and its bytes would only offer chance
+    # look-alikes (which, copied unchanged to the output, would refuse a sound file).
+    pixels = data.find(_PIXEL_DATA_TAG, 132)
+    data = data if pixels == -1 else data[:pixels]
+    found: set[bytes] = set()
+    for tag in _IDENTIFYING_TAGS:
+        key = struct.pack("<HH", tag >> 16, tag & 0xFFFF)
+        start = data.find(key)
+        while start != -1:
+            for raw in _raw_values_at(data, start + 4):
+                found |= _value_parts(raw.decode("latin-1"))
+            start = data.find(key, start + 1)
+    # Dates of care match dates in the output only as whole eight-digit values.
+    return {v for v in found if not v.isdigit() or len(v) == 8}
+
+
+_LONG_LENGTH_VRS = frozenset({b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR"})
+_RAW_VALUE_MAX = 1024
+
+
+def _raw_values_at(data: bytes, head: int) -> list[bytes]:
+    """The values a tag ending just before ``head`` would carry, read both ways."""
+    values = []
+    if len(data) < head + 4:
+        return values
+    vr = data[head : head + 2]
+    if vr.isalpha() and vr.isupper():
+        if vr in _LONG_LENGTH_VRS and len(data) >= head + 8:
+            (length,) = struct.unpack_from("<I", data, head + 4)
+            values.append(data[head + 8 : head + 8 + min(length, _RAW_VALUE_MAX)])
+        else:
+            (length,) = struct.unpack_from("<H", data, head + 2)
+            values.append(data[head + 4 : head + 4 + min(length, _RAW_VALUE_MAX)])
+    (length,) = struct.unpack_from("<I", data, head)
+    if length <= _RAW_VALUE_MAX:
+        values.append(data[head + 4 : head + 4 + length])
+    return values
+
+
+def _value_parts(text: str) -> set[bytes]:
+    parts: set[bytes] = set()
+    text = text.strip(" \x00")
+    for part in {text, *re.split(r"[\^=,\\]+", text)}:
+        part = part.strip(" \x00")
+        # Four characters or more: shorter strings occur in any file by chance.
+        if len(part) >= 4 and part.isprintable():
+            for encoding in ("utf-8", "latin-1"):
+                try:
+                    parts.add(part.encode(encoding))
+                except UnicodeEncodeError:
+                    continue
+    return parts
 
 
 def _safe_description(value: object, identifiers: Iterable[str]) -> str:
@@ -505,3 +635,6 @@ def _pixel_warnings(ds: Dataset, sop_class: str) -> tuple:
             )
         )
     return tuple(warnings)
+
+
+_IDENTIFYING_TAGS.update(_identifying_tags())

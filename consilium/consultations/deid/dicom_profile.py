@@ -7,9 +7,11 @@ CR, US and secondary-capture IODs allow. The table uses no D (dummy value): Pati
 PatientID, the only dummies, get the consultation pseudonym in ``dicom_deid``.
 
 Actions: X remove, Z keep the attribute with an empty value, U replace the UID(s) consistently,
-K keep. Rules for attributes *not* listed live in ``dicom_deid``: private attributes, curves,
-overlays and attributes unknown to the DICOM dictionary are removed; so are any other person
-names (PN) and AE titles; other dates are emptied (or shifted); other instance UIDs are replaced.
+K keep. The output is a new dataset built from this table; for attributes *not* listed
+(``dicom_deid``): private attributes, curves, overlays and attributes unknown to the DICOM
+dictionary are left out; so is any other free text (PN, AE, LO, SH, ST, LT, UT, UC, UR, UN);
+other dates are emptied (or shifted); other instance UIDs are replaced; codes, numbers and
+pixel data are copied.
 """
 
 from __future__ import annotations
@@ -215,6 +217,15 @@ _ACTIONS_BY_KEYWORD: Final[dict[str, Action]] = {
     "PatientSex": "K",
     "PatientSize": "K",
     "PatientWeight": "K",
+    # Free text the output is built without unless listed here (see dicom_deid): these name
+    # equipment and image processing, never a person or a place, and readers need them.
+    "Manufacturer": "K",
+    "ManufacturerModelName": "K",
+    "ConvolutionKernel": "K",
+    "RescaleType": "K",
+    "WindowCenterWidthExplanation": "K",
+    "ContrastBolusRoute": "K",
+    "MIMETypeOfEncapsulatedDocument": "K",
 }
 
 

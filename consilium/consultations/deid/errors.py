@@ -52,6 +52,13 @@ class UnsupportedDicomError(AttachmentRejected):
     )
 
 
+class DamagedDicomError(UnsupportedDicomError):
+    default_message = _(
+        "This DICOM file is damaged: an attribute is longer than DICOM allows, which can hide "
+        "other attributes inside it. Export the images again from the PACS or viewer."
+    )
+
+
 class NotAnImageError(AttachmentRejected):
     default_message = _(
         "This file is not a JPEG, PNG or WebP image that can be read. It may be damaged or "

@@ -1,7 +1,6 @@
 """The event report: who came (by country, profession, institution, mode), what the
 programme held, and what was signed there; as a page, a CSV and a PDF."""
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from consilium.accounts.models import Profession
+from consilium.lib import csv_cells
 from consilium.meetings.choices import AttendanceMode, RegistrationStatus, SessionKind
 from consilium.meetings.models import Event, EventAgreement, Presentation
 from consilium.meetings.pdf import render_pdf
@@ -94,7 +94,7 @@ def build_report(event: Event) -> EventReport:
 def report_csv(report: EventReport) -> str:
     """One table: section, item, registered, attended; spreadsheets open it as it is."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_cells.writer(out)
     writer.writerow([_("section"), _("item"), _("registered"), _("attended")])
     writer.writerow([_("total"), report.event.title, report.registered, report.attended])
     writer.writerow([_("total"), _("waiting list"), report.waiting, ""])
@@ -106,20 +106,15 @@ def report_csv(report: EventReport) -> str:
         (_("mode"), report.by_mode),
     ):
         for label, n, came in rows:
-            writer.writerow([section, _safe(label), n, came])
+            writer.writerow([section, label, n, came])
     for label, n in report.sessions_by_kind:
         writer.writerow([_("sessions"), label, n, ""])
     for label, n in report.presentations_by_topic:
         writer.writerow([_("presentations by topic"), label, n, ""])
     for link in report.agreements:
         signed = link.partnership.signed_on.isoformat() if link.partnership.signed_on else ""
-        writer.writerow([_("agreement"), _safe(link.partnership.title), signed, ""])
+        writer.writerow([_("agreement"), link.partnership.title, signed, ""])
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Guests' free text must not become a formula in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def report_pdf(report: EventReport) -> bytes:

@@ -3,7 +3,6 @@ parameters, so a download repeats exactly what the page shows."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consilium.audit.actions import record
+from consilium.lib import csv_cells
 from consilium.outcomes import tables
 from consilium.outcomes.access import outcome_partnerships, require_outcome_institutions
 from consilium.outcomes.chart import Chart, kaplan_meier_chart
@@ -128,7 +128,7 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
             raise Http404
         rows = getattr(tables, table)(outcomes.report)
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv_cells.writer(buffer).writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="outcomes-{table}.csv"'
     return response

@@ -6,9 +6,9 @@ columns are the import's, so an export can be corrected in a spreadsheet and imp
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
+from consilium.lib import csv_cells
 from consilium.network.models import Institution
 from consilium.registry.importer import COLUMNS as IMPORT_COLUMNS
 from consilium.registry.models import Patient
@@ -25,18 +25,11 @@ PSEUDONYMISED_COLUMNS = (
     *DERIVED,
 )
 IDENTIFIED_COLUMNS = ("pseudonym", *IMPORT_COLUMNS, *DERIVED)
-# Spreadsheets run a cell that starts with these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
     def write(self, value: str) -> str:
         return value
-
-
-def _safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _values(patient: Patient, diagnosis, identifiers: bool) -> dict[str, object]:
@@ -80,7 +73,7 @@ def _values(patient: Patient, diagnosis, identifiers: bool) -> dict[str, object]
 def csv_lines(institution: Institution, *, identifiers: bool) -> Iterator[str]:
     """One line per diagnosis (a second primary is a second line with the same pseudonym)."""
     columns = IDENTIFIED_COLUMNS if identifiers else PSEUDONYMISED_COLUMNS
-    writer = csv.writer(_Echo())
+    writer = csv_cells.writer(_Echo())
     yield "\ufeff" + writer.writerow(columns)  # the BOM makes spreadsheets read UTF-8
     patients = Patient.objects.filter(institution=institution).prefetch_related("diagnoses")
     if identifiers:
@@ -88,4 +81,4 @@ def csv_lines(institution: Institution, *, identifiers: bool) -> Iterator[str]:
     for patient in patients.order_by("pk").iterator(chunk_size=1000):
         for diagnosis in patient.diagnoses.all() or [None]:
             values = _values(patient, diagnosis, identifiers)
-            yield writer.writerow([_safe(values.get(column)) for column in columns])
+            yield writer.writerow([values.get(column) for column in columns])

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consilium.lib import csv_cells
 from consilium.lib.forms import add_action_errors
 from consilium.library import charts, compliance
 from consilium.library.access import (
@@ -70,7 +69,7 @@ def compliance_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="compliance-{checklist.pk}-{chosen.code}.csv"'
     )
-    writer = csv.writer(response)
+    writer = csv_cells.writer(response)
     writer.writerow(
         [
             "institution",

@@ -11,6 +11,7 @@ from ninja.parser import Parser
 from ninja.security import django_auth
 
 from consilium.consultations.api import router as consultations_router
+from consilium.lib.text_input import query_problem, text_problem, value_problem
 from consilium.library.api import router as library_router
 from consilium.meetings.api import router as meetings_router
 from consilium.network.api import router as network_router
@@ -18,27 +19,27 @@ from consilium.outcomes.api import router as outcomes_router
 from consilium.registry.api import router as registry_router
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 class _TextParser(Parser):
-    """JSON bodies whose text holds a NUL character are refused here: PostgreSQL cannot store
-    one, and the request would otherwise end in a server error deep in an action."""
+    """Bodies and query values that the database could not store as given (a NUL character, a
+    lone surrogate, an integer beyond 64 bits) are refused here, with the same answer on
+    SQLite and PostgreSQL, instead of ending in a server error deep in an action."""
 
     def parse_body(self, request: HttpRequest) -> dict:
         data = super().parse_body(request)
-        if _has_nul(data):
-            raise ValidationError(
-                [{"loc": ["body"], "msg": "Text may not contain NUL characters.", "type": "nul"}]
-            )
+        if problem := value_problem(data):
+            # ninja answers 400 "Cannot parse request body" for any error raised here.
+            raise ValueError(problem)
         return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest) -> dict:
+        result = super().parse_querydict(data, list_fields, request)
+        for key, value in result.items():
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and (problem := text_problem(key) or query_problem(v)):
+                    raise ValidationError(
+                        [{"loc": ["query", key], "msg": problem, "type": "value_error"}]
+                    )
+        return result
 
 
 api = NinjaAPI(

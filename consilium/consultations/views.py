@@ -43,6 +43,7 @@ from consilium.consultations.summary import diagnosis_lines
 from consilium.consultations.summary_templates import ICCC_TEMPLATE
 from consilium.consultations.turnaround import turnaround_tables
 from consilium.lib.forms import add_action_errors
+from consilium.lib.text_input import query_int
 from consilium.network.access import telemedicine_partner_ids
 from consilium.network.models import Institution
 from consilium.network.resources import grouped_catalogue
@@ -129,9 +130,9 @@ def new(request: HttpRequest) -> HttpResponse:
     partners = Institution.objects.filter(pk__in=partner_ids).order_by("name")
     patients = patients_for_user(request.user).order_by("-id")
     template = request.GET.get("template") or request.POST.get("template") or ""
-    patient_id = request.GET.get("patient")
+    patient_id = query_int(request.GET.get("patient"))
     initial = {"language": request.user.language or "en"}
-    if patient_id and (patient := patients.filter(pk=patient_id).first()):
+    if patient_id is not None and (patient := patients.filter(pk=patient_id).first()):
         initial["patient"] = patient
         group = patient.diagnoses.values_list("iccc_main_group", flat=True).first()
         template = template or ICCC_TEMPLATE.get(group or "", SummaryTemplate.GENERAL)

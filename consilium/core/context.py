@@ -9,7 +9,10 @@ from consilium.registry.access import aggregate_institution_ids, clinical_instit
 def navigation(request: HttpRequest) -> dict[str, object]:
     """The links of the top navigation; modules add theirs here as they arrive."""
     items: list[tuple[str, str]] = []
-    if request.user.is_authenticated:
+    # A request refused by a middleware that runs before authentication (a Host header that
+    # is not allowed, say) has no user: its error page is drawn for an anonymous visitor.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
         items.append((reverse("home"), _("Home")))
         if clinical_institution_ids(request.user):
             items.append((reverse("registry:patient_list"), _("Registry")))

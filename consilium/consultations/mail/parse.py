@@ -35,6 +35,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consilium.lib.text_input import storable_text
+
 __all__ = [
     "LOOP_HEADER",
     "Attachment",
@@ -249,7 +251,7 @@ def _fix_surrogates(text: str) -> str:
     # BytesParser keeps undeclared 8-bit header bytes as surrogate escapes; RFC 6532 says UTF-8.
     if any("\udc80" <= ch <= "\udcff" for ch in text):
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return text
+    return storable_text(text)
 
 
 def _decoded_headers(msg: Message, warnings: list[ParseWarning]) -> list[tuple[str, str]]:
@@ -323,7 +325,7 @@ def _parse_date(value: str) -> datetime | None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(storable_text(text).split())
 
 
 # --------------------------------------------------------------------------- MIME walk
@@ -528,7 +530,11 @@ def _decode_payload(part: Message, warnings: list[ParseWarning]) -> str:
     if not charset and _safe(part.get_content_subtype, "") == "html":
         meta = re.search(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", payload[:4096], re.I)
         charset = meta.group(1).decode("ascii") if meta else None
-    return decode_bytes(payload, charset if isinstance(charset, str) else None, warnings)
+    # A NUL in the text would be stored on SQLite and refused by PostgreSQL (the mail then
+    # retried for ever): what arrived by mail is kept, without it.
+    return storable_text(
+        decode_bytes(payload, charset if isinstance(charset, str) else None, warnings)
+    )
 
 
 def decode_bytes(payload: bytes, charset: str | None, warnings: list[ParseWarning]) -> str:

@@ -4,6 +4,7 @@ Each app keeps its endpoints in its own `api.py` as a `router`; they are mounted
 Sign-in is the web session (with CSRF protection on writes), so the API obeys exactly the
 access rules of the pages."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -49,6 +50,9 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=django_auth,
     docs_url="/docs",
+    # The interactive docs are for people who hold an account, and come from ninja's own
+    # static files (ninja is an installed app for that), never from a CDN the CSP refuses.
+    docs_decorator=login_required,
 )
 
 

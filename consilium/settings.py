@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "template_partials",
     "django_htmx",
+    "ninja",  # serves the API docs' script from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "consilium.core",
@@ -283,6 +284,8 @@ else:
 CONSILIUM_REPLY_DOMAIN = env_str("CONSILIUM_REPLY_DOMAIN", "consilium.localhost")
 CONSILIUM_REPLY_MAX_AGE_DAYS = env_int("CONSILIUM_REPLY_MAX_AGE_DAYS", 90, minimum=1)
 CONSILIUM_MAX_ATTACHMENT_MB = env_int("CONSILIUM_MAX_ATTACHMENT_MB", 50, minimum=1)
+# Named in mails to people without an account (a password reset for an unknown address).
+CONSILIUM_CONTACT_EMAIL = env_str("CONSILIUM_CONTACT_EMAIL", "")
 DEFAULT_FROM_EMAIL = env_str("CONSILIUM_FROM_EMAIL", "Consilium <consilium@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -47,3 +47,18 @@ def test_it_signs_out_by_post_only_and_audits_it(client_for):
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(verb="auth.sign_out").count() == 1
+
+
+def test_it_tells_an_unknown_address_that_accounts_are_by_invitation(client, db, settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CONSILIUM_CONTACT_EMAIL = "network-office@vnch.demo"
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@nowhere.demo"})
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    assert sent.to == ["nobody@nowhere.demo"]
+    assert "invitation" in sent.body
+    assert "network-office@vnch.demo" in sent.body
+    assert "/accounts/signup/" not in sent.body
+    assert "sign up" not in sent.body.lower().replace("no sign-up page", "")

@@ -131,3 +131,12 @@ def test_it_refuses_a_nul_character_in_a_json_body(client_for, personas):
     assert response.json()["detail"]
     # The module's shared world may hold consultations already: nothing was added to them.
     assert Consultation.objects.count() == before
+
+
+def test_it_shows_the_api_docs_to_signed_in_people_only_and_from_this_site(client, client_for):
+    assert client.get("/api/v1/docs").status_code == 302
+    page = client_for("expert").get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cdn" not in html.lower()
+    assert "/static/ninja/swagger-ui-bundle" in html

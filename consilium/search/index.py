@@ -405,3 +405,9 @@ def refresh_imported(job_id: int, *, batch: int = 1000) -> int:
         with transaction.atomic():
             done += refresh_many(Kind.PATIENT, chunk)
     return done
+
+
+def refresh_directory() -> dict[str, int]:
+    """People and institutions, for the scheduler: they change through the admin and the
+    network's pages as well as through actions, and there are only hundreds of them."""
+    return rebuild([Kind.PERSON, Kind.INSTITUTION])

@@ -14,6 +14,7 @@ router = Router(tags=["search"])
 
 class Error(Schema):
     detail: str
+    errors: dict[str, list[str]] = {}
 
 
 class HitOut(Schema):

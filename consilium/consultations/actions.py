@@ -247,7 +247,7 @@ def accept(
         if consultation.status == ConsultationStatus.SUBMITTED:
             consultation.status = ConsultationStatus.ACCEPTED
             consultation.save(update_fields=["status"])
-        search_index.refresh("consultation", consultation.pk)
+        search_index.set_status("consultation", consultation.pk, consultation.status)
         record(
             actor=actor, verb="consultations.accepted", obj=consultation, details={"source": source}
         )
@@ -324,7 +324,7 @@ def post_message(
             if consultation.first_reply_at is None:
                 consultation.first_reply_at = now
                 consultation.save(update_fields=["first_reply_at"])
-        search_index.refresh("consultation", consultation.pk)
+        search_index.append_message(consultation.pk, message.body)
         record(
             actor=actor,
             verb="consultations.message_posted",
@@ -464,7 +464,7 @@ def answer_follow_up(
         )
         consultation.status = ConsultationStatus.CLOSED
         consultation.save(update_fields=["status"])
-        search_index.refresh("consultation", consultation.pk)
+        search_index.set_status("consultation", consultation.pk, consultation.status)
         record(
             actor=actor,
             verb="consultations.follow_up_answered",
@@ -491,7 +491,7 @@ def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consult
         consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).update(
             status=AssignmentStatus.WITHDRAWN
         )
-        search_index.refresh("consultation", consultation.pk)
+        search_index.set_status("consultation", consultation.pk, consultation.status)
         record(
             actor=actor,
             verb="consultations.withdrawn",

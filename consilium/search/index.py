@@ -411,3 +411,30 @@ def refresh_directory() -> dict[str, int]:
     """People and institutions, for the scheduler: they change through the admin and the
     network's pages as well as through actions, and there are only hundreds of them."""
     return rebuild([Kind.PERSON, Kind.INSTITUTION])
+
+
+def append_message(consultation_id: int, text: str) -> None:
+    """A new message of a consultation: added to its row by one UPDATE, in the caller's
+    transaction, rather than the row rebuilt from every message (a busy thread has hundreds).
+    Without a row yet, the row is made whole."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
+
+    updated = SearchDocument.objects.filter(
+        kind=Kind.CONSULTATION, object_id=consultation_id
+    ).update(
+        body=Substr(Concat(F("body"), Value("\n" + text)), 1, BODY_LIMIT),
+        words=Concat(F("words"), Value(" " + index_text(text))),
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        refresh(Kind.CONSULTATION, consultation_id)
+
+
+def set_status(kind: str, object_id: int, status: str) -> None:
+    """A change of status only (accepted, withdrawn, closed): one UPDATE, no rebuild."""
+    updated = SearchDocument.objects.filter(kind=kind, object_id=object_id).update(
+        status=status, updated_at=timezone.now()
+    )
+    if not updated:
+        refresh(kind, object_id)

@@ -88,9 +88,11 @@ def _consultation_row(consultation) -> dict[str, object]:
     patient = consultation.patient
     diagnosis = _first_diagnosis(patient)
     diagnosis_body, diagnosis_filter = diagnosis_terms(diagnosis) if diagnosis else ("", "")
+    question_lines = consultation.question.strip().splitlines() or [""]
+    # The pseudonym and the question's first line are the title (indexed with the body), so
+    # the snippet shows what the title does not.
     parts = [
-        patient.pseudonym,
-        consultation.question,
+        "\n".join(question_lines[1:]),
         consultation.specialty,
         consultation.history,
         consultation.examination,
@@ -110,9 +112,8 @@ def _consultation_row(consultation) -> dict[str, object]:
             rec.local_feasibility,
         ]
     centres = [consultation.requesting_institution, consultation.expert_institution]
-    first_line = consultation.question.strip().splitlines()[0] if consultation.question else ""
     return {
-        "title": f"{patient.pseudonym} · {first_line}",
+        "title": f"{patient.pseudonym} · {question_lines[0]}",
         "body": "\n".join(p for p in parts if p),
         "diagnosis": diagnosis_filter,
         "centre": index_text(*(f"{c.code} {c.name} {c.local_name}" for c in centres)),

@@ -18,6 +18,7 @@ from consilium.meetings.api import router as meetings_router
 from consilium.network.api import router as network_router
 from consilium.outcomes.api import router as outcomes_router
 from consilium.registry.api import router as registry_router
+from consilium.search.api import router as search_router
 
 
 class _TextParser(Parser):
@@ -76,3 +77,4 @@ api.add_router("/registry/", registry_router)
 api.add_router("/meetings/", meetings_router)
 api.add_router("/library/", library_router)
 api.add_router("/outcomes/", outcomes_router)
+api.add_router("/search/", search_router)

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "consilium.library",
     "consilium.meetings",
     "consilium.outcomes",
+    "consilium.search",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("meetings/", include("consilium.meetings.urls")),
     path("library/", include("consilium.library.urls")),
     path("outcomes/", include("consilium.outcomes.urls")),
+    path("search/", include("consilium.search.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

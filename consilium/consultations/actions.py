@@ -38,6 +38,7 @@ from consilium.consultations.models import (
 from consilium.network.access import active_partnerships
 from consilium.network.models import AreaKind, Institution, Partnership
 from consilium.registry.models import ConsentStatus, Patient
+from consilium.search import index as search_index
 
 SUMMARY_FIELDS = (
     "history",
@@ -159,6 +160,7 @@ def request_consultation(
             attachments.save(
                 consultation=consultation, message=None, uploaded_by=actor, prepared=item
             )
+        search_index.refresh("consultation", consultation.pk)
         record(
             actor=actor,
             verb="consultations.requested",
@@ -245,6 +247,7 @@ def accept(
         if consultation.status == ConsultationStatus.SUBMITTED:
             consultation.status = ConsultationStatus.ACCEPTED
             consultation.save(update_fields=["status"])
+        search_index.set_status("consultation", consultation.pk, consultation.status)
         record(
             actor=actor, verb="consultations.accepted", obj=consultation, details={"source": source}
         )
@@ -321,6 +324,7 @@ def post_message(
             if consultation.first_reply_at is None:
                 consultation.first_reply_at = now
                 consultation.save(update_fields=["first_reply_at"])
+        search_index.append_message(consultation.pk, message.body)
         record(
             actor=actor,
             verb="consultations.message_posted",
@@ -347,6 +351,7 @@ def edit_message(*, actor: User, message: Message, body: str) -> Message:
         message.body = body.strip()
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "edited_at"])
+        search_index.refresh("consultation", message.consultation_id)
         record(
             actor=actor,
             verb="consultations.message_edited",
@@ -415,6 +420,7 @@ def save_recommendation(
             transaction.on_commit(
                 partial(deliver_report.enqueue, recommendation_id=recommendation.pk)
             )
+        search_index.refresh("consultation", consultation.pk)
         record(
             actor=actor,
             verb="consultations.recommendation_finalised"
@@ -458,6 +464,7 @@ def answer_follow_up(
         )
         consultation.status = ConsultationStatus.CLOSED
         consultation.save(update_fields=["status"])
+        search_index.set_status("consultation", consultation.pk, consultation.status)
         record(
             actor=actor,
             verb="consultations.follow_up_answered",
@@ -484,6 +491,7 @@ def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consult
         consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).update(
             status=AssignmentStatus.WITHDRAWN
         )
+        search_index.set_status("consultation", consultation.pk, consultation.status)
         record(
             actor=actor,
             verb="consultations.withdrawn",

@@ -241,4 +241,7 @@ DEMO_LOADERS = [
     "consilium.consultations.demo.load_demo",
     "consilium.meetings.demo.load_demo",
     "consilium.library.demo.load_demo",
+    "consilium.consultations.demo_memory.load_demo",
+    # Last: it indexes what the loaders above made.
+    "consilium.search.demo.load_demo",
 ]

@@ -275,6 +275,7 @@ class Seeder:
             ("patients", self.patients),
             ("consultations", self.consultations),
             ("events", self.events),
+            ("search index", self.search_index),
         )
         for label, step in steps:
             began = time.perf_counter()
@@ -289,6 +290,11 @@ class Seeder:
             details={"scale": self.name, **counts, "seconds": round(time.perf_counter() - started)},
         )
         return counts
+
+    def search_index(self) -> None:
+        from consilium.search.index import rebuild
+
+        rebuild()
 
     # People ---------------------------------------------------------------------------------
 

@@ -154,6 +154,7 @@ def load_demo() -> None:
     today = timezone.localdate()
     _infection_control(user, people, inst, today)
     _wilms(user, inst)
+    _rhabdomyosarcoma(user, inst)
     _sendouts(user, people, inst, today)
 
 
@@ -258,6 +259,23 @@ def _wilms(user, inst) -> None:
         "radiotherapy timing relaxed to 14 days after surgery for referral delays.",
     )
     _publish(second, hanoi, hanoi, curie[:1], ["vi"])
+
+
+def _rhabdomyosarcoma(user, inst) -> None:
+    hanoi = user["hoa.pham@vnch.demo"]
+    version = documents.create_document(
+        actor=hanoi,
+        owner=inst["VNCH"],
+        kind="protocol",
+        code="RMS-VN",
+        title="Rhabdomyosarcoma, including the orbit: protocol adapted to Hanoi (after EpSSG)",
+        summary="Risk groups by histology, site (orbit favourable), size, age and nodes; "
+        "IVA chemotherapy; orbital radiotherapy referred to K Hospital, no exenteration.",
+        language="en",
+        change_summary="Agreed with Institut Curie after three orbital cases.",
+        authors=[user["lan.nguyen@vnch.demo"]],
+    )
+    _publish(version, hanoi, hanoi, [user["claire.martin@curie.demo"]], ["en"])
 
 
 def _patient(institution: Institution, morphologies: tuple[str, ...], skip: int = 0):

@@ -49,6 +49,7 @@ from consilium.registry.validation import (
     check_patient_record,
     check_treatment,
 )
+from consilium.search import index as search_index
 
 Actor = User | AnonymousUser | None
 
@@ -258,6 +259,7 @@ def register_patient(
         diag.save()
         refresh_survival_facts(row)
         QualityIssue.objects.bulk_create(issues_for(row, diag, results))
+        search_index.refresh("patient", row.pk)
         record(
             actor=actor,
             verb="registry.patient_registered",
@@ -300,6 +302,7 @@ def update_identity(
             diag.age_at_diagnosis = age_in_years(identity.birth_date, diag.date)
             diag.save(update_fields=["age_at_diagnosis"])
         refresh_issues(patient)
+        search_index.refresh("patient", patient.pk)
         record(
             actor=actor,
             verb="registry.identity_changed",
@@ -400,6 +403,7 @@ def add_diagnosis(
         diag.save()
         refresh_survival_facts(patient)
         QualityIssue.objects.bulk_create(issues_for(patient, diag, results))
+        search_index.refresh("patient", patient.pk)
         record(
             actor=actor,
             verb="registry.diagnosis_added",
@@ -466,6 +470,7 @@ def update_diagnosis(
         diagnosis.save(update_fields=[*DIAGNOSIS_FIELDS, *_DERIVED_DIAGNOSIS_FIELDS])
         refresh_survival_facts(patient)
         refresh_issues(patient)
+        search_index.refresh("patient", patient.pk)
         record(
             actor=actor,
             verb="registry.diagnosis_changed",
@@ -640,6 +645,7 @@ def record_event(
             note=note.strip(),
         )
         _save_follow_up(patient, last_contact=last_contact, vital=vital)
+        search_index.refresh("patient", patient.pk)
         record(
             actor=actor,
             verb="registry.event_recorded",
@@ -697,6 +703,7 @@ def update_event(
         event.note = note.strip()
         event.save(update_fields=[*EVENT_FIELDS, "note"])
         _save_follow_up(patient, last_contact=last_contact, vital=vital)
+        search_index.refresh("patient", patient.pk)
         record(
             actor=actor,
             verb="registry.event_changed",

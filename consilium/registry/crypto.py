@@ -19,7 +19,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["decrypt", "encrypt", "hospital_number_digest", "name_birth_digest"]
+__all__ = [
+    "decrypt",
+    "encrypt",
+    "hospital_number_digest",
+    "lookup_digest",
+    "name_birth_digest",
+]
 
 
 @functools.cache
@@ -89,6 +95,12 @@ def normalise_name(name: str) -> str:
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     words = "".join(ch if ch.isalnum() else " " for ch in letters).split()
     return " ".join(sorted(words))
+
+
+def lookup_digest(text: str) -> str:
+    """A keyed digest for another module's exact look-ups (search's name words): the caller
+    prefixes `text` with its own purpose so no two uses can match each other."""
+    return _digest(text)
 
 
 def name_birth_digest(name: str, birth_date: datetime.date) -> str:

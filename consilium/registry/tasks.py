@@ -51,6 +51,10 @@ def run_job(job: ImportJob) -> ImportJob:
         job.errors = [error.as_dict() for error in outcome.errors]
         job.error_count = outcome.error_count
         job.status = ImportStatus.DONE if outcome.ok else ImportStatus.FAILED
+        if outcome.ok and outcome.imported:
+            from consilium.search.index import refresh_imported
+
+            refresh_imported(job.pk)
         return job
     finally:
         # The upload holds identifiers in clear: it is not kept once read, whatever happened.

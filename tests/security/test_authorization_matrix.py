@@ -461,6 +461,16 @@ ROWS: list[Row] = [
     Row("outcomes:table_csv", lambda w: {"table": "estimates"}, get="403 200 200 200 403 403 L"),
     # Without a file the comparison is refused as bad input, after the access check.
     Row("outcomes:compare_file", get="403 200 200 200 403 403 L", post="403 400 400 400 403 403 L"),
+    # --- search: everyone signed in may search; what each finds is tested in tests/search.
+    Row("search:results", get=MEMBERS_200),
+    # Without a patient or a consultation to compare with there is nothing to show.
+    Row("search:similar", get="404 404 404 404 404 404 L"),
+    Row("api:search_everything", get="200 200 200 200 200 200 401"),
+    Row(
+        "api:similar_to_consultation",
+        lambda w: {"consultation_id": w.consultation.pk},
+        get="404 404 200 200 200 404 401",
+    ),
     # --- the API
     Row("api:openapi-json", get="200 200 200 200 200 200 200"),
     Row("api:openapi-view", get="200 200 200 200 200 200 L"),

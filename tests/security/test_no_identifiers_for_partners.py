@@ -12,7 +12,7 @@ import unicodedata
 from collections import deque
 from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 from pypdf import PdfReader
@@ -140,6 +140,20 @@ def api_seeds(world) -> list[str]:
         f"/api/v1/meetings/events/{ids.workshop}/programme",
         "/api/v1/registry/patients",
         f"/api/v1/registry/patients/{ids.patient}",
+        f"/api/v1/search/similar/{ids.consultation}",
+    ]
+
+
+def search_seeds(world) -> list[str]:
+    """Searches that reach the patient's data, by page and API. (Searching for the
+    identifiers themselves echoes what was typed: tests/search/test_results.py checks that
+    such a search finds nothing for a partner, counts included.)"""
+    queries = [world.patient.pseudonym, "neuroblastoma", "diagnosis:IV"]
+    return [
+        *(f"/search/?q={quote(q)}" for q in queries),
+        *(f"/search/?q={quote(q)}&kind=patient" for q in queries),
+        *(f"/api/v1/search/?q={quote(q)}" for q in queries),
+        f"/search/similar/?consultation={world.consultation.pk}",
     ]
 
 
@@ -155,7 +169,7 @@ def test_it_does_not_match_a_name_inside_a_longer_name(world):
 
 @pytest.mark.parametrize("persona", ["expert", "outsider"])
 def test_no_identifier_reaches_a_partner_anywhere(world, persona):
-    pages = crawl(csrf_client(world, persona), ["/", *api_seeds(world)])
+    pages = crawl(csrf_client(world, persona), ["/", *api_seeds(world), *search_seeds(world)])
     assert not leaks(pages)
     if persona == "expert":
         # The crawl really went where the patient's data lives for a partner.

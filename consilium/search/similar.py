@@ -1,0 +1,203 @@
+"""Similar past cases: the consultations a reader may see whose child looked most like this
+one, each with why, what was advised, whether it was followed and how the child is doing.
+
+The ranking is a documented sum of points, no model (docs/search.md):
+  same ICCC subgroup 4 (else same main group 2: a candidate must share the main group),
+  same Toronto stage 3 (else same tumour and tier 1), same age band 1,
+  each key marker with the same result 2, same primary site (ICD-O-3 Cxx) 1.
+Ties go to the most recent consultation. Candidates are the reader's visible consultations
+of the same main group, newest first, capped, so the cost does not grow with the network."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consilium.consultations.access import consultations_for_user
+from consilium.registry.models import Diagnosis, Patient, VitalStatus
+from consilium.search.index import _roman_subgroup
+
+CANDIDATES = 400
+SHOWN = 5
+AGE_BANDS = ((0, 0), (1, 4), (5, 9), (10, 14), (15, 19))
+KEY_MARKERS = (
+    "MYCN",
+    "BRAF V600E",
+    "KIAA1549-BRAF",
+    "PAX3-FOXO1",
+    "PAX7-FOXO1",
+    "ETV6-RUNX1",
+    "BCR-ABL1",
+)
+POINTS = {"subgroup": 4, "group": 2, "stage": 3, "tier": 1, "age": 1, "marker": 2, "site": 1}
+
+
+@dataclass(frozen=True)
+class Profile:
+    main_group: str
+    subgroup: str
+    stage_tumour: str
+    stage_tier: int | None
+    stage_value: str
+    age: int | None
+    site: str
+    markers: dict[str, str] = field(default_factory=dict)
+
+
+def age_band(age: int | None) -> tuple[int, int] | None:
+    if age is None:
+        return None
+    for low, high in AGE_BANDS:
+        if low <= age <= high:
+            return (low, high)
+    return None
+
+
+def profile_of(diagnosis: Diagnosis) -> Profile:
+    markers = {}
+    for marker in diagnosis.markers.all():
+        name = marker.other_name if marker.marker == "other" else marker.marker
+        if name:
+            markers[name.upper()] = marker.result
+    return Profile(
+        main_group=diagnosis.iccc_main_group or "",
+        subgroup=_roman_subgroup(diagnosis.iccc_recode or "", diagnosis.iccc_main_group or ""),
+        stage_tumour=diagnosis.stage_tumour or "",
+        stage_tier=diagnosis.stage_tier,
+        stage_value=diagnosis.stage_value or "",
+        age=diagnosis.age_at_diagnosis,
+        site=(diagnosis.topography or "")[:3],
+        markers=markers,
+    )
+
+
+def score(this: Profile, other: Profile) -> tuple[int, list[str]]:
+    """Points and the reasons, in words, that `other` is like `this`."""
+    points, why = 0, []
+    if this.subgroup and this.subgroup == other.subgroup and this.subgroup != this.main_group:
+        points += POINTS["subgroup"]
+        why.append(_("same group %(group)s") % {"group": this.subgroup})
+    elif this.main_group and this.main_group == other.main_group:
+        points += POINTS["group"]
+        why.append(_("same group %(group)s") % {"group": this.main_group})
+    if (
+        this.stage_value
+        and this.stage_value == other.stage_value
+        and (this.stage_tumour == other.stage_tumour)
+    ):
+        points += POINTS["stage"]
+        why.append(_("stage %(stage)s") % {"stage": this.stage_value})
+    elif (
+        this.stage_tumour
+        and this.stage_tumour == other.stage_tumour
+        and this.stage_tier
+        and (this.stage_tier == other.stage_tier)
+    ):
+        points += POINTS["tier"]
+        why.append(_("same staging system"))
+    band = age_band(this.age)
+    if band and band == age_band(other.age):
+        points += POINTS["age"]
+        why.append(_("age %(low)s–%(high)s") % {"low": band[0], "high": band[1]})
+    for name, result in this.markers.items():
+        if (name in KEY_MARKERS or name.startswith("H3")) and other.markers.get(name) == result:
+            points += POINTS["marker"]
+            why.append(f"{name}: {_marker_word(result)}")
+    if this.site and this.site == other.site:
+        points += POINTS["site"]
+        why.append(_("same site %(site)s") % {"site": this.site})
+    return points, why
+
+
+def _marker_word(result: str) -> str:
+    from consilium.registry.models import MarkerResult
+
+    return str(MarkerResult(result).label) if result in MarkerResult.values else result
+
+
+@dataclass
+class SimilarCase:
+    consultation_id: int
+    pseudonym: str
+    points: int
+    reasons: list[str]
+    advice: str
+    followed: str
+    outcome: str
+    created_at: datetime.datetime
+
+
+def _months(start: datetime.date | None, end: datetime.date) -> int | None:
+    if start is None:
+        return None
+    return max(0, (end.year - start.year) * 12 + end.month - start.month)
+
+
+def outcome_of(patient: Patient, today: datetime.date) -> str:
+    """How the child is doing, pseudonymised: no date, only time since diagnosis."""
+    if patient.vital_status == VitalStatus.DEAD:
+        months = _months(patient.origin_date, patient.death_date or today)
+        return (
+            _("died %(months)s months after diagnosis") % {"months": months}
+            if months is not (None)
+            else _("died")
+        )
+    months = _months(patient.origin_date, patient.last_contact or today)
+    if patient.first_efs_event_date:
+        event_months = _months(patient.origin_date, patient.first_efs_event_date)
+        return _("alive after an event at %(months)s months") % {"months": event_months}
+    if months is None:
+        return _("alive")
+    return _("alive without event, %(months)s months since diagnosis") % {"months": months}
+
+
+def similar_cases(
+    user, diagnosis: Diagnosis | None, *, exclude_patient_id: int | None = None
+) -> list[SimilarCase]:
+    """Up to five past consultations `user` may see, most similar first."""
+    if diagnosis is None or not diagnosis.iccc_main_group:
+        return []
+    this = profile_of(diagnosis)
+    visible = consultations_for_user(user)
+    candidates = (
+        visible.filter(patient__diagnoses__iccc_main_group=this.main_group)
+        .exclude(patient_id=exclude_patient_id)
+        .select_related("patient", "follow_up")
+        .prefetch_related("patient__diagnoses__markers", "recommendations")
+        .order_by("-created_at")
+        .distinct()[:CANDIDATES]
+    )
+    today = timezone.localdate()
+    found: list[SimilarCase] = []
+    for consultation in candidates:
+        diagnoses = [
+            d for d in consultation.patient.diagnoses.all() if d.iccc_main_group == this.main_group
+        ]
+        if not diagnoses:
+            continue
+        points, reasons = max(
+            (score(this, profile_of(d)) for d in diagnoses), key=lambda pair: pair[0]
+        )
+        finals = [r for r in consultation.recommendations.all() if r.status == "final"]
+        advice = ""
+        if finals:
+            text = (finals[-1].recommended_treatment or finals[-1].diagnostic_opinion).strip()
+            advice = text.splitlines()[0][:160] if text else ""
+        follow_up = getattr(consultation, "follow_up", None)
+        found.append(
+            SimilarCase(
+                consultation_id=consultation.pk,
+                pseudonym=consultation.patient.pseudonym,
+                points=points,
+                reasons=reasons,
+                advice=advice,
+                followed=str(follow_up.get_adherence_display()) if follow_up else "",
+                outcome=outcome_of(consultation.patient, today),
+                created_at=consultation.created_at,
+            )
+        )
+    found.sort(key=lambda case: (-case.points, -case.created_at.timestamp()))
+    return found[:SHOWN]

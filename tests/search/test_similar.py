@@ -1,0 +1,81 @@
+"""Similar past cases, ranked by documented points, on made cases whose right order is known."""
+
+import pytest
+
+from consilium.search.similar import Profile, score, similar_cases
+from tests.search.conftest import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_points_are_those_documented():
+    this = Profile("IV", "IVa", "neuroblastoma", 2, "L2", 3, "C74", {"MYCN": "not_detected"})
+    same = Profile("IV", "IVa", "neuroblastoma", 2, "L2", 4, "C74", {"MYCN": "not_detected"})
+    points, why = score(this, same)
+    assert points == 4 + 3 + 1 + 2 + 1
+    assert why[:3] == ["same group IVa", "stage L2", "age 1–4"]
+    metastatic = Profile("IV", "IVa", "neuroblastoma", 2, "M", 3, "C74", {"MYCN": "detected"})
+    assert score(this, metastatic)[0] == 4 + 1 + 1 + 1
+
+
+@pytest.fixture
+def past(personas, partnership):
+    def case(name, number, **kwargs):
+        return make_case(personas, name=name, number=number, question=f"About {number}", **kwargs)
+
+    return {
+        "closest": case(
+            "A A", "S-1", mycn="not_detected", advice="Carboplatin-etoposide x4.", followed="fully"
+        ),
+        "older": case("B B", "S-2", age=8, mycn="not_detected", advice="Surgery first."),
+        "metastatic": case("C C", "S-3", stage_value="M", mycn="detected"),
+        "wilms": case(
+            "D D",
+            "S-4",
+            topography="C649",
+            morphology="8960",
+            stage_tumour="wilms",
+            stage_value="I",
+        ),
+    }
+
+
+def test_it_ranks_known_cases_in_their_right_order(personas, past):
+    new = make_case(personas, name="E E", number="S-5", question="New L2", mycn="not_detected")
+    diagnosis = new.patient.diagnoses.get()
+    found = similar_cases(personas["clinician"], diagnosis, exclude_patient_id=new.patient_id)
+    order = [case.consultation_id for case in found]
+    assert order == [past["closest"].pk, past["older"].pk, past["metastatic"].pk]
+    closest = found[0]
+    assert "same group IVa" in closest.reasons and "stage L2" in closest.reasons
+    assert closest.advice == "Carboplatin-etoposide x4."
+    assert closest.followed == "Fully followed"
+    assert closest.outcome.startswith("alive without event")
+
+
+def test_the_expert_sees_the_same_and_the_outsider_nothing(personas, past):
+    diagnosis = past["closest"].patient.diagnoses.get()
+    expert = similar_cases(personas["expert"], diagnosis, exclude_patient_id=None)
+    assert {c.consultation_id for c in expert} == {
+        past["closest"].pk,
+        past["older"].pk,
+        past["metastatic"].pk,
+    }
+    assert similar_cases(personas["outsider"], diagnosis) == []
+
+
+def test_the_page_is_for_those_who_may_see_the_case(personas, past, client_for):
+    cid = past["older"].pk
+    assert client_for("expert").get("/search/similar/", {"consultation": cid}).status_code == 200
+    assert client_for("outsider").get("/search/similar/", {"consultation": cid}).status_code == 404
+    patient = past["older"].patient_id
+    assert client_for("clinician").get("/search/similar/", {"patient": patient}).status_code == 200
+    assert client_for("expert").get("/search/similar/", {"patient": patient}).status_code == 404
+    for bad in ({"patient": "abc"}, {"consultation": "9" * 30}, {}):
+        assert client_for("clinician").get("/search/similar/", bad).status_code == 404
+    page = (
+        client_for("clinician")
+        .get("/search/similar/", {"patient": patient}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "IVa" in page and "<html" not in page  # the clinician reads Vietnamese

@@ -376,7 +376,12 @@ class _Handler:
         with translation.override(self.language):
             explanation = str(refusal.message)
             try:
-                bounce = build_bounce(parsed, reason=explanation, from_address=_from_address())
+                bounce = build_bounce(
+                    parsed,
+                    reason=explanation,
+                    from_address=_from_address(),
+                    to=_envelope_sender(self.email, parsed),
+                )
             except BounceRefused as exc:
                 return _Outcome(
                     InboundStatus.BOUNCED,
@@ -411,7 +416,7 @@ class _Handler:
             subject = gettext("Attachments not added: %(subject)s") % {
                 "subject": parsed.subject or gettext("(no subject)")
             }
-            bounce = build_bounce(parsed, reason="-", from_address=_from_address())
+            bounce = build_bounce(parsed, reason="-", from_address=_from_address(), to=person.email)
         bounce.replace_header("Subject", " ".join(subject.split())[:250])
         _queue("\n".join(lines) + "\n", bounce, to=person.email)
 
@@ -592,6 +597,17 @@ def _find_token(email: InboundEmail, parsed: InboundMessage) -> ReplyToken:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _envelope_sender(email: InboundEmail, parsed: InboundMessage) -> str:
+    """Whom a bounce may go to: the SMTP envelope sender, or when the message came from a
+    file or a pipe without --sender, the Return-Path its delivering server wrote. "" when
+    neither is known: then nobody is answered (the reason is kept on the stored row)."""
+    if email.envelope_from:
+        return "" if email.envelope_from == NULL_SENDER else email.envelope_from
+    return_path = parsed.header("return-path") or ""
+    pairs = getaddresses([return_path])
+    return pairs[0][1] if len(pairs) == 1 else ""
 
 
 def _from_address() -> str:

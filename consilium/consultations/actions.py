@@ -305,6 +305,7 @@ def post_message(
     files: Sequence[Upload] = (),
     source: str = MessageSource.WEB,
     email_message_id: str | None = None,
+    sender_verified: bool = True,
 ) -> Message:
     side = side_of(actor, consultation)
     if side not in (Side.REQUESTER, Side.EXPERT):
@@ -327,6 +328,7 @@ def post_message(
             source=source,
             created_at=now,
             email_message_id=email_message_id,
+            sender_verified=sender_verified,
         )
         for item in prepared:
             attachments.save(

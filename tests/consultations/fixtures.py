@@ -401,6 +401,7 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
         CONSILIUM_REPLY_DOMAIN=settings.CONSILIUM_REPLY_DOMAIN,
         DATABASE_URL=database_url(),
         PYTHONUNBUFFERED="1",
+        CONSILIUM_MAIL_UNVERIFIED_ACTIONS=settings.CONSILIUM_MAIL_UNVERIFIED_ACTIONS,
     )
     env.update(overrides)
     return env

@@ -1,8 +1,8 @@
 """A request, message or file name that carries the patient's identifiers does not leave the
 hospital: refused with what was found, by page, API and email, and nothing is stored."""
 
-import base64
 import json
+from base64 import b64encode
 
 from django.urls import reverse
 
@@ -71,10 +71,12 @@ def test_the_api_refuses_a_message_with_the_hospital_number(client_for, consulta
 
 
 def test_the_api_refuses_a_file_name_with_the_name(client_for, consultation):
-    photo = base64.b64encode(phone_photo()).decode()
+    photo = b64encode(phone_photo()).decode()
     response = client_for("clinician").post(
         f"/api/v1/consultations/{consultation.pk}/messages",
-        json.dumps({"body": "", "files": [{"filename": "nguyen-van-an.jpg", "content_base64": photo}]}),
+        json.dumps(
+            {"body": "", "files": [{"filename": "nguyen-van-an.jpg", "content_base64": photo}]}
+        ),
         content_type="application/json",
     )
     assert response.status_code == 422

@@ -96,7 +96,8 @@ def test_a_party_declines_by_page_and_it_never_becomes_active(
     pk = _propose(client_for("coordinator")).json()["id"]
     client.force_login(curie_coordinator)
     page = client.get(reverse("network:partnership", args=[pk]))
-    assert b"Confirm for my institution" in page.content
+    confirm = reverse("network:partnership_action", args=[pk, "confirm"])
+    assert f'action="{confirm}"'.encode() in page.content  # offered to a party's coordinator
     response = client.post(
         reverse("network:partnership_action", args=[pk, "decline"]),
         {"reason": "Not signed by our director"},

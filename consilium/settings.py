@@ -284,6 +284,19 @@ else:
 # Replies to notifications come back to reply+TOKEN@ this domain (the SMTP receiver's).
 CONSILIUM_REPLY_DOMAIN = env_str("CONSILIUM_REPLY_DOMAIN", "consilium.localhost")
 CONSILIUM_REPLY_MAX_AGE_DAYS = env_int("CONSILIUM_REPLY_MAX_AGE_DAYS", 90, minimum=1)
+# Mail sender authentication (docs/deploy.md, "Mail authentication"). Authentication-Results
+# headers are believed only from these authserv-ids (your own MX, which strips forged ones).
+CONSILIUM_MAIL_TRUSTED_AUTHSERV_IDS = env_list("CONSILIUM_MAIL_TRUSTED_AUTHSERV_IDS", [])
+# Verify DKIM signatures here, with DNS look-ups (dkimpy).
+CONSILIUM_MAIL_VERIFY_DKIM = env_bool("CONSILIUM_MAIL_VERIFY_DKIM", False)
+# What accept, decline and #recommend from an unauthenticated sender do: "hold" them until
+# the owner confirms (link or second reply), or "allow" them (only where every sender is
+# authenticated upstream in a way Consilium cannot see).
+CONSILIUM_MAIL_UNVERIFIED_ACTIONS = env_str("CONSILIUM_MAIL_UNVERIFIED_ACTIONS", "hold")
+if CONSILIUM_MAIL_UNVERIFIED_ACTIONS not in ("hold", "allow"):
+    raise ImproperlyConfigured("CONSILIUM_MAIL_UNVERIFIED_ACTIONS must be hold or allow")
+# How long a held action can be confirmed.
+CONSILIUM_MAIL_HOLD_HOURS = env_int("CONSILIUM_MAIL_HOLD_HOURS", 72, minimum=1)
 CONSILIUM_MAX_ATTACHMENT_MB = env_int("CONSILIUM_MAX_ATTACHMENT_MB", 50, minimum=1)
 # Named in mails to people without an account (a password reset for an unknown address).
 CONSILIUM_CONTACT_EMAIL = env_str("CONSILIUM_CONTACT_EMAIL", "")

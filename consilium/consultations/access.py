@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import CLINICAL_ROLES, Role, User
 from consilium.audit.actions import record
+from consilium.audit.refusals import record_refusal
 from consilium.consultations.models import ACTIVE_ASSIGNMENT, Assignment, Consultation
 from consilium.network.access import telemedicine_partner_ids
 
@@ -82,10 +83,9 @@ def get_consultation_for_user(
         .filter(pk=pk)
         .first()
     )
-    if consultation is None:
-        raise Http404
-    side = side_of(user, consultation)
-    if side is None:
+    side = side_of(user, consultation) if consultation is not None else None
+    if consultation is None or side is None:
+        record_refusal(actor=user, object_type="consultation", object_id=pk, request=request)
         raise Http404
     if audit:
         record(
@@ -97,3 +97,22 @@ def get_consultation_for_user(
             request=request,
         )
     return consultation, side
+
+
+def audit_download(
+    user: AnyUser,
+    consultation: Consultation,
+    *,
+    file_name: str,
+    kind: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """A file of the consultation read: the entry names the file, not only the case."""
+    record(
+        actor=user,
+        verb="consultations.file_downloaded",
+        obj=consultation,
+        institution_id=consultation.requesting_institution_id,
+        details={"pseudonym": consultation.patient.pseudonym, "file": file_name, "kind": kind},
+        request=request,
+    )

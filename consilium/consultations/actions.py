@@ -15,6 +15,7 @@ from consilium.audit.actions import record
 from consilium.consultations import attachments
 from consilium.consultations.access import Side, requester_institution_ids, side_of
 from consilium.consultations.assignment import candidates
+from consilium.consultations.deid import free_text
 from consilium.consultations.deid.deidentify import AttachmentError
 from consilium.consultations.mail import notify
 from consilium.consultations.models import (
@@ -78,6 +79,11 @@ def _telemedicine_partnership(requesting: Institution, expert: Institution) -> P
     )
 
 
+def _names(files: Sequence[Upload]) -> dict[str, str]:
+    """File names are sent to the partner too (de-identification keeps the name's text)."""
+    return {"files": "\n".join(f.filename for f in files)} if files else {}
+
+
 def _prepare_all(files: Sequence[Upload], pseudonym: str) -> list[attachments.Prepared]:
     """De-identify every file before anything is written; one bad file stops them all."""
     prepared, problems = [], []
@@ -133,6 +139,15 @@ def request_consultation(
         prepared = _prepare_all(files, patient.pseudonym)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    try:
+        free_text.check_free_text(
+            patient,
+            {"question": question, "specialty": specialty, **(summary or {}), **_names(files)},
+            writer=actor,
+        )
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -293,6 +308,7 @@ def post_message(
     files: Sequence[Upload] = (),
     source: str = MessageSource.WEB,
     email_message_id: str | None = None,
+    sender_verified: bool = True,
 ) -> Message:
     side = side_of(actor, consultation)
     if side not in (Side.REQUESTER, Side.EXPERT):
@@ -301,6 +317,10 @@ def post_message(
         raise ValidationError({"body": [_("Write a message or attach a file.")]})
     if consultation.status == ConsultationStatus.WITHDRAWN:
         raise ValidationError(_("This consultation was withdrawn."))
+    if side == Side.REQUESTER:  # only the hospital's side knows the identifiers to leak
+        free_text.check_free_text(
+            consultation.patient, {"body": body, **_names(files)}, writer=actor
+        )
     prepared = _prepare_all(files, consultation.patient.pseudonym)
     now = timezone.now()
     with transaction.atomic():
@@ -311,6 +331,7 @@ def post_message(
             source=source,
             created_at=now,
             email_message_id=email_message_id,
+            sender_verified=sender_verified,
         )
         for item in prepared:
             attachments.save(
@@ -346,6 +367,8 @@ def edit_message(*, actor: User, message: Message, body: str) -> Message:
         raise PermissionDenied
     if not body.strip():
         raise ValidationError({"body": [_("A message cannot be emptied; write a correction.")]})
+    if side_of(actor, message.consultation) == Side.REQUESTER:
+        free_text.check_free_text(message.consultation.patient, {"body": body}, writer=actor)
     with transaction.atomic():
         MessageRevision.objects.create(message=message, body=message.body)
         message.body = body.strip()

@@ -193,6 +193,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     body = models.TextField(_("message"))
+    # False for a message by email whose sender could not be authenticated (shown marked).
+    sender_verified = models.BooleanField(_("sender verified"), default=True)
     source = models.CharField(
         max_length=8, choices=MessageSource.choices, default=MessageSource.WEB
     )
@@ -338,6 +340,9 @@ class InboundStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Added to the thread")
     BOUNCED = "bounced", _("Refused, sender told why")
     IGNORED = "ignored", _("Automatic reply, ignored")
+    # A state change (accept, decline, recommend) from a sender mail could not authenticate,
+    # waiting for its owner to confirm it.
+    HELD = "held", _("Held until its owner confirms")
 
 
 class InboundEmail(models.Model):

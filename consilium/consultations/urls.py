@@ -10,6 +10,7 @@ urlpatterns = [
     path("turnaround/", views.turnaround, name="turnaround"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/report.pdf", views.report, name="report"),
+    path("mail/held/<str:token>/", views.confirm_held, name="confirm_held"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment, name="attachment"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/preview.png",

@@ -15,6 +15,7 @@ from consilium.accounts.models import Role
 from consilium.consultations import actions
 from consilium.consultations.access import (
     Side,
+    audit_download,
     consultations_for_user,
     get_consultation_for_user,
     requester_institution_ids,
@@ -356,13 +357,18 @@ def edit_message(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse
 def attachment(
     request: HttpRequest, pk: int, attachment_pk: int, preview: bool = False
 ) -> FileResponse:
-    consultation, _side = get_consultation_for_user(request.user, pk, request=request)
+    consultation, _side = get_consultation_for_user(request.user, pk, request=request, audit=False)
     item = consultation.attachments.filter(pk=attachment_pk).first()
-    if item is None:
+    if item is None or (preview and not item.preview):
         raise Http404
+    audit_download(
+        request.user,
+        consultation,
+        file_name=item.name,
+        kind="preview" if preview else "attachment",
+        request=request,
+    )
     if preview:
-        if not item.preview:
-            raise Http404
         return FileResponse(item.preview.open("rb"), content_type="image/png")
     content_types = {"dicom": "application/dicom", "pdf": "application/pdf"}
     content_type = content_types.get(item.kind, "application/octet-stream")
@@ -382,14 +388,46 @@ def attachment(
 @login_required
 @require_GET
 def report(request: HttpRequest, pk: int) -> FileResponse:
-    consultation, _side = get_consultation_for_user(request.user, pk, request=request)
+    consultation, _side = get_consultation_for_user(request.user, pk, request=request, audit=False)
     final = consultation.recommendations.filter(status=RecommendationStatus.FINAL).first()
     if final is None or not final.report:
         raise Http404
-    return FileResponse(
-        final.report.open("rb"),
-        content_type="application/pdf",
-        filename=f"{consultation.patient.pseudonym}-recommendation.pdf",
+    name = f"{consultation.patient.pseudonym}-recommendation.pdf"
+    audit_download(request.user, consultation, file_name=name, kind="report", request=request)
+    return FileResponse(final.report.open("rb"), content_type="application/pdf", filename=name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_held(request: HttpRequest, token: str) -> HttpResponse:
+    """The owner confirms an action their email asked for that mail could not authenticate.
+    GET only shows it (mail scanners open links); the signed-in owner's POST carries it out,
+    once."""
+    from consilium.consultations.mail import inbound
+    from consilium.consultations.models import InboundEmail, InboundStatus
+
+    found = inbound.read_held_link_token(token)
+    if found is None or found[1] != request.user.pk:
+        raise Http404
+    held = InboundEmail.objects.filter(pk=found[0], status=InboundStatus.HELD).first()
+    if held is None or held.consultation_id is None:
+        raise Http404
+    consultation, _side = get_consultation_for_user(request.user, held.consultation_id)
+    if request.method == "POST":
+        done = inbound.process(held.pk, release=True)
+        if done.status == InboundStatus.ACCEPTED:
+            messages.success(request, _("Done: the action you sent by email has been carried out."))
+        else:
+            messages.error(request, _("It could not be carried out: %s") % done.reason)
+        return redirect("consultations:detail", pk=consultation.pk)
+    return render(
+        request,
+        "consultations/confirm_held.html",
+        {
+            "consultation": consultation,
+            "held": held,
+            "action": inbound.held_action_words(held),
+        },
     )
 
 

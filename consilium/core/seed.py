@@ -30,7 +30,7 @@ from consilium.audit.models import AuditEntry
 from consilium.consultations.history import PastConsultation, PastMessage, record_past_consultations
 from consilium.core.demo_data import DEMO_PASSWORD, load_foundation
 from consilium.meetings.choices import EventKind, EventMode, Visibility
-from consilium.network.actions import create_partnership
+from consilium.network.actions import confirm_partnership, create_partnership
 from consilium.network.models import AreaKind, Institution, InstitutionKind, PartnershipStatus
 from consilium.registry.importer import import_csv
 from consilium.registry.models import ConsentStatus, Patient
@@ -383,7 +383,7 @@ class Seeder:
                 )
             self.partners[institution.pk] = chosen
             for centre in chosen:
-                create_partnership(
+                partnership = create_partnership(
                     actor=self._one(institution, Role.COORDINATOR),
                     title=f"{institution.code}–{centre.code} twinning",
                     institutions=[institution, centre],
@@ -396,6 +396,9 @@ class Seeder:
                         AreaKind.TELEMEDICINE: "Remote case discussion within a week.",
                         AreaKind.TRAINING: "Two fellows a year; nurses' workshop.",
                     },
+                )
+                confirm_partnership(
+                    actor=self._one(centre, Role.COORDINATOR), partnership=partnership
                 )
 
     # Patients -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest
 from consilium.accounts.access import has_role, institution_ids_with_role, roles_by_institution
 from consilium.accounts.models import Role, User
 from consilium.audit.actions import record
+from consilium.audit.refusals import record_refusal
 from consilium.library.models import (
     PUBLISHED_STATUSES,
     Adoption,
@@ -269,6 +270,32 @@ def sendouts_for_user(user: AnyUser) -> QuerySet[SendOut]:
     return SendOut.objects.filter(own | _lab_rule(user))
 
 
+def list_sendouts_for_user(
+    user: AnyUser, *, status: str = "", request: HttpRequest | None = None, limit: int = 200
+) -> list[SendOut]:
+    """The send-outs the user may see (pseudonyms and results: patient data), newest
+    first; the list read is audited with the pseudonyms it showed."""
+    sendouts = (
+        sendouts_for_user(user)
+        .select_related("patient", "requesting_institution", "laboratory")
+        .prefetch_related("events")
+    )
+    if status:
+        sendouts = sendouts.filter(status=status)
+    rows = list(sendouts[:limit])
+    record(
+        actor=user,
+        verb="library.sendouts_listed",
+        details={
+            "count": len(rows),
+            "status": status,
+            "pseudonyms": sorted({s.patient.pseudonym for s in rows}),
+        },
+        request=request,
+    )
+    return rows
+
+
 def side_of(user: AnyUser, sendout: SendOut) -> Side | None:
     if sendout.requesting_institution_id in requester_institution_ids(user):
         return Side.REQUESTER
@@ -291,6 +318,7 @@ def get_sendout_for_user(
     )
     side = side_of(user, sendout) if sendout is not None else None
     if sendout is None or side is None:
+        record_refusal(actor=user, object_type="sendout", object_id=pk, request=request)
         raise Http404
     if audit:
         record(

@@ -18,8 +18,8 @@ from consilium.library.access import (
     get_document_for_user,
     get_sendout_for_user,
     get_version_for_user,
+    list_sendouts_for_user,
     required_people,
-    sendouts_for_user,
     versions_for_user,
 )
 from consilium.library.actions import adoption as adoption_actions
@@ -548,14 +548,8 @@ def _sendout_out(sendout: SendOut) -> SendOutOut:
 
 @router.get("/sendouts", response=list[SendOutOut])
 def list_sendouts(request: HttpRequest, status: str = ""):
-    sendouts = (
-        sendouts_for_user(request.auth)
-        .select_related("patient", "requesting_institution", "laboratory")
-        .prefetch_related("events")
-    )
-    if status:
-        sendouts = sendouts.filter(status=status)
-    return [_sendout_out(s) for s in sendouts[:200]]
+    sendouts = list_sendouts_for_user(request.auth, status=status, request=request)
+    return [_sendout_out(s) for s in sendouts]
 
 
 @router.get("/sendouts/{pk}", response=SendOutOut)

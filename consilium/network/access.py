@@ -1,6 +1,7 @@
 """Who may change what in the network, and which institutions are partners for what."""
 
 import datetime
+import zoneinfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -30,6 +31,16 @@ def can_manage_partnership(user: User | AnonymousUser, partnership: Partnership)
     return bool(party_ids & managed_institution_ids(user))
 
 
+def can_confirm_partnership(user: User | AnonymousUser, partnership: Partnership) -> bool:
+    """A manager of a party that has not confirmed a proposal yet."""
+    if partnership.status != PartnershipStatus.PROPOSED:
+        return False
+    mine = managed_institution_ids(user)
+    return any(
+        p.confirmed_at is None and p.institution_id in mine for p in partnership.parties.all()
+    )
+
+
 def can_edit_institution(user: User | AnonymousUser, institution: Institution) -> bool:
     return has_role(user, institution.pk, MANAGER_ROLES)
 
@@ -52,16 +63,36 @@ def get_institution(code: str) -> Institution:
 
 
 def active_partnerships(today: datetime.date | None = None) -> QuerySet[Partnership]:
+    """Active, valid today, and confirmed by every party: a status set by hand (the admin, a
+    script) cannot bind an institution that never agreed."""
     today = today or timezone.localdate()
-    return Partnership.objects.filter(
-        status=PartnershipStatus.ACTIVE, valid_from__lte=today
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    return (
+        Partnership.objects.filter(status=PartnershipStatus.ACTIVE, valid_from__lte=today)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .exclude(parties__confirmed_at__isnull=True)
+    )
+
+
+def institution_today(
+    institution_id: int, *, now: datetime.datetime | None = None
+) -> datetime.date:
+    """The date at the institution. Hanoi (UTC+7) reaches 1 April seven hours before UTC
+    does: its partnership valid until 31 March ends at its own midnight, not at UTC's."""
+    name = Institution.objects.filter(pk=institution_id).values_list("time_zone", flat=True).first()
+    now = now or timezone.now()
+    try:
+        zone = zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = None
+    return timezone.localdate(now, timezone=zone)
 
 
 def telemedicine_partner_ids(institution_id: int, today: datetime.date | None = None) -> set[int]:
     """Institutions whose experts may receive consultations from `institution_id`: those
     bound to it by an active partnership with a telemedicine area. Ending the partnership
-    ends this at once, because nothing is cached."""
+    ends this at once, because nothing is cached. Days are counted in the time zone of
+    `institution_id`."""
+    today = today or institution_today(institution_id)
     partnership_ids = (
         active_partnerships(today)
         .filter(parties__institution_id=institution_id, areas__kind=AreaKind.TELEMEDICINE)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.lib.uploads import validate_pdf
-from consilium.network import reminders
+from consilium.network import consent, reminders
 from consilium.network.access import (
     can_edit_institution,
     can_manage_partnership,
@@ -111,7 +111,13 @@ def create_partnership(
         errors["valid_until"] = [_("The end of validity is before its start.")]
     if signed_on is not None and signed_on > timezone.localdate():
         errors["signed_on"] = [_("The signing date is in the future.")]
-    if status not in {PartnershipStatus.DRAFT, PartnershipStatus.ACTIVE}:
+    # "active" asks for activation: the actor confirms for the parties they manage, and the
+    # partnership waits as a proposal until every other party has confirmed too.
+    if status not in {
+        PartnershipStatus.DRAFT,
+        PartnershipStatus.ACTIVE,
+        PartnershipStatus.PROPOSED,
+    }:
         errors["status"] = [_("A new partnership is a draft or active.")]
     for kind in areas or {}:
         if kind not in AreaKind.values:
@@ -130,7 +136,7 @@ def create_partnership(
             valid_until=valid_until,
             signed_on=signed_on,
             signed_place=signed_place,
-            status=status,
+            status=PartnershipStatus.DRAFT,
             created_by=actor,
         )
         PartnershipParty.objects.bulk_create(
@@ -152,6 +158,8 @@ def create_partnership(
                 "status": status,
             },
         )
+        if status != PartnershipStatus.DRAFT:
+            _confirm_and_propose(actor, partnership)
     return partnership
 
 
@@ -161,13 +169,87 @@ def _require_manager(actor: User, partnership: Partnership) -> None:
 
 
 def activate_partnership(*, actor: User, partnership: Partnership) -> Partnership:
+    """Send a draft to the other parties; it becomes active once all have confirmed."""
     _require_manager(actor, partnership)
     if partnership.status != PartnershipStatus.DRAFT:
         raise ValidationError(_("Only a draft can be activated."))
     with transaction.atomic():
-        partnership.status = PartnershipStatus.ACTIVE
-        partnership.save(update_fields=["status"])
-        record(actor=actor, verb="network.partnership_activated", obj=partnership)
+        _confirm_and_propose(actor, partnership)
+    return partnership
+
+
+def _confirm_and_propose(actor: User, partnership: Partnership) -> None:
+    """Confirm for every party the actor manages; active if that was the last, else a
+    proposal whose unconfirmed parties' coordinators are asked by mail."""
+    now = timezone.now()
+    mine = managed_institution_ids(actor)
+    parties = list(
+        PartnershipParty.objects.select_for_update()
+        .filter(partnership=partnership)
+        .select_related("institution")
+    )
+    confirmed = [p for p in parties if p.confirmed_at is None and p.institution_id in mine]
+    for party in confirmed:
+        party.confirmed_at, party.confirmed_by = now, actor
+        party.save(update_fields=["confirmed_at", "confirmed_by"])
+    waiting = [p for p in parties if p.confirmed_at is None]
+    previous = partnership.status
+    partnership.status = PartnershipStatus.PROPOSED if waiting else PartnershipStatus.ACTIVE
+    partnership.save(update_fields=["status"])
+    record(
+        actor=actor,
+        verb="network.partnership_confirmed",
+        obj=partnership,
+        details={
+            "confirmed_for": sorted(p.institution.code for p in confirmed),
+            "waiting_for": sorted(p.institution.code for p in waiting),
+            "from": previous,
+            "to": partnership.status,
+        },
+    )
+    if waiting and previous != PartnershipStatus.PROPOSED:
+        consent.enqueue_requests(partnership, [p.institution for p in waiting], proposer=actor)
+    elif not waiting:
+        consent.enqueue_outcome(partnership, accepted=True, actor=actor)
+
+
+def confirm_partnership(*, actor: User, partnership: Partnership) -> Partnership:
+    """A coordinator (or admin) of a party that has not yet confirmed agrees to a proposal."""
+    with transaction.atomic():
+        partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+        waiting = partnership.parties.filter(confirmed_at__isnull=True)
+        if not waiting.filter(institution_id__in=managed_institution_ids(actor)).exists():
+            raise PermissionDenied
+        if partnership.status != PartnershipStatus.PROPOSED:
+            raise ValidationError(_("Only a proposed partnership can be confirmed."))
+        _confirm_and_propose(actor, partnership)
+    return partnership
+
+
+def decline_partnership(*, actor: User, partnership: Partnership, reason: str = "") -> Partnership:
+    """A party refuses a proposal; it never becomes active (a new proposal can follow)."""
+    with transaction.atomic():
+        partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+        waiting = partnership.parties.filter(confirmed_at__isnull=True)
+        codes = sorted(
+            waiting.filter(institution_id__in=managed_institution_ids(actor)).values_list(
+                "institution__code", flat=True
+            )
+        )
+        if not codes:
+            raise PermissionDenied
+        if partnership.status != PartnershipStatus.PROPOSED:
+            raise ValidationError(_("Only a proposed partnership can be declined."))
+        partnership.status = PartnershipStatus.DECLINED
+        partnership.ended_reason = reason.strip()[:300]
+        partnership.save(update_fields=["status", "ended_reason"])
+        record(
+            actor=actor,
+            verb="network.partnership_declined",
+            obj=partnership,
+            details={"declined_for": codes, "reason": partnership.ended_reason},
+        )
+        consent.enqueue_outcome(partnership, accepted=False, actor=actor)
     return partnership
 
 
@@ -176,7 +258,7 @@ def end_partnership(
 ) -> Partnership:
     """Ends the partnership, and with it every access it gave; the history stays."""
     _require_manager(actor, partnership)
-    if partnership.status == PartnershipStatus.ENDED:
+    if partnership.status in {PartnershipStatus.ENDED, PartnershipStatus.DECLINED}:
         raise ValidationError(_("This partnership has already ended."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for ending the partnership.")]})

@@ -61,6 +61,8 @@ class PartnershipOut(Schema):
     valid_from: datetime.date
     valid_until: datetime.date | None
     status: str
+    # Parties whose coordinators have not confirmed yet: a proposal waits for them.
+    waiting_for: list[str]
     areas: list[AreaOut]
 
 
@@ -73,6 +75,10 @@ class PartnershipIn(Schema):
     signed_place: str = ""
     status: str = PartnershipStatus.DRAFT
     areas: dict[str, str] = {}
+
+
+class DeclineIn(Schema):
+    reason: str = ""
 
 
 class MilestoneStatusIn(Schema):
@@ -95,6 +101,9 @@ def _partnership_out(p) -> PartnershipOut:
         valid_from=p.valid_from,
         valid_until=p.valid_until,
         status=p.effective_status(),
+        waiting_for=sorted(
+            party.institution.code for party in p.parties.all() if party.confirmed_at is None
+        ),
         areas=[
             AreaOut(
                 kind=a.kind,
@@ -190,6 +199,36 @@ def create_partnership(request: HttpRequest, payload: PartnershipIn):
             422, {"detail": "The partnership is not valid.", "errors": error_messages(exc)}
         )
     return Status(201, _partnership_out(_partnership_queryset().get(pk=partnership.pk)))
+
+
+@router.post("/partnerships/{pk}/confirm", response={200: PartnershipOut, 403: Error, 422: Error})
+def confirm_partnership(request: HttpRequest, pk: int):
+    partnership = get_partnership_for_user(request.auth, pk)
+    try:
+        actions.confirm_partnership(actor=request.auth, partnership=partnership)
+    except PermissionDenied:
+        return Status(
+            403, {"detail": "Only a coordinator of a party that has not confirmed may confirm."}
+        )
+    except ValidationError as exc:
+        return Status(422, {"detail": " ".join(exc.messages)})
+    return _partnership_out(_partnership_queryset().get(pk=pk))
+
+
+@router.post("/partnerships/{pk}/decline", response={200: PartnershipOut, 403: Error, 422: Error})
+def decline_partnership(request: HttpRequest, pk: int, payload: DeclineIn):
+    partnership = get_partnership_for_user(request.auth, pk)
+    try:
+        actions.decline_partnership(
+            actor=request.auth, partnership=partnership, reason=payload.reason
+        )
+    except PermissionDenied:
+        return Status(
+            403, {"detail": "Only a coordinator of a party that has not confirmed may decline."}
+        )
+    except ValidationError as exc:
+        return Status(422, {"detail": " ".join(exc.messages)})
+    return _partnership_out(_partnership_queryset().get(pk=pk))
 
 
 @router.post("/milestones/{pk}/status", response={200: MilestoneOut, 403: Error, 422: Error})

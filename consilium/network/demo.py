@@ -229,7 +229,7 @@ def load_demo() -> None:
         note="MIBG scintigraphy now done on site.",
     )
 
-    hanoi = actions.create_partnership(
+    hanoi = _signed(
         actor=hanoi_coord,
         title="Vietnam National Children's Hospital – Institut Curie – Hôpital Robert-Debré",
         institutions=[inst["VNCH"], inst["CURIE"], inst["RDEBRE"]],
@@ -303,7 +303,7 @@ def load_demo() -> None:
         valid_until = (
             today + datetime.timedelta(days=until_days) if until_days else datetime.date(2029, 6, 4)
         )
-        p = actions.create_partnership(
+        p = _signed(
             actor=tashkent_coord,
             title=f"UZPHO – {inst[partner].name}",
             institutions=[inst["UZPHO"], inst[partner]],
@@ -330,7 +330,7 @@ def load_demo() -> None:
             tashkent_coord,
             MilestoneStatus.IN_PROGRESS,
         )
-    rogachev = actions.create_partnership(
+    rogachev = _signed(
         actor=tashkent_coord,
         title="UZPHO – Rogachev Center: infection-control standard procedures (WHO GICC)",
         institutions=[inst["UZPHO"], inst["DRNRC"]],
@@ -352,6 +352,46 @@ def load_demo() -> None:
         tashkent_coord,
         MilestoneStatus.IN_PROGRESS,
     )
+
+
+def _signed(**kwargs) -> Partnership:
+    return confirm_by_every_party(actions.create_partnership(**kwargs))
+
+
+def confirm_by_every_party(partnership: Partnership) -> Partnership:
+    """The demo's MoUs were signed by every party: each party's coordinator (or admin)
+    confirms it, through the same action a coordinator uses on the page. A party with no
+    one to answer for it gets a demo coordinator."""
+    for party in partnership.parties.filter(confirmed_at__isnull=True).select_related(
+        "institution"
+    ):
+        institution = party.institution
+        manager = (
+            Membership.objects.filter(
+                institution=institution,
+                role__in=[Role.COORDINATOR, Role.ADMIN],
+                ended_at__isnull=True,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
+        if manager is None:
+            user = User.objects.create_user(
+                f"coordinator@{institution.code.lower()}.demo",
+                None,
+                full_name=f"{institution.code} coordinator",
+                profession=Profession.COORDINATOR,
+            )
+            manager = Membership.objects.create(
+                user=user, institution=institution, role=Role.COORDINATOR
+            )
+        partnership.refresh_from_db()
+        if partnership.status != PartnershipStatus.PROPOSED:
+            break
+        actions.confirm_partnership(actor=manager.user, partnership=partnership)
+    partnership.refresh_from_db()
+    return partnership
 
 
 def _milestone(

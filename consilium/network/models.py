@@ -121,6 +121,9 @@ class Absence(models.Model):
 
 class PartnershipStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # Sent to the other parties; active only once a coordinator of every party has confirmed.
+    PROPOSED = "proposed", _("Proposed")
+    DECLINED = "declined", _("Declined")
     ACTIVE = "active", _("Active")
     EXPIRED = "expired", _("Expired")
     ENDED = "ended", _("Ended")
@@ -184,8 +187,20 @@ class Partnership(models.Model):
 
 
 class PartnershipParty(models.Model):
+    """One institution in a partnership, and whether one of its coordinators (or admins) has
+    agreed to it: nobody can bind an institution to a partnership it has not confirmed."""
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
 
     class Meta:
         constraints = [

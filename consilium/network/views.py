@@ -14,6 +14,7 @@ from consilium.accounts.models import Membership, User
 from consilium.lib.forms import add_action_errors
 from consilium.network import actions
 from consilium.network.access import (
+    can_confirm_partnership,
     can_edit_institution,
     can_manage_partnership,
     get_institution,
@@ -233,6 +234,7 @@ def _render_partnership(
         "status": partnership.effective_status(),
         "today": timezone.localdate(),
         "can_manage": can_manage,
+        "can_confirm": can_confirm_partnership(request.user, partnership),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(partnership=partnership),
         "area_form": forms.get("area_form") or AddAreaForm(),
         "end_form": forms.get("end_form") or EndPartnershipForm(),
@@ -251,6 +253,19 @@ def partnership_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action == "activate":
         try:
             actions.activate_partnership(actor=request.user, partnership=partnership)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    elif action in ("confirm", "decline"):
+        try:
+            if action == "confirm":
+                actions.confirm_partnership(actor=request.user, partnership=partnership)
+                messages.success(request, _("You have confirmed the partnership."))
+            else:
+                reason = request.POST.get("reason", "")
+                actions.decline_partnership(
+                    actor=request.user, partnership=partnership, reason=reason
+                )
+                messages.success(request, _("You have declined the partnership."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     elif action == "end":

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import CLINICAL_ROLES, Role, User
 from consilium.audit.actions import record
+from consilium.audit.refusals import record_refusal
 from consilium.network.models import Institution
 from consilium.registry.models import Diagnosis, FollowUpEvent, ImportJob, Patient, QualityIssue
 
@@ -47,6 +48,7 @@ def get_patient_for_user(
         patients_for_user(user).select_related("institution", "identity").filter(pk=pk).first()
     )
     if patient is None:
+        record_refusal(actor=user, object_type="patient", object_id=pk, request=request)
         raise Http404
     if audit:
         record(

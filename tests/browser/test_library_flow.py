@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from consilium.accounts.models import Membership, Profession, Role, User
 from consilium.library.models import DocumentVersion, SendOut
-from consilium.network import actions as network_actions
 from consilium.network.models import AreaKind, Institution, PartnershipStatus
 from tests.network.conftest import PDF
+from tests.network.helpers import confirmed_partnership
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def _sign_in(page, email: str, password: str) -> None:
 @pytest.fixture
 def network(personas):
     institutions = {i.code: i for i in Institution.objects.all()}
-    network_actions.create_partnership(
+    confirmed_partnership(
         actor=personas["coordinator"],
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],

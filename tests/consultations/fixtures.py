@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 
 from consilium.consultations.mail import notify
 from consilium.consultations.mail.reply_tokens import make_reply_address
+from tests.network.helpers import confirmed_partnership
 
 SAMPLES = Path(__file__).parent / "mail_samples"
 # The reply address the stored samples were written to (another installation's).
@@ -318,9 +319,16 @@ def persona_address(person) -> str:
 
 
 def deliver(raw: bytes, **envelope):
-    """Store and process one message, as `consilium ingest-mail` does."""
+    """Store and process one message, as `consilium ingest-mail` does; the envelope sender
+    is the From: address unless the test says otherwise, as for most real mail."""
+    from email.parser import BytesHeaderParser
+    from email.utils import parseaddr
+
     from consilium.consultations.mail import inbound
 
+    if "envelope_from" not in envelope:
+        sender = BytesHeaderParser().parsebytes(raw).get("From", "")
+        envelope["envelope_from"] = parseaddr(str(sender))[1]
     stored, _created = inbound.store(raw, **envelope)
     return inbound.process(stored)
 
@@ -347,12 +355,11 @@ def create_consultation(personas):
     import datetime
 
     from consilium.consultations.actions import request_consultation
-    from consilium.network import actions as network_actions
     from consilium.network.models import AreaKind, Institution, PartnershipStatus
     from tests.consultations.conftest import make_patient
 
     vnch, curie = Institution.objects.get(code="VNCH"), Institution.objects.get(code="CURIE")
-    network_actions.create_partnership(
+    confirmed_partnership(
         actor=personas["coordinator"],
         title="VNCH – Institut Curie",
         institutions=[vnch, curie],
@@ -394,6 +401,7 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
         CONSILIUM_REPLY_DOMAIN=settings.CONSILIUM_REPLY_DOMAIN,
         DATABASE_URL=database_url(),
         PYTHONUNBUFFERED="1",
+        CONSILIUM_MAIL_UNVERIFIED_ACTIONS=settings.CONSILIUM_MAIL_UNVERIFIED_ACTIONS,
     )
     env.update(overrides)
     return env

@@ -428,7 +428,9 @@ def test_it_survives_damaged_real_messages(sample, cut, flips):
         return
     is_auto_reply(msg)
     if msg.from_address and not is_auto_reply(msg):
-        build_bounce(msg, reason="test", from_address="noreply@consilium.example.org")
+        build_bounce(
+            msg, reason="test", from_address="noreply@consilium.example.org", to=msg.from_address
+        )
 
 
 # --------------------------------------------------------------------------- quote stripping
@@ -644,12 +646,16 @@ def test_it_does_not_mistake_real_replies_for_automatic_ones(name):
 # --------------------------------------------------------------------------- bounces
 
 
+TO = "jean.martin@curie.fr"
+
+
 def test_it_builds_a_bounce_that_explains_and_quotes():
     original = load("gmail_reply_fr.eml")
     bounce = build_bounce(
         original,
         reason="This reply address has expired.",
         from_address="Consilium <noreply@consilium.example.org>",
+        to="jean.martin.curie@gmail.com",
     )
     assert bounce["To"] == "jean.martin.curie@gmail.com"
     assert bounce["From"] == "Consilium <noreply@consilium.example.org>"
@@ -663,7 +669,7 @@ def test_it_builds_a_bounce_that_explains_and_quotes():
     body = bounce.get_content()
     assert "This reply address has expired." in body
     assert "> Bonjour Docteur Anh," in body
-    assert "> - réaliser la scintigraphie MIBG après la cure 4." in body
+    assert "> [...]" in body  # a few lines only: enough to recognise, too few to relay
     # It is a real, sendable message.
     assert bounce.as_bytes()
 
@@ -671,7 +677,7 @@ def test_it_builds_a_bounce_that_explains_and_quotes():
 def test_it_quotes_only_the_beginning_of_a_long_message():
     body = "".join(f"Line {i} of a long answer.\n" for i in range(200))
     bounce = build_bounce(
-        parse_inbound(simple(body=body)), reason="r", from_address="noreply@c.example.org"
+        parse_inbound(simple(body=body)), reason="r", from_address="noreply@c.example.org", to=TO
     )
     text = bounce.get_content()
     assert "> Line 0 of a long answer." in text
@@ -681,26 +687,35 @@ def test_it_quotes_only_the_beginning_of_a_long_message():
 
 def test_it_recognises_its_own_bounce_coming_back():
     bounce = build_bounce(
-        load("thunderbird_reply_flowed.eml"), reason="r", from_address="noreply@c.example.org"
+        load("thunderbird_reply_flowed.eml"),
+        reason="r",
+        from_address="noreply@c.example.org",
+        to=TO,
     )
     assert is_auto_reply(parse_inbound(bounce.as_bytes()))
 
 
 def test_it_refuses_to_bounce_automatic_messages_or_nobody():
     with pytest.raises(BounceRefused):
-        build_bounce(load("out_of_office.eml"), reason="r", from_address="noreply@c.example.org")
+        build_bounce(
+            load("out_of_office.eml"), reason="r", from_address="noreply@c.example.org", to=TO
+        )
     with pytest.raises(BounceRefused):
         build_bounce(
-            load("bounce_mailer_daemon.eml"), reason="r", from_address="noreply@c.example.org"
+            load("bounce_mailer_daemon.eml"),
+            reason="r",
+            from_address="noreply@c.example.org",
+            to=TO,
         )
-    no_sender = parse_inbound(simple().replace(b"From: Jean Martin <jean.martin@curie.fr>\n", b""))
-    with pytest.raises(BounceRefused):
-        build_bounce(no_sender, reason="r", from_address="noreply@c.example.org")
+    # Only the envelope sender is answered: a null or unknown one means nobody is.
+    for nobody in ("", "<>", "MAILER-DAEMON", "a@b@c", "x@y, victim@z"):
+        with pytest.raises(BounceRefused):
+            build_bounce(load("gmail_reply_fr.eml"), reason="r", from_address=TO, to=nobody)
 
 
 def test_it_does_not_thread_a_bounce_onto_a_made_up_message_id():
     bounce = build_bounce(
-        load("no_message_id.eml"), reason="r", from_address="noreply@c.example.org"
+        load("no_message_id.eml"), reason="r", from_address="noreply@c.example.org", to=TO
     )
     assert bounce["In-Reply-To"] is None
     assert bounce["Subject"].endswith("Re: [Consilium] Consultation #51")
@@ -708,5 +723,7 @@ def test_it_does_not_thread_a_bounce_onto_a_made_up_message_id():
 
 def test_it_keeps_a_bounce_subject_on_one_line():
     msg = parse_inbound(simple(subject="Re: =?utf-8?q?line=0Abreak?="))
-    bounce = build_bounce(msg, reason="r\nwith newline", from_address="noreply@c.example.org")
+    bounce = build_bounce(
+        msg, reason="r\nwith newline", from_address="noreply@c.example.org", to=TO
+    )
     assert "\n" not in bounce["Subject"]

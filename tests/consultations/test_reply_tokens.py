@@ -196,3 +196,19 @@ def test_it_only_ever_raises_token_errors_on_arbitrary_text(text):
     for address in (text, f"reply+{text}@{DOMAIN}"):
         with contextlib.suppress(TokenError):
             parse(address)
+
+
+def test_it_raises_the_token_error_itself_for_a_wrong_secret():
+    """Not merely a ValueError: the gateway catches InvalidToken to bounce with its message;
+    anything else would be a crash, and a parser that skipped the MAC would return a token."""
+    address = make(secret=b"a-different-secret-of-enough-length")
+    with pytest.raises(InvalidToken) as excinfo:
+        parse(address)
+    assert type(excinfo.value) is InvalidToken
+    assert excinfo.value.code == "bad-signature"
+
+
+def test_a_short_secret_is_a_configuration_error_not_a_bad_token():
+    with pytest.raises(ValueError, match="at least 16 bytes") as excinfo:
+        parse(make(), secret=b"")
+    assert not isinstance(excinfo.value, TokenError)

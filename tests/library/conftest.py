@@ -10,9 +10,9 @@ from consilium.accounts.models import Membership, Profession, Role, User
 from consilium.library.actions import adoption as adoption_actions
 from consilium.library.actions import compliance as compliance_actions
 from consilium.library.actions import documents as document_actions
-from consilium.network import actions as network_actions
 from consilium.network.models import AreaKind, Institution, PartnershipStatus
 from tests.network.conftest import PDF, pdf_upload
+from tests.network.helpers import confirmed_partnership
 
 __all__ = ["PDF", "pdf_upload"]
 
@@ -25,7 +25,7 @@ def institutions(personas):
 @pytest.fixture
 def partnership(personas, institutions):
     """VNCH and Institut Curie, active, for protocols, infection control and molecular tests."""
-    return network_actions.create_partnership(
+    return confirmed_partnership(
         actor=personas["coordinator"],
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],

@@ -5,8 +5,8 @@ import pytest
 
 from consilium.meetings import actions, attendance
 from consilium.meetings.choices import EventKind, EventMode, SessionKind, Visibility
-from consilium.network import actions as network_actions
 from consilium.network.models import AreaKind, Institution, PartnershipStatus
+from tests.network.helpers import confirmed_partnership
 
 HANOI = "Asia/Ho_Chi_Minh"
 
@@ -23,7 +23,7 @@ def institutions(personas):
 @pytest.fixture
 def partnership(personas, institutions):
     """VNCH and Institut Curie, active, with training and telemedicine areas."""
-    return network_actions.create_partnership(
+    return confirmed_partnership(
         actor=personas["coordinator"],
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],

@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from consilium.network import actions
 from consilium.network.models import AreaKind, Institution, PartnershipStatus
+from tests.network.helpers import confirmed_partnership
 
 # A real, minimal PDF (one empty page), as a scanner or a word processor would write.
 PDF = (
@@ -28,7 +28,7 @@ def institutions(personas):
 @pytest.fixture
 def partnership(personas, institutions):
     """VNCH and Institut Curie, active, with a telemedicine and a training area."""
-    return actions.create_partnership(
+    return confirmed_partnership(
         actor=personas["coordinator"],
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],

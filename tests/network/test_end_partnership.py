@@ -3,6 +3,7 @@ from django.urls import reverse
 from consilium.audit.models import AuditEntry
 from consilium.network.access import telemedicine_partner_ids
 from consilium.network.models import PartnershipStatus
+from tests.network.helpers import confirmed_partnership
 
 
 def test_ending_a_partnership_ends_the_partners_access_at_once(
@@ -53,9 +54,7 @@ def test_an_expired_partnership_gives_no_telemedicine_access(institutions, partn
 def test_only_a_telemedicine_area_opens_consultations(personas, institutions):
     import datetime
 
-    from consilium.network import actions
-
-    actions.create_partnership(
+    confirmed_partnership(
         actor=personas["coordinator"],
         title="Training only",
         institutions=[institutions["VNCH"], institutions["PMC"]],

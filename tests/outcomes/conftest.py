@@ -4,6 +4,7 @@ import random
 import pytest
 
 from consilium.network.models import Institution
+from tests.network.helpers import confirmed_partnership
 from tests.outcomes import cohort
 
 
@@ -32,11 +33,10 @@ def patients(personas, sites, uzpho_data_manager):
 
 @pytest.fixture
 def partnership(personas, sites):
-    from consilium.network import actions
     from consilium.network.models import AreaKind, PartnershipStatus
 
     curie = Institution.objects.get(code="CURIE")
-    return actions.create_partnership(
+    return confirmed_partnership(
         actor=personas["coordinator"],
         title="VNCH – Institut Curie",
         institutions=[sites["VNCH"], curie],

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from consilium.audit.actions import verify_chain
+from consilium.audit.models import AuditEntry
 from tests.security.conftest import CSRF_SECRET, PERSONAS, csrf_client
 from tests.security.world import RECOMMENDATION, World
 
@@ -66,6 +67,8 @@ class Row:
     json: bool = False  # the API takes JSON bodies
     note: str = ""
     label: str = field(default="")
+    # The audit column: the entry a successful GET must leave (a read of patient data).
+    audit: str = ""
 
     @property
     def key(self) -> str:
@@ -140,6 +143,18 @@ ROWS: list[Row] = [
     ),
     Row(
         "network:partnership_action",
+        act("partnership", "confirm"),
+        post="403 403 403 403 403 403 L",
+        label="pa-confirm",
+    ),
+    Row(
+        "network:partnership_action",
+        act("partnership", "decline"),
+        post="403 403 403 403 403 403 L",
+        label="pa-decline",
+    ),
+    Row(
+        "network:partnership_action",
         act("partnership", "end"),
         post="403 302 403 403 403 403 L",
         label="pa-end",
@@ -173,17 +188,36 @@ ROWS: list[Row] = [
     Row("consultations:queue", get=MEMBERS_200),
     Row("consultations:new", get="403 403 200 200 403 403 L", post="403 403 200 200 403 403 L"),
     Row("consultations:turnaround", get="200 200 200 200 200 200 L"),
-    Row("consultations:detail", pk("consultation"), get="404 404 200 200 200 404 L"),
-    Row("consultations:report", pk("consultation"), get="404 404 200 200 200 404 L"),
+    Row(
+        "consultations:detail",
+        pk("consultation"),
+        get="404 404 200 200 200 404 L",
+        audit="consultations.viewed",
+    ),
+    Row(
+        "consultations:report",
+        pk("consultation"),
+        get="404 404 200 200 200 404 L",
+        audit="consultations.file_downloaded",
+    ),
     Row(
         "consultations:attachment",
         lambda w: {"pk": w.consultation.pk, "attachment_pk": w.dicom.pk},
         get="404 404 200 200 200 404 L",
+        audit="consultations.file_downloaded",
     ),
     Row(
         "consultations:attachment_preview",
         lambda w: {"pk": w.consultation.pk, "attachment_pk": w.dicom.pk},
         get="404 404 200 200 200 404 L",
+        audit="consultations.file_downloaded",
+    ),
+    # A forged confirm link is nobody's: 404 for everyone signed in.
+    Row(
+        "consultations:confirm_held",
+        lambda w: {"token": "e30:forged:signature"},
+        get="404 404 404 404 404 404 L",
+        post="404 404 404 404 404 404 L",
     ),
     Row(
         "consultations:edit_message",
@@ -210,7 +244,12 @@ ROWS: list[Row] = [
     # --- registry
     Row("registry:patient_list", get="403 302 200 200 403 403 L"),
     Row("registry:patient_new", get="403 403 200 200 403 403 L", post="403 403 200 200 403 403 L"),
-    Row("registry:patient_detail", pk("patient"), get="404 404 200 200 404 404 L"),
+    Row(
+        "registry:patient_detail",
+        pk("patient"),
+        get="404 404 200 200 404 404 L",
+        audit="registry.patient_viewed",
+    ),
     Row(
         "registry:identity_edit",
         pk("patient"),
@@ -435,9 +474,14 @@ ROWS: list[Row] = [
         post="403 400 400 400 403 403 L",
     ),
     Row("library:compliance_csv", pk("checklist"), get="404 200 200 200 404 404 L"),
-    Row("library:sendouts", get="200 200 200 200 200 200 L"),
+    Row("library:sendouts", get="200 200 200 200 200 200 L", audit="library.sendouts_listed"),
     Row("library:sendout_new", get="403 403 200 200 403 403 L", post="403 403 400 400 403 403 L"),
-    Row("library:sendout", pk("sendout"), get="404 404 200 200 200 404 L"),
+    Row(
+        "library:sendout",
+        pk("sendout"),
+        get="404 404 200 200 200 404 L",
+        audit="library.sendout_viewed",
+    ),
     Row("library:sendout_report", pk("sendout"), get="404 404 404 404 404 404 L"),
     *dispatch(
         "library:sendout_action",
@@ -485,6 +529,14 @@ ROWS: list[Row] = [
         json=True,
     ),
     Row("api:read_partnership", pk("partnership"), get="200 200 200 200 200 200 401"),
+    # The world's partnership is active: nobody has anything left to confirm or decline.
+    Row("api:confirm_partnership", pk("partnership"), post="403 403 403 403 403 403 401"),
+    Row(
+        "api:decline_partnership",
+        pk("partnership"),
+        post="403 403 403 403 403 403 401",
+        json=True,
+    ),
     Row(
         "api:update_milestone",
         pk("milestone"),
@@ -498,11 +550,17 @@ ROWS: list[Row] = [
         post="422 422 422 422 422 422 401",
         json=True,
     ),
-    Row("api:read", pk("consultation"), get="404 404 200 200 200 404 401"),
+    Row(
+        "api:read",
+        pk("consultation"),
+        get="404 404 200 200 200 404 401",
+        audit="consultations.viewed",
+    ),
     Row(
         "api:messages",
         pk("consultation"),
         get="404 404 200 200 200 404 401",
+        audit="consultations.viewed",
         post="404 404 201 201 201 404 401",
         json=True,
         data=lambda w: {"body": "Thank you."},
@@ -602,8 +660,14 @@ ROWS: list[Row] = [
         get="200 200 200 200 200 200 401",
         post="422 422 422 422 422 422 401",
         json=True,
+        audit="library.sendouts_listed",
     ),
-    Row("api:read_sendout", pk("sendout"), get="404 404 200 200 200 404 401"),
+    Row(
+        "api:read_sendout",
+        pk("sendout"),
+        get="404 404 200 200 200 404 401",
+        audit="library.sendout_viewed",
+    ),
     Row("api:ship", pk("sendout"), post="422 422 422 422 422 422 401", json=True),
     Row("api:change_status", pk("sendout"), post="422 422 422 422 422 422 401", json=True),
     Row("api:report_result", pk("sendout"), post="422 422 422 422 422 422 401", json=True),
@@ -777,6 +841,7 @@ def _visit(client, method: str, url: str, row: Row, world: World) -> str:
     """One request in a savepoint rolled back afterwards, so the next visitor meets the
     same data. A server error is reported with its exception, never as a status."""
     cookies = copy.deepcopy(client.cookies)
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
         try:
             if method == "get":
@@ -801,10 +866,22 @@ def _visit(client, method: str, url: str, row: Row, world: World) -> str:
             outcome = f"500:{type(exc).__name__}:{exc}"[:160]
         else:
             outcome = _outcome(response)
+            if method == "get" and outcome == "200" and row.audit:
+                outcome += _audit_missing(row.audit, before)
         transaction.set_rollback(True)
     # Signing out replaced the session cookie; the rolled-back session row is still valid.
     client.cookies = cookies
     return outcome
+
+
+def _audit_missing(verb: str, before: int) -> str:
+    """ "" when the read left its entry (a download's names the file), else why not."""
+    entries = AuditEntry.objects.filter(id__gt=before, verb=verb)
+    if not entries.exists():
+        return f" without audit entry {verb}"
+    if verb.endswith("file_downloaded") and not all(e.details.get("file") for e in entries):
+        return f" with {verb} not naming the file"
+    return ""
 
 
 def _url(row: Row, world: World) -> str:
@@ -851,3 +928,67 @@ def test_each_persona_reaches_exactly_what_the_rules_allow(world, persona):
     assert not wrong, f"{persona}:\n" + "\n".join(wrong)
     # Every read and change above wrote its audit entry into one unbroken chain.
     assert verify_chain().ok
+
+
+# --------------------------------------------------------------------------- boundaries
+
+# Every route that shows the world's consultation or one of its files to its expert.
+CONSULTATION_ROWS = [
+    row
+    for row in ROWS
+    if row.name
+    in {
+        "consultations:detail",
+        "consultations:report",
+        "consultations:attachment",
+        "consultations:attachment_preview",
+        "api:read",
+        "api:messages",
+    }
+]
+
+
+def _expert_outcomes(world: World) -> list[str]:
+    client = csrf_client(world, "expert")
+    return [_visit(client, "get", _url(row, world), row, world) for row in CONSULTATION_ROWS]
+
+
+@pytest.mark.parametrize("status", ["declined", "withdrawn"])
+def test_an_expert_off_the_team_reaches_none_of_the_consultation(world, status):
+    from consilium.consultations.models import Assignment
+
+    assert _expert_outcomes(world) == ["200"] * len(CONSULTATION_ROWS)
+    with transaction.atomic():
+        Assignment.objects.filter(
+            consultation=world.consultation, expert=world.personas["expert"]
+        ).update(status=status)
+        assert _expert_outcomes(world) == ["404"] * len(CONSULTATION_ROWS)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until", "expected"),
+    [
+        (0, 365, "200"),  # its first day
+        (-365, 0, "200"),  # its last day
+        (1, 365, "404"),  # the day before it starts
+        (-365, -1, "404"),  # the day after it ended
+    ],
+)
+def test_the_partnership_opens_the_consultation_on_its_valid_days_only(
+    world, valid_from, valid_until, expected
+):
+    """Days counted at the expert's institution (Paris), whatever the server's zone."""
+    import datetime
+
+    from consilium.network.access import institution_today
+    from consilium.network.models import Partnership
+
+    today = institution_today(world.institutions["CURIE"].pk)
+    with transaction.atomic():
+        Partnership.objects.filter(pk=world.partnership.pk).update(
+            valid_from=today + datetime.timedelta(days=valid_from),
+            valid_until=today + datetime.timedelta(days=valid_until),
+        )
+        assert set(_expert_outcomes(world)) == {expected}
+        transaction.set_rollback(True)

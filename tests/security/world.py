@@ -37,6 +37,7 @@ from consilium.registry.models import ImportJob, Patient, QualityIssue
 from tests.consultations.dicom_files import ct_slice, phone_photo
 from tests.consultations.fixtures import run_queued_tasks
 from tests.network.conftest import PDF
+from tests.network.helpers import confirmed_partnership
 from tests.registry.conftest import diagnosis_data, identity, patient_data
 
 RECOMMENDATION = {
@@ -94,7 +95,7 @@ def build(personas: dict[str, User]) -> World:
     vnch, curie = institutions["VNCH"], institutions["CURIE"]
     today = timezone.localdate()
 
-    partnership = network_actions.create_partnership(
+    partnership = confirmed_partnership(
         actor=coordinator,
         title="VNCH – Institut Curie",
         institutions=[vnch, curie],

@@ -18,6 +18,7 @@ down when we answer only delays the bounce, the worker sends it when it can.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -29,11 +30,13 @@ from email.utils import getaddresses
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +47,7 @@ from consilium.consultations import actions, attachments
 from consilium.consultations.access import side_of
 from consilium.consultations.deid.deidentify import AttachmentError
 from consilium.consultations.mail import commands as email_commands
-from consilium.consultations.mail import notify
+from consilium.consultations.mail import notify, sender_auth
 from consilium.consultations.mail import parse as mail_parse
 from consilium.consultations.mail.parse import (
     LOOP_HEADER,
@@ -242,14 +245,17 @@ class _Refusal(Exception):
         super().__init__(code)
 
 
-def process(email: InboundEmail | int) -> InboundEmail:
-    """Handle one stored message, once. Returns the row with its final status."""
+def process(email: InboundEmail | int, *, release: bool = False) -> InboundEmail:
+    """Handle one stored message, once. Returns the row with its final status.
+
+    ``release`` carries out a HELD message: its owner has confirmed it (link or reply)."""
     pk = email.pk if isinstance(email, InboundEmail) else email
     with transaction.atomic():
         email = InboundEmail.objects.select_for_update().get(pk=pk)
-        if email.status != InboundStatus.RECEIVED:
+        expected = InboundStatus.HELD if release else InboundStatus.RECEIVED
+        if email.status != expected:
             return email
-        outcome = _Handler(email).run()
+        outcome = _Handler(email, owner_confirmed=release).run()
         email.status = outcome.status
         email.reason = outcome.reason[:_REASON_MAX]
         email.consultation = outcome.consultation
@@ -260,8 +266,9 @@ def process(email: InboundEmail | int) -> InboundEmail:
 
 
 class _Handler:
-    def __init__(self, email: InboundEmail) -> None:
+    def __init__(self, email: InboundEmail, *, owner_confirmed: bool = False) -> None:
         self.email = email
+        self.owner_confirmed = owner_confirmed
         self.parsed: InboundMessage | None = None
         self.consultation: Consultation | None = None
         self.language = settings.LANGUAGE_CODE
@@ -332,10 +339,26 @@ class _Handler:
                     "partnership that carried it has ended, or you are no longer on its team)."
                 ),
             )
+        released = _release_confirmed(parsed, person, self.consultation)
+        if released is not None:
+            return released
+        check = sender_auth.authenticate(bytes(self.email.raw), parsed)
+        verified = check.verified or self.owner_confirmed
         try:
             command = email_commands.parse(parsed.reply_text)
         except email_commands.CommandError as exc:
             raise _Refusal("command not understood", exc.message) from None
+        if (
+            command.kind in STATE_CHANGING
+            and not verified
+            and settings.CONSILIUM_MAIL_UNVERIFIED_ACTIONS == "hold"
+        ):
+            _ask_owner_to_confirm(self.email, person, self.consultation, command.kind)
+            return _Outcome(
+                InboundStatus.HELD,
+                f"held: {command.kind} by {person.email}, sender not verified ({check.detail})",
+                self.consultation,
+            )
         is_message = command.kind == email_commands.Kind.MESSAGE
         if is_message and not command.text and not parsed.attachments:
             raise _Refusal(
@@ -349,7 +372,9 @@ class _Handler:
         try:
             with transaction.atomic():
                 try:
-                    refused = _execute(command, person, self.consultation, parsed, self.email)
+                    refused = _execute(
+                        command, person, self.consultation, parsed, self.email, verified
+                    )
                 except BaseException:
                     written = _attachment_files(self.email.message_id)
                     raise
@@ -363,6 +388,10 @@ class _Handler:
             _delete_files(written)
             raise
         reason = f"{command.kind} by {person.email}"
+        if not verified:
+            reason += " (sender not verified)"
+        elif self.owner_confirmed:
+            reason += " (confirmed by its owner)"
         if refused:
             names = ", ".join(name for name, _problem in refused)
             reason += f"; attachments refused: {names}"
@@ -376,7 +405,12 @@ class _Handler:
         with translation.override(self.language):
             explanation = str(refusal.message)
             try:
-                bounce = build_bounce(parsed, reason=explanation, from_address=_from_address())
+                bounce = build_bounce(
+                    parsed,
+                    reason=explanation,
+                    from_address=_from_address(),
+                    to=_envelope_sender(self.email, parsed),
+                )
             except BounceRefused as exc:
                 return _Outcome(
                     InboundStatus.BOUNCED,
@@ -411,7 +445,7 @@ class _Handler:
             subject = gettext("Attachments not added: %(subject)s") % {
                 "subject": parsed.subject or gettext("(no subject)")
             }
-            bounce = build_bounce(parsed, reason="-", from_address=_from_address())
+            bounce = build_bounce(parsed, reason="-", from_address=_from_address(), to=person.email)
         bounce.replace_header("Subject", " ".join(subject.split())[:250])
         _queue("\n".join(lines) + "\n", bounce, to=person.email)
 
@@ -422,6 +456,7 @@ def _execute(
     consultation: Consultation,
     parsed: InboundMessage,
     email: InboundEmail,
+    verified: bool = True,
 ) -> list[tuple[str, str]]:
     """Do what the reply asks, all or nothing; returns the attachments refused."""
     kind = email_commands.Kind
@@ -438,7 +473,7 @@ def _execute(
         # Accept first: the text below it is then an accepted expert's first message.
         actions.accept(actor=person, consultation=consultation, source=MessageSource.EMAIL)
     if command.text or files:
-        refused = _post(person, consultation, command.text, files, email.message_id)
+        refused = _post(person, consultation, command.text, files, email.message_id, verified)
     if command.kind == kind.DECLINE:
         actions.decline(
             actor=person, consultation=consultation, reason=command.reason,
@@ -469,6 +504,7 @@ def _post(
     text: str,
     files: list[actions.Upload],
     message_id: str,
+    verified: bool = True,
 ) -> list[tuple[str, str]]:
     """Post the text with the attachments de-identification accepts; the action refuses all
     files when one is bad, so on refusal the good ones are found and posted without the rest.
@@ -482,6 +518,7 @@ def _post(
             files=uploads,
             source=MessageSource.EMAIL,
             email_message_id=message_id,
+            sender_verified=verified,
         )
 
     try:
@@ -591,7 +628,127 @@ def _find_token(email: InboundEmail, parsed: InboundMessage) -> ReplyToken:
     )
 
 
+# --------------------------------------------------------------------------- held actions
+
+STATE_CHANGING = frozenset(
+    {email_commands.Kind.ACCEPT, email_commands.Kind.DECLINE, email_commands.Kind.RECOMMEND}
+)
+_HELD_SALT = "consilium.consultations.mail.held"
+_CONFIRM_SUBJECT = re.compile(r"\[confirm (\d+)-([0-9a-f]{12})\]", re.IGNORECASE)
+
+
+def held_code(email_pk: int, person_pk: int) -> str:
+    """The code a second reply quotes (in its subject) to confirm a held action."""
+    return salted_hmac(_HELD_SALT, f"{email_pk}:{person_pk}").hexdigest()[:12]
+
+
+def held_link_token(email_pk: int, person_pk: int) -> str:
+    return signing.dumps({"e": email_pk, "p": person_pk}, salt=_HELD_SALT)
+
+
+def read_held_link_token(token: str) -> tuple[int, int] | None:
+    """(email, person) from a confirm link, or None when forged or expired."""
+    try:
+        data = signing.loads(
+            token, salt=_HELD_SALT, max_age=settings.CONSILIUM_MAIL_HOLD_HOURS * 3600
+        )
+        return int(data["e"]), int(data["p"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _ask_owner_to_confirm(
+    email: InboundEmail, person: User, consultation: Consultation, kind: str
+) -> None:
+    """Mail the token's owner, at their registered address (not the From: of the held
+    mail), a one-click link and a subject code a second reply can carry."""
+    url = settings.SITE_URL + reverse(
+        "consultations:confirm_held", args=[held_link_token(email.pk, person.pk)]
+    )
+    code = f"[confirm {email.pk}-{held_code(email.pk, person.pk)}]"
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        lines = [
+            gettext("Hello,"),
+            "",
+            gettext(
+                "Consilium received a reply from your address asking to %(action)s in "
+                "consultation %(pseudonym)s, but could not verify that it was sent by you. "
+                "Nothing has been done yet."
+            )
+            % {"action": _action_words(kind), "pseudonym": consultation.patient.pseudonym},
+            "",
+            gettext("If it was you, confirm it (you will be asked to sign in):"),
+            url,
+            "",
+            gettext(
+                "or reply to this message without changing its subject. If it was not you, "
+                "ignore this message: it expires in %(hours)s hours."
+            )
+            % {"hours": settings.CONSILIUM_MAIL_HOLD_HOURS},
+            "",
+            "-- ",
+            gettext("This is an automatic message from Consilium."),
+        ]
+        subject = gettext("Please confirm: %(action)s") % {"action": _action_words(kind)}
+    send_email.enqueue(
+        subject=f"{subject} {code}",
+        body="\n".join(lines) + "\n",
+        to=[person.email],
+        reply_to=[notify.reply_address(consultation, person)],
+        headers={"Auto-Submitted": "auto-generated", LOOP_HEADER: "held"},
+    )
+
+
+def held_action_words(email: InboundEmail) -> str:
+    """What a held message asks, in words, from its stored reason ("held: KIND by ...")."""
+    words = email.reason.split()
+    return _action_words(words[1] if len(words) > 1 else "")
+
+
+def _action_words(kind: str) -> str:
+    return {
+        email_commands.Kind.ACCEPT: gettext("accept it"),
+        email_commands.Kind.DECLINE: gettext("decline it"),
+        email_commands.Kind.RECOMMEND: gettext("give the final recommendation"),
+    }.get(kind, kind)
+
+
+def _release_confirmed(
+    parsed: InboundMessage, person: User, consultation: Consultation
+) -> _Outcome | None:
+    """A second reply carrying a held action's code carries that action out."""
+    match = _CONFIRM_SUBJECT.search(parsed.subject or "")
+    if match is None:
+        return None
+    email_pk, code = int(match.group(1)), match.group(2).lower()
+    held = InboundEmail.objects.filter(
+        pk=email_pk, status=InboundStatus.HELD, consultation=consultation
+    ).first()
+    if held is None or not hmac.compare_digest(code, held_code(email_pk, person.pk)):
+        raise _Refusal(
+            "confirmation not valid",
+            _("There is no action waiting for your confirmation with this code."),
+        )
+    released = process(held, release=True)
+    return _Outcome(
+        InboundStatus.ACCEPTED,
+        f"confirmed held message {email_pk}: {released.status}",
+        consultation,
+    )
+
+
 # --------------------------------------------------------------------------- helpers
+
+
+def _envelope_sender(email: InboundEmail, parsed: InboundMessage) -> str:
+    """Whom a bounce may go to: the SMTP envelope sender, or when the message came from a
+    file or a pipe without --sender, the Return-Path its delivering server wrote. "" when
+    neither is known: then nobody is answered (the reason is kept on the stored row)."""
+    if email.envelope_from:
+        return "" if email.envelope_from == NULL_SENDER else email.envelope_from
+    return_path = parsed.header("return-path") or ""
+    pairs = getaddresses([return_path])
+    return pairs[0][1] if len(pairs) == 1 else ""
 
 
 def _from_address() -> str:

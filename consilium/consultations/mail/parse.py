@@ -1027,14 +1027,23 @@ def is_auto_reply(msg: InboundMessage, *, envelope_sender: str | None = None) ->
 
 # --------------------------------------------------------------------------- bounces
 
-_BOUNCE_QUOTE_LINES = 20
-_BOUNCE_QUOTE_CHARS = 2000
+# Enough for the sender to recognise their message, too little to make a forged mail's text
+# worth relaying through us.
+_BOUNCE_QUOTE_LINES = 5
+_BOUNCE_QUOTE_CHARS = 400
 
 
-def build_bounce(original: InboundMessage, *, reason: str, from_address: str) -> EmailMessage:
-    """A plain-text explanation to the sender of a message the gateway could not accept."""
-    if not original.from_address:
-        raise BounceRefused("the original message has no sender address")
+def build_bounce(
+    original: InboundMessage, *, reason: str, from_address: str, to: str
+) -> EmailMessage:
+    """A plain-text explanation of a message the gateway could not accept, for ``to``: the
+    envelope sender (MAIL FROM, or the Return-Path the delivering server wrote), never the
+    ``From:`` header, which anyone can set to a victim's address (backscatter)."""
+    to = (to or "").strip().strip("<>").strip()
+    if not to or to.upper() == "MAILER-DAEMON":
+        raise BounceRefused("no envelope sender to answer (null or unknown)")
+    if to.count("@") != 1 or any(c.isspace() or c in ",;<>\"'" for c in to):
+        raise BounceRefused("the envelope sender is not a usable address")
     loop_reason = is_auto_reply(original)
     if loop_reason:
         raise BounceRefused(f"not bouncing an automatic message ({loop_reason})")
@@ -1072,7 +1081,7 @@ def build_bounce(original: InboundMessage, *, reason: str, from_address: str) ->
         :250
     ]
     bounce["From"] = from_address
-    bounce["To"] = original.from_address
+    bounce["To"] = to
     bounce["Date"] = format_datetime(datetime.now(UTC))
     domain = from_address.rpartition("@")[2].strip("> ") or None
     bounce["Message-ID"] = make_msgid(domain=domain)

@@ -9,13 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consilium.audit.actions import record
 from consilium.lib.forms import add_action_errors
 from consilium.library.access import (
     Side,
     get_sendout_for_user,
+    list_sendouts_for_user,
     molecular_partner_ids,
     requester_institution_ids,
-    sendouts_for_user,
 )
 from consilium.library.actions import sendouts as actions
 from consilium.library.forms import FailureForm, ResultForm, SendOutForm, ShipmentForm
@@ -27,17 +28,15 @@ from consilium.registry.access import patients_for_user
 @login_required
 @require_GET
 def sendout_list(request: HttpRequest) -> HttpResponse:
-    sendouts = sendouts_for_user(request.user).select_related(
-        "patient", "requesting_institution", "laboratory"
-    )
     status = request.GET.get("status", "")
-    if status in SendOutStatus.values:
-        sendouts = sendouts.filter(status=status)
+    if status not in SendOutStatus.values:
+        status = ""
+    sendouts = list_sendouts_for_user(request.user, status=status, request=request)
     return render(
         request,
         "library/sendout_list.html",
         {
-            "sendouts": sendouts[:200],
+            "sendouts": sendouts,
             "statuses": SendOutStatus.choices,
             "status": status,
             "can_request": bool(requester_institution_ids(request.user)),
@@ -184,11 +183,16 @@ def sendout_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_GET
 def sendout_report(request: HttpRequest, pk: int) -> FileResponse:
-    sendout, _side = get_sendout_for_user(request.user, pk, request=request)
+    sendout, _side = get_sendout_for_user(request.user, pk, request=request, audit=False)
     if not sendout.report:
         raise Http404
-    return FileResponse(
-        sendout.report.open("rb"),
-        content_type="application/pdf",
-        filename=f"sendout-{sendout.pk}.pdf",
+    name = f"sendout-{sendout.pk}.pdf"
+    record(
+        actor=request.user,
+        verb="library.file_downloaded",
+        obj=sendout,
+        institution_id=sendout.requesting_institution_id,
+        details={"pseudonym": sendout.patient.pseudonym, "file": name, "kind": "report"},
+        request=request,
     )
+    return FileResponse(sendout.report.open("rb"), content_type="application/pdf", filename=name)

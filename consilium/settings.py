@@ -268,6 +268,13 @@ TASKS = {
 # is queued again (consilium.core.leases). Workers renew every quarter of it.
 CONSILIUM_WORKER_LEASE_SECONDS = env_int("CONSILIUM_WORKER_LEASE_SECONDS", 60, minimum=1)
 
+# How often a worker's audit sealer links new audit entries into the hash chain
+# (consilium.audit.sealer); audit-verify reports entries left unsealed much longer.
+CONSILIUM_AUDIT_SEAL_SECONDS = env_int("CONSILIUM_AUDIT_SEAL_SECONDS", 1, minimum=1)
+# None: entries are sealed as they are written on SQLite (writers are serialised there
+# anyway) and by the sealer on PostgreSQL. Tests set it to exercise either path.
+CONSILIUM_AUDIT_SEAL_INLINE = None
+
 # Outgoing mail: SMTP when a host is set; otherwise every message is written to the data
 # directory's outbox, so nothing is lost on an installation that has no mail server yet.
 EMAIL_HOST = env_str("CONSILIUM_EMAIL_HOST", "")

@@ -63,7 +63,7 @@ def audit_triggers_off_after_test(transactional_db):
     for that flush and put them back for the next test."""
     from importlib import import_module
 
-    migration = import_module("consilium.audit.migrations.0002_append_only")
+    migration = import_module("consilium.audit.migrations.0003_sealed_chain")
     _apply(migration.SQLITE_REVERSE, migration.POSTGRES_REVERSE)
     _apply(migration.SQLITE, migration.POSTGRES)
     yield

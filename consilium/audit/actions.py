@@ -1,4 +1,10 @@
-"""The one way to write to the audit log; every app's actions call `record`."""
+"""The one way to write to the audit log; every app's actions call `record`.
+
+An entry is inserted unsealed and takes no lock, so a request never waits for another
+request's audit entry nor holds a lock that orders it against other rows; the sealer
+(consilium.audit.sealer) links entries into the hash chain shortly after they commit. On
+SQLite, where every write transaction is IMMEDIATE and writers are serialised anyway, the
+entry is sealed as it is inserted: nothing waits that was not already waiting."""
 
 import datetime as dt
 import json
@@ -6,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
 from django.http import HttpRequest
@@ -14,9 +21,6 @@ from django.utils import timezone
 from consilium.accounts.models import User
 from consilium.audit.chain import GENESIS, entry_hash
 from consilium.audit.models import AuditEntry
-
-# Any constant works; it names the PostgreSQL advisory lock that serialises the chain.
-_CHAIN_LOCK = 0x0C0_51_1A
 
 
 def _client_details(request: HttpRequest | None) -> dict[str, str]:
@@ -28,21 +32,50 @@ def _client_details(request: HttpRequest | None) -> dict[str, str]:
     }
 
 
-def _chain_end() -> tuple[int, str]:
-    """Take the chain's lock for this transaction and return its last id and hash."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    # On SQLite every transaction is IMMEDIATE (see settings), so writers are already
-    # serialised and two entries cannot claim the same predecessor.
-    last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
+def seals_inline() -> bool:
+    """Whether `record` seals its entry itself: SQLite's default (see the module docstring)."""
+    setting = getattr(settings, "CONSILIUM_AUDIT_SEAL_INLINE", None)
+    return connection.vendor == "sqlite" if setting is None else bool(setting)
+
+
+def chain_end() -> tuple[int, str]:
+    """The position and hash of the last sealed entry. Only for those who hold the chain:
+    the sealer, or an inline seal inside SQLite's serialised write transaction."""
+    last = (
+        AuditEntry.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
     return last if last else (0, GENESIS)
 
 
-def _chained(
+def _seal_in_place(entries: Sequence[AuditEntry]) -> None:
+    """Give unsaved entries their place at the end of the chain (inline sealing)."""
+    position, prev_hash = chain_end()
+    now = timezone.now()
+    for entry in entries:
+        position += 1
+        entry.seq = position
+        entry.prev_hash = prev_hash
+        entry.sealed_at = now
+        entry.hash = entry_hash(
+            position=position,
+            prev_hash=prev_hash,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_label=entry.actor_label,
+            verb=entry.verb,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            institution_id=entry.institution_id,
+            details=entry.details,
+        )
+        prev_hash = entry.hash
+
+
+def _entry(
     *,
-    prev_id: int,
-    prev_hash: str,
     at: dt.datetime,
     person: User | None,
     actor_label: str,
@@ -51,9 +84,7 @@ def _chained(
     institution_id: int | None,
     details: dict[str, Any],
 ) -> AuditEntry:
-    """The entry that follows (prev_id, prev_hash), its hash computed, not yet saved."""
-    entry = AuditEntry(
-        id=prev_id + 1,
+    return AuditEntry(
         at=at,
         actor=person,
         actor_label=actor_label or (person.email if person else ""),
@@ -62,21 +93,7 @@ def _chained(
         object_id=str(obj.pk) if obj is not None else "",
         institution_id=institution_id,
         details=details,
-        prev_hash=prev_hash,
     )
-    entry.hash = entry_hash(
-        prev_hash=prev_hash,
-        entry_id=entry.id,
-        at=at,
-        actor_id=person.pk if person else None,
-        actor_label=entry.actor_label,
-        verb=verb,
-        object_type=entry.object_type,
-        object_id=entry.object_id,
-        institution_id=institution_id,
-        details=details,
-    )
-    return entry
 
 
 def _as_stored(details: dict[str, Any]) -> dict[str, Any]:
@@ -96,21 +113,18 @@ def record(
 ) -> AuditEntry:
     """Append an entry to the audit log, inside the caller's transaction if there is one."""
     person = actor if isinstance(actor, User) else None
-    merged = _as_stored({**_client_details(request), **(details or {})})
-    at = timezone.now().astimezone(dt.UTC)
+    entry = _entry(
+        at=timezone.now().astimezone(dt.UTC),
+        person=person,
+        actor_label=actor_label,
+        verb=verb,
+        obj=obj,
+        institution_id=institution_id,
+        details=_as_stored({**_client_details(request), **(details or {})}),
+    )
     with transaction.atomic():
-        prev_id, prev_hash = _chain_end()
-        entry = _chained(
-            prev_id=prev_id,
-            prev_hash=prev_hash,
-            at=at,
-            person=person,
-            actor_label=actor_label,
-            verb=verb,
-            obj=obj,
-            institution_id=institution_id,
-            details=merged,
-        )
+        if seals_inline():
+            _seal_in_place([entry])
         entry.save(force_insert=True)
     return entry
 
@@ -128,31 +142,29 @@ class Pending:
 
 
 def record_many(entries: Sequence[Pending]) -> int:
-    """Append many entries at once, in order, chained exactly as `record` chains them: for
-    bulk actions, where one lock and one INSERT per batch replace a round trip per entry."""
+    """Append many entries at once, in order: for bulk actions, where one INSERT per batch
+    replaces a round trip per entry."""
     from consilium.registry.bulk import insert
 
     if not entries:
         return 0
     at = timezone.now().astimezone(dt.UTC)
+    rows = [
+        _entry(
+            at=at,
+            person=pending.actor,
+            actor_label=pending.actor_label,
+            verb=pending.verb,
+            obj=pending.obj,
+            institution_id=pending.institution_id,
+            details=_as_stored(pending.details or {}),
+        )
+        for pending in entries
+    ]
     with transaction.atomic():
-        prev_id, prev_hash = _chain_end()
-        rows = []
-        for pending in entries:
-            entry = _chained(
-                prev_id=prev_id,
-                prev_hash=prev_hash,
-                at=at,
-                person=pending.actor,
-                actor_label=pending.actor_label,
-                verb=pending.verb,
-                obj=pending.obj,
-                institution_id=pending.institution_id,
-                details=_as_stored(pending.details or {}),
-            )
-            rows.append(entry)
-            prev_id, prev_hash = entry.id, entry.hash
-        insert(rows, keep_pk=True)
+        if seals_inline():
+            _seal_in_place(rows)
+        insert(rows)
     return len(rows)
 
 
@@ -161,39 +173,73 @@ class VerifyResult:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    unsealed: int = 0
+    # Unsealed entries older than the bound given to verify_chain: the sealer is not running.
+    overdue: int = 0
+    oldest_unsealed_id: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
 
-def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Recompute every hash in order; return the first entry that does not fit."""
+def verify_chain(
+    batch_size: int = 5000, *, unsealed_bound: dt.timedelta = dt.timedelta(minutes=1)
+) -> VerifyResult:
+    """Recompute every sealed entry's hash in chain order; return the first entry that does
+    not fit, and count the entries not sealed yet (and those unsealed for too long)."""
     prev_hash = GENESIS
-    prev_id = 0
+    position = 0
     checked = 0
-    rows = AuditEntry.objects.order_by("id").values_list(
-        "id",
-        "at",
-        "actor_id",
-        "actor_label",
-        "verb",
-        "object_type",
-        "object_id",
-        "institution_id",
-        "details",
-        "prev_hash",
-        "hash",
+    rows = (
+        AuditEntry.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list(
+            "id",
+            "seq",
+            "at",
+            "actor_id",
+            "actor_label",
+            "verb",
+            "object_type",
+            "object_id",
+            "institution_id",
+            "details",
+            "prev_hash",
+            "hash",
+        )
     )
+    unsealed = AuditEntry.objects.filter(seq__isnull=True)
+    overdue = unsealed.filter(at__lt=timezone.now() - unsealed_bound)
+    counts = {
+        "unsealed": unsealed.count(),
+        "overdue": overdue.count(),
+        "oldest_unsealed_id": overdue.order_by("id").values_list("id", flat=True).first(),
+    }
     for row in rows.iterator(chunk_size=batch_size):
-        (entry_id, at, actor_id, label, verb, otype, oid, inst, details, stored_prev, stored) = row
-        if entry_id != prev_id + 1:
-            return VerifyResult(checked, entry_id, f"entry #{prev_id + 1} is missing")
+        (
+            entry_id,
+            seq,
+            at,
+            actor_id,
+            label,
+            verb,
+            otype,
+            oid,
+            inst,
+            details,
+            stored_prev,
+            stored,
+        ) = row
+        if seq != position + 1:
+            reason = f"the entry sealed at position {position + 1} is missing"
+            return VerifyResult(checked, entry_id, reason, **counts)
         if stored_prev != prev_hash:
-            return VerifyResult(checked, entry_id, "it does not link to the entry before it")
+            reason = "it does not link to the entry before it"
+            return VerifyResult(checked, entry_id, reason, **counts)
         computed = entry_hash(
+            position=seq,
             prev_hash=prev_hash,
-            entry_id=entry_id,
             at=at,
             actor_id=actor_id,
             actor_label=label,
@@ -204,7 +250,7 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
             details=details,
         )
         if computed != stored:
-            return VerifyResult(checked, entry_id, "its content does not match its hash")
-        prev_hash, prev_id = stored, entry_id
+            return VerifyResult(checked, entry_id, "its content does not match its hash", **counts)
+        prev_hash, position = stored, seq
         checked += 1
-    return VerifyResult(checked)
+    return VerifyResult(checked, **counts)

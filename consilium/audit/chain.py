@@ -1,4 +1,5 @@
-"""The hash chain of the audit log: how an entry's hash is computed from its content."""
+"""The hash chain of the audit log: how an entry's hash is computed from its content and
+its position in the chain (its `seq`; entries sealed before the sealer existed have seq = id)."""
 
 import hashlib
 import json
@@ -11,7 +12,7 @@ GENESIS = "0" * 64
 def entry_hash(
     *,
     prev_hash: str,
-    entry_id: int,
+    position: int,
     at: datetime,
     actor_id: int | None,
     actor_label: str,
@@ -26,7 +27,7 @@ def entry_hash(
     payload = json.dumps(
         [
             prev_hash,
-            entry_id,
+            position,
             at.isoformat(timespec="microseconds"),
             actor_id,
             actor_label,

@@ -1,14 +1,19 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
     """One entry of the append-only, hash-chained audit log.
 
-    Rows are only ever inserted (database triggers refuse UPDATE and DELETE); each holds the
-    hash of the previous entry, so `consilium audit-verify` can find any row changed behind
-    the application's back.
+    Requests insert entries unsealed (no `seq`, no hash), taking no lock, so audited reads
+    never wait on one another; the sealer (consilium.audit.sealer) then links them into the
+    chain in the order it finds them committed: `seq` is the position in the chain and `hash`
+    covers the entry and the hash of the one before. Database triggers refuse DELETE, and
+    every UPDATE except the sealer's one-time seal of an unsealed row that leaves its content
+    as it was, so `consilium audit-verify` can find any row changed behind the application's
+    back.
     """
 
     at = models.DateTimeField(_("time"), db_index=True)
@@ -23,14 +28,26 @@ class AuditEntry(models.Model):
         "network.Institution", on_delete=models.PROTECT, null=True, related_name="+"
     )
     details = models.JSONField(_("details"), default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Set once, by the sealer; empty on an entry not sealed yet.
+    seq = models.BigIntegerField(null=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    # NULL, not "", until sealed: unique must not make two unsealed entries collide.
+    hash = models.CharField(max_length=64, null=True, unique=True)  # noqa: DJ001
+    sealed_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # What the sealer looks for, kept small: only the few entries not sealed yet.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_unsealed"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.verb} {self.object_type}:{self.object_id}"
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None

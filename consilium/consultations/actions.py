@@ -3,7 +3,6 @@
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,6 +35,7 @@ from consilium.consultations.models import (
     SummaryTemplate,
     Urgency,
 )
+from consilium.lib.enqueue import enqueue_in_transaction
 from consilium.network.access import active_partnerships
 from consilium.network.models import AreaKind, Institution, Partnership
 from consilium.registry.models import ConsentStatus, Patient
@@ -241,6 +241,19 @@ def assign_expert(*, actor: User, consultation: Consultation, expert: User) -> A
     return assignment
 
 
+def _lock(consultation: Consultation) -> None:
+    """Lock the consultation's row for this transaction and reload it, so a state change
+    checks the state as it is now, not as the caller read it: of a finalisation and a
+    withdrawal sent at the same moment, the second sees the first and is refused. FOR NO
+    KEY UPDATE: rows that only refer to the consultation are not held up by it."""
+    list(
+        Consultation.objects.select_for_update(no_key=True)
+        .filter(pk=consultation.pk)
+        .values_list("pk")
+    )
+    consultation.refresh_from_db()
+
+
 def _active_assignment(actor: User, consultation: Consultation) -> Assignment:
     assignment = consultation.assignments.filter(expert=actor, status__in=ACTIVE_ASSIGNMENT).first()
     if assignment is None or side_of(actor, consultation) != Side.EXPERT:
@@ -255,6 +268,10 @@ def accept(
     if not consultation.is_open:
         raise ValidationError(_("This consultation is no longer open."))
     with transaction.atomic():
+        _lock(consultation)
+        if not consultation.is_open:
+            raise ValidationError(_("This consultation is no longer open."))
+        assignment = _active_assignment(actor, consultation)
         if assignment.status != AssignmentStatus.ACCEPTED:
             assignment.status = AssignmentStatus.ACCEPTED
             assignment.responded_at = timezone.now()
@@ -278,10 +295,23 @@ def accept(
 def decline(
     *, actor: User, consultation: Consultation, reason: str, source: str = MessageSource.WEB
 ) -> Assignment:
-    assignment = _active_assignment(actor, consultation)
+    # An expert who has just declined is on the triage side: their second click gets its
+    # answer below, under the lock.
+    if side_of(actor, consultation) not in (Side.EXPERT, Side.TRIAGE):
+        raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why you decline, so the next expert knows.")]})
     with transaction.atomic():
+        _lock(consultation)
+        assignment = consultation.assignments.filter(
+            expert=actor, status__in=ACTIVE_ASSIGNMENT
+        ).first()
+        if assignment is None:
+            # A double click: declined once, and one new expert offered, not two.
+            mine = consultation.assignments.filter(expert=actor)
+            if mine.filter(status=AssignmentStatus.DECLINED).exists():
+                raise ValidationError(_("You have already declined this consultation."))
+            raise PermissionDenied
         assignment.status = AssignmentStatus.DECLINED
         assignment.decline_reason = reason.strip()[:300]
         assignment.responded_at = timezone.now()
@@ -324,6 +354,9 @@ def post_message(
     prepared = _prepare_all(files, consultation.patient.pseudonym)
     now = timezone.now()
     with transaction.atomic():
+        _lock(consultation)
+        if consultation.status == ConsultationStatus.WITHDRAWN:
+            raise ValidationError(_("This consultation was withdrawn."))
         message = Message.objects.create(
             consultation=consultation,
             author=actor,
@@ -417,6 +450,11 @@ def save_recommendation(
         )
     now = timezone.now()
     with transaction.atomic():
+        _lock(consultation)
+        if consultation.recommendations.filter(status=RecommendationStatus.FINAL).exists():
+            raise ValidationError(_("A final recommendation has already been given."))
+        if not consultation.is_open:
+            raise ValidationError(_("This consultation is no longer open."))
         draft = consultation.recommendations.filter(
             author=actor, status=RecommendationStatus.DRAFT
         ).first()
@@ -440,9 +478,7 @@ def save_recommendation(
             )
             from consilium.consultations.tasks import deliver_report
 
-            transaction.on_commit(
-                partial(deliver_report.enqueue, recommendation_id=recommendation.pk)
-            )
+            enqueue_in_transaction(deliver_report, recommendation_id=recommendation.pk)
         search_index.refresh("consultation", consultation.pk)
         record(
             actor=actor,
@@ -478,6 +514,9 @@ def answer_follow_up(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        _lock(consultation)
+        if consultation.status != ConsultationStatus.RECOMMENDED:
+            raise ValidationError(_("There is no recommendation waiting for its outcome."))
         answer = FollowUpAnswer.objects.create(
             consultation=consultation,
             adherence=adherence,
@@ -509,6 +548,9 @@ def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consult
     if not consultation.is_open:
         raise ValidationError(_("Only an open consultation can be withdrawn."))
     with transaction.atomic():
+        _lock(consultation)
+        if not consultation.is_open:
+            raise ValidationError(_("Only an open consultation can be withdrawn."))
         consultation.status = ConsultationStatus.WITHDRAWN
         consultation.save(update_fields=["status"])
         consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).update(

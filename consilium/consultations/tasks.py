@@ -16,6 +16,12 @@ def deliver_report(*, recommendation_id: int) -> str:
     ).get(pk=recommendation_id)
     consultation = recommendation.consultation
     with transaction.atomic():
+        # Two runs of this task (a worker lost and its task reclaimed) take turns here; the
+        # second finds the report and sends nothing. The report and its mails commit together
+        # (the mails are queued in this transaction), so a run that died before its commit
+        # left neither, and the next run does both.
+        list(Recommendation.objects.select_for_update().filter(pk=recommendation.pk).values("pk"))
+        recommendation.refresh_from_db(fields=["report"])
         if not recommendation.report:
             pdf = render_report(recommendation)
             name = f"consultation-{consultation.pk}-report.pdf"

@@ -22,12 +22,13 @@ import threading
 import uuid
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.models import DBTaskResult
 
-from consilium.core.models import WorkerHeartbeat
+from consilium.core.models import Lease, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -146,3 +147,23 @@ class Heartbeat(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         self.join(timeout=10)
+
+
+def hold(*, name: str, holder: str, duration: datetime.timedelta) -> bool:
+    """Take or renew the named lease for `duration`; False while someone else holds it.
+    A conditional UPDATE, so of two processes that find the lease expired only one gets it."""
+    now = timezone.now()
+    until = now + duration
+    mine_or_free = Q(holder=holder) | Q(expires_at__lt=now)
+    if Lease.objects.filter(mine_or_free, name=name).update(holder=holder, expires_at=until):
+        return True
+    try:
+        with transaction.atomic():
+            Lease.objects.create(name=name, holder=holder, expires_at=until)
+    except IntegrityError:
+        return False  # someone holds it, or took it between our two statements
+    return True
+
+
+def release(*, name: str, holder: str) -> None:
+    Lease.objects.filter(name=name, holder=holder).delete()

@@ -17,3 +17,16 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class Lease(models.Model):
+    """A named job that one process at a time may run (the audit sealer): whoever holds an
+    unexpired lease runs it and renews it; when its holder dies, the lease expires and another
+    process takes it over (see consilium.core.leases.hold)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    holder = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 JOBS = [
+    "consilium.audit.sealer.seal_periodically",
     "consilium.network.actions.send_milestone_reminders",
     "consilium.consultations.clock.run",
     "consilium.search.index.refresh_directory",

@@ -1,18 +1,18 @@
-"""The library's mail: each message in its recipient's language, queued only once the
-change that caused it is committed. Send-out mail names the patient by pseudonym only."""
+"""The library's mail: each message in its recipient's language, queued in the transaction
+of the change that caused it (consilium.lib.enqueue). Send-out mail names the patient by
+pseudonym only."""
 
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from consilium.accounts.models import User
 from consilium.core.tasks import send_email
+from consilium.lib.enqueue import enqueue_in_transaction
 from consilium.library.models import Adoption, DocumentVersion, SendOut
 
 
@@ -26,10 +26,8 @@ def _send(people: Iterable[User], template: str, context: dict[str, Any]) -> Non
             ctx = {**context, "person": person}
             subject = render_to_string(f"library/email/{template}_subject.txt", ctx)
             body = render_to_string(f"library/email/{template}.txt", ctx)
-        transaction.on_commit(
-            partial(
-                send_email.enqueue, subject=" ".join(subject.split()), body=body, to=[person.email]
-            )
+        enqueue_in_transaction(
+            send_email, subject=" ".join(subject.split()), body=body, to=[person.email]
         )
 
 

@@ -1,15 +1,13 @@
 """Registration mail: confirmation, waiting list, promotion. In the participant's language,
-after the transaction commits."""
-
-from functools import partial
+queued in the transaction of the change (consilium.lib.enqueue)."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from consilium.core.tasks import send_email
+from consilium.lib.enqueue import enqueue_in_transaction
 from consilium.meetings.models import Registration
 
 
@@ -34,11 +32,6 @@ def enqueue_registration_mail(registration: Registration, *, kind: str) -> None:
     with translation.override(language):
         subject = render_to_string("meetings/email/registration_subject.txt", context)
         body = render_to_string("meetings/email/registration.txt", context)
-    transaction.on_commit(
-        partial(
-            send_email.enqueue,
-            subject=" ".join(subject.split()),
-            body=body,
-            to=[registration.email],
-        )
+    enqueue_in_transaction(
+        send_email, subject=" ".join(subject.split()), body=body, to=[registration.email]
     )

@@ -2,16 +2,15 @@
 
 import datetime
 from collections.abc import Iterator
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from consilium.core.tasks import send_email
+from consilium.lib.enqueue import enqueue_in_transaction
 from consilium.network.models import OPEN_MILESTONE_STATUSES, Milestone
 
 SOON = "soon"
@@ -52,12 +51,6 @@ def enqueue_reminder(milestone: Milestone, kind: str, today: datetime.date) -> N
         subject = render_to_string("network/email/milestone_reminder_subject.txt", context)
         body = render_to_string("network/email/milestone_reminder.txt", context)
         html = render_to_string("network/email/milestone_reminder.html", context)
-    transaction.on_commit(
-        partial(
-            send_email.enqueue,
-            subject=" ".join(subject.split()),
-            body=body,
-            html=html,
-            to=[owner.email],
-        )
+    enqueue_in_transaction(
+        send_email, subject=" ".join(subject.split()), body=body, html=html, to=[owner.email]
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
+from consilium.lib.enqueue import enqueue_in_transaction
 from consilium.network.models import Institution
 from consilium.registry import toronto
 from consilium.registry.checks import CheckResult, Level
@@ -85,9 +86,31 @@ def next_pseudonym_number(institution: Institution, year: int) -> int:
 
 
 def lock_numbering(institution: Institution) -> None:
-    """Serialise pseudonym numbering per institution. SQLite transactions here are IMMEDIATE,
-    which already serialises writers; PostgreSQL needs the row lock."""
-    list(Institution.objects.select_for_update().filter(pk=institution.pk).values_list("pk"))
+    """Serialise pseudonym numbering and the duplicate check per institution. SQLite
+    transactions here are IMMEDIATE, which already serialises writers; PostgreSQL needs the
+    row lock. FOR NO KEY UPDATE, not FOR UPDATE: rows that merely refer to the institution
+    (an audit entry, a contact) take a key-share lock on it, which this one does not block."""
+    list(
+        Institution.objects.select_for_update(no_key=True)
+        .filter(pk=institution.pk)
+        .values_list("pk")
+    )
+
+
+def _refuse_taken_hospital_number(identity: IdentityData, duplicates: list[Patient]) -> None:
+    """A hospital number names one child at its hospital (the database refuses a second
+    one): a match on it cannot be confirmed away, unlike a match on name and birth date."""
+    number = hospital_number_digest(identity.hospital_number)
+    if not number:
+        return
+    taken = [p for p in duplicates if p.identity.hospital_number_digest == number]
+    if taken:
+        message = _(
+            "This hospital number is already registered at this institution, to %(pseudonyms)s."
+        ) % {"pseudonyms": ", ".join(p.pseudonym for p in taken)}
+        raise ChecksFailed(
+            [CheckResult("hospital_number_taken", Level.ERROR, message, "hospital_number")]
+        )
 
 
 def likely_duplicates(
@@ -96,7 +119,7 @@ def likely_duplicates(
     match = Q(identity__name_birth_digest=name_birth_digest(identity.name, identity.birth_date))
     if number := hospital_number_digest(identity.hospital_number):
         match |= Q(identity__hospital_number_digest=number)
-    found = Patient.objects.filter(match, institution=institution)
+    found = Patient.objects.filter(match, institution=institution).select_related("identity")
     if exclude is not None:
         found = found.exclude(pk=exclude.pk)
     return list(found.order_by("pk")[:5])
@@ -136,6 +159,7 @@ def identity_row(
         )
     return PatientIdentity(
         patient=patient,
+        institution_id=patient.institution_id,
         name=identity.name.strip(),
         hospital_number=identity.hospital_number.strip(),
         birth_date=identity.birth_date,
@@ -240,10 +264,13 @@ def register_patient(
     _raise_on_errors(results)
     assert diagnosis.date is not None  # core_missing is an error
     with transaction.atomic():
+        # The check and the write under one lock, else two tabs submitting the same child
+        # both find no duplicate and both register it.
+        lock_numbering(institution)
         duplicates = likely_duplicates(institution=institution, identity=identity)
+        _refuse_taken_hospital_number(identity, duplicates)
         if duplicates and not confirm_duplicate:
             raise PossibleDuplicate(duplicates)
-        lock_numbering(institution)
         year = diagnosis.date.year
         row = patient_row(
             institution=institution,
@@ -288,9 +315,11 @@ def update_identity(
             [CheckResult("name_missing", Level.ERROR, _("The name is required."), "name")]
         )
     with transaction.atomic():
+        lock_numbering(patient.institution)
         duplicates = likely_duplicates(
             institution=patient.institution, identity=identity, exclude=patient
         )
+        _refuse_taken_hospital_number(identity, duplicates)
         if duplicates and not confirm_duplicate:
             raise PossibleDuplicate(duplicates)
         row = identity_row(patient, identity)
@@ -887,5 +916,6 @@ def start_import(
             details={"file": job.file_name, "bytes": upload.size},
             request=request,
         )
-        transaction.on_commit(lambda: run_import.enqueue(job_id=job.pk))
+        # The queue row commits with the job: a job is never left "queued" with no task.
+        enqueue_in_transaction(run_import, job_id=job.pk)
     return job

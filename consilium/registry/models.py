@@ -275,6 +275,11 @@ class PatientIdentity(models.Model):
     # an exact-match digest never uses and every insert would keep up.
     name_birth_digest = models.CharField(max_length=64)
     hospital_number_digest = models.CharField(max_length=64, blank=True)
+    # The patient's institution again, so the database itself can keep a hospital number to
+    # one child per institution (the constraint below).
+    institution = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("patient identity")
@@ -282,6 +287,13 @@ class PatientIdentity(models.Model):
         indexes = [
             models.Index(fields=["name_birth_digest"], name="registry_identity_name_birth"),
             models.Index(fields=["hospital_number_digest"], name="registry_identity_number"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "hospital_number_digest"],
+                condition=~models.Q(hospital_number_digest=""),
+                name="registry_identity_unique_number",
+            )
         ]
 
     def __str__(self) -> str:

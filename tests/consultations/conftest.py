@@ -28,17 +28,22 @@ from tests.network.conftest import institutions, partnership  # noqa: F401
 
 def make_patient(personas, *, consent="given", name="Nguyễn Văn An", birth=(2019, 3, 14)):
     import datetime
+    import zlib
 
     from consilium.network.models import Institution
     from consilium.registry.actions import register_patient
     from consilium.registry.validation import DiagnosisData, IdentityData, PatientData
 
+    # One hospital number per child (the database refuses two children one number).
+    number = (
+        "BN-2024-77123"
+        if (name, birth) == ("Nguyễn Văn An", (2019, 3, 14))
+        else f"BN-2024-{zlib.crc32(f'{name}{birth}'.encode()) % 90000 + 10000}"
+    )
     return register_patient(
         actor=personas["clinician"],
         institution=Institution.objects.get(code="VNCH"),
-        identity=IdentityData(
-            name=name, birth_date=datetime.date(*birth), hospital_number="BN-2024-77123"
-        ),
+        identity=IdentityData(name=name, birth_date=datetime.date(*birth), hospital_number=number),
         patient=PatientData(
             sex="male",
             region="Hà Nội",

@@ -98,11 +98,17 @@ def test_it_refuses_with_the_problems_and_flags_duplicates(client_for):
     assert {"stage_invalid"} <= {p["code"] for p in wrong.json()["problems"]}
 
     assert _post(client, f"{BASE}/patients", NEW).status_code == 201
-    duplicate = _post(client, f"{BASE}/patients", NEW)
+    namesake = NEW | {"identity": NEW["identity"] | {"hospital_number": "BN-10"}}
+    duplicate = _post(client, f"{BASE}/patients", namesake)
     assert duplicate.status_code == 409
     assert duplicate.json()["possible_duplicates"] == ["VNCH-2024-0001"]
-    confirmed = _post(client, f"{BASE}/patients", NEW | {"confirm_duplicate": True})
+    confirmed = _post(client, f"{BASE}/patients", namesake | {"confirm_duplicate": True})
     assert confirmed.status_code == 201
+    # One hospital number is one child: no confirmation registers it twice.
+    for again in (NEW, NEW | {"confirm_duplicate": True}):
+        taken = _post(client, f"{BASE}/patients", again)
+        assert taken.status_code == 422
+        assert {p["code"] for p in taken.json()["problems"]} == {"hospital_number_taken"}
 
 
 @pytest.mark.parametrize("persona", ["expert", "outsider", "coordinator", "admin"])

@@ -80,8 +80,6 @@ def test_it_writes_an_audit_entry_without_identifiers(register):
     [
         # Same child, written without diacritics and family name last.
         {"name": "AN NGUYEN VAN", "hospital_number": ""},
-        # Another name, but the same hospital number (spaces and case forgiven).
-        {"name": "Someone Else", "hospital_number": "bn24 00042"},
     ],
 )
 def test_it_flags_a_likely_duplicate_before_saving(register, other):
@@ -97,6 +95,18 @@ def test_it_flags_a_likely_duplicate_before_saving(register, other):
     entry = AuditEntry.objects.filter(verb="registry.patient_registered").order_by("-id")[0]
     assert entry.details["duplicate_confirmed"] is True
     assert entry.details["possible_duplicates"] == [first.pseudonym]
+
+
+def test_it_refuses_a_hospital_number_already_registered_even_when_confirmed(register):
+    first = register()
+    # Another name, but the same hospital number (spaces and case forgiven).
+    other = identity(name="Someone Else", hospital_number="bn24 00042")
+    for confirm in (False, True):
+        with pytest.raises(ChecksFailed) as refused:
+            register(identity=other, confirm_duplicate=confirm)
+        assert [r.code for r in refused.value.results] == ["hospital_number_taken"]
+        assert first.pseudonym in str(refused.value.results[0].message)
+    assert Patient.objects.count() == 1
 
 
 def test_it_does_not_flag_the_same_child_at_another_institution(register):

@@ -74,6 +74,7 @@ from consilium.consultations.models import (
     MessageSource,
 )
 from consilium.core.tasks import send_email
+from consilium.lib.enqueue import enqueue_in_transaction
 
 __all__ = ["Incoming", "max_message_bytes", "null_sender", "process", "store", "store_many"]
 
@@ -217,13 +218,7 @@ def _store_one(message: Incoming, message_id: str, queue: bool) -> tuple[Inbound
 
 
 def _queue_processing(email: InboundEmail) -> None:
-    from django_tasks_db import DatabaseBackend
-
-    enqueue = lambda: process_inbound.enqueue(inbound_id=email.pk)  # noqa: E731
-    if isinstance(process_inbound.get_backend(), DatabaseBackend):
-        enqueue()  # the queue row commits with the message, or neither does
-    else:
-        transaction.on_commit(enqueue)
+    enqueue_in_transaction(process_inbound, inbound_id=email.pk)
 
 
 # --------------------------------------------------------------------------- process

@@ -3,10 +3,8 @@ address that belongs to that person and that thread, so a plain reply lands in t
 
 import time
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -15,6 +13,7 @@ from consilium.accounts.models import CLINICAL_ROLES, Role, User
 from consilium.consultations.mail.reply_tokens import make_reply_address
 from consilium.consultations.models import ACTIVE_ASSIGNMENT, Consultation
 from consilium.core.tasks import send_email
+from consilium.lib.enqueue import enqueue_in_transaction
 
 
 def reply_secret() -> bytes:
@@ -80,7 +79,7 @@ def send(
     context: dict | None = None,
     stored_attachments: list[tuple[str, str, str]] | None = None,
 ) -> int:
-    """Queue `consultations/email/<template>` for each recipient, after the commit."""
+    """Queue `consultations/email/<template>` for each recipient, in the current transaction."""
     url = settings.SITE_URL + reverse("consultations:detail", args=[consultation.pk])
     count = 0
     for person in recipients:
@@ -103,17 +102,15 @@ def send(
             "Auto-Submitted": "auto-generated",
             "X-Consilium-Consultation": str(consultation.pk),
         }
-        transaction.on_commit(
-            partial(
-                send_email.enqueue,
-                subject=" ".join(subject.split()),
-                body=body,
-                html=html,
-                to=[person.email],
-                reply_to=[reply_address(consultation, person)],
-                headers=headers,
-                stored_attachments=stored_attachments or [],
-            )
+        enqueue_in_transaction(
+            send_email,
+            subject=" ".join(subject.split()),
+            body=body,
+            html=html,
+            to=[person.email],
+            reply_to=[reply_address(consultation, person)],
+            headers=headers,
+            stored_attachments=stored_attachments or [],
         )
         count += 1
     return count

@@ -8,6 +8,8 @@ from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
+from consilium.audit.actions import seals_inline
+from consilium.audit.sealer import Sealer
 from consilium.core import leases
 
 logger = logging.getLogger("consilium.worker")
@@ -71,12 +73,18 @@ class Command(BaseCommand):
         heartbeat = leases.Heartbeat(
             worker_id=worker.worker_id, current_task=lambda: worker.current_task_id
         )
+        # Every worker offers to seal the audit log; the lease lets one of them at a time.
+        sealer = Sealer(holder=worker.worker_id) if not seals_inline() else None
         if not options["batch"]:
             heartbeat.start()
+            if sealer is not None:
+                sealer.start()
         worker.configure_signals()
         try:
             worker.run()
         finally:
+            if sealer is not None and sealer.is_alive():
+                sealer.stop()
             if heartbeat.is_alive():
                 heartbeat.stop()
                 with contextlib.suppress(OperationalError):  # else it expires with its lease

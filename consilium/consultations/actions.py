@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
-from consilium.consultations import attachments
+from consilium.consultations import activity, attachments
 from consilium.consultations.access import Side, requester_institution_ids, side_of
 from consilium.consultations.assignment import candidates
 from consilium.consultations.deid.deidentify import AttachmentError
 from consilium.consultations.mail import notify
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
+    ActivityKind,
     Adherence,
     Assignment,
     AssignmentStatus,
@@ -159,6 +160,7 @@ def request_consultation(
             attachments.save(
                 consultation=consultation, message=None, uploaded_by=actor, prepared=item
             )
+        activity.touch(consultation, actor=actor, kind=ActivityKind.REQUEST, at=now)
         record(
             actor=actor,
             verb="consultations.requested",
@@ -245,6 +247,7 @@ def accept(
         if consultation.status == ConsultationStatus.SUBMITTED:
             consultation.status = ConsultationStatus.ACCEPTED
             consultation.save(update_fields=["status"])
+        activity.touch(consultation, actor=actor, kind=ActivityKind.ACCEPTED)
         record(
             actor=actor, verb="consultations.accepted", obj=consultation, details={"source": source}
         )
@@ -321,6 +324,7 @@ def post_message(
             if consultation.first_reply_at is None:
                 consultation.first_reply_at = now
                 consultation.save(update_fields=["first_reply_at"])
+        activity.touch(consultation, actor=actor, kind=ActivityKind.MESSAGE, at=now)
         record(
             actor=actor,
             verb="consultations.message_posted",
@@ -410,6 +414,7 @@ def save_recommendation(
             consultation.save(
                 update_fields=["status", "recommended_at", "follow_up_due_on", "first_reply_at"]
             )
+            activity.touch(consultation, actor=actor, kind=ActivityKind.RECOMMENDATION, at=now)
             from consilium.consultations.tasks import deliver_report
 
             transaction.on_commit(
@@ -458,6 +463,7 @@ def answer_follow_up(
         )
         consultation.status = ConsultationStatus.CLOSED
         consultation.save(update_fields=["status"])
+        activity.touch(consultation, actor=actor, kind=ActivityKind.FOLLOW_UP)
         record(
             actor=actor,
             verb="consultations.follow_up_answered",
@@ -484,6 +490,7 @@ def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consult
         consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).update(
             status=AssignmentStatus.WITHDRAWN
         )
+        activity.touch(consultation, actor=actor, kind=ActivityKind.WITHDRAWN)
         record(
             actor=actor,
             verb="consultations.withdrawn",

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import Role
 from consilium.audit.actions import record
-from consilium.consultations import actions
+from consilium.consultations import actions, activity
 from consilium.consultations.access import (
     Side,
     consultations_for_user,
     get_consultation_for_user,
     requester_institution_ids,
 )
+from consilium.consultations.activity import with_unread
 from consilium.consultations.archive import PAGE_SIZE as ARCHIVE_PAGE_SIZE
 from consilium.consultations.archive import ArchiveForm, archive, rows_of
 from consilium.consultations.assignment import candidates
@@ -104,9 +105,11 @@ def _queue_sections(request: HttpRequest, visible: QuerySet[Consultation]) -> di
         .distinct()
     )
     return {
-        "to_answer": _section(request, "to_answer", to_answer),
-        "ours_open": _section(request, "ours_open", ours.filter(status__in=OPEN_STATUSES)),
-        "waiting_for_me": _section(request, "waiting_for_me", waiting_for_me),
+        "to_answer": _section(request, "to_answer", with_unread(to_answer, user)),
+        "ours_open": _section(
+            request, "ours_open", with_unread(ours.filter(status__in=OPEN_STATUSES), user)
+        ),
+        "waiting_for_me": _section(request, "waiting_for_me", with_unread(waiting_for_me, user)),
         "needs_triage": _section(request, "needs_triage", needs_triage),
     }
 
@@ -289,6 +292,7 @@ def _later_events(consultation: Consultation) -> list:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation, side = get_consultation_for_user(request.user, pk, request=request)
+    activity.mark_read(user=request.user, consultation=consultation)
     return render(
         request, "consultations/detail.html", _detail_context(request, consultation, side)
     )

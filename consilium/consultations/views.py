@@ -193,7 +193,18 @@ def new(request: HttpRequest) -> HttpResponse:
         template = template or ICCC_TEMPLATE.get(group or "", SummaryTemplate.GENERAL)
     template = template if template in SummaryTemplate.values else SummaryTemplate.GENERAL
     initial["template"] = template
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("switch"):
+        # A change of template, not a send: the same page again with everything typed kept
+        # and no errors yet (the person has not asked to send).
+        kept = {k: request.POST.get(k) for k in RequestForm.base_fields if k != "files"}
+        form = RequestForm(
+            initial={**initial, **{k: v for k, v in kept.items() if v is not None}},
+            patients=patients,
+            partners=partners,
+            template=template,
+        )
+        form.initial["template"] = template
+    elif request.method == "POST":
         form = RequestForm(
             request.POST, request.FILES, patients=patients, partners=partners, template=template
         )
@@ -219,8 +230,17 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("consultations:detail", pk=consultation.pk)
     else:
         form = RequestForm(initial=initial, patients=patients, partners=partners, template=template)
+    name = "consultations/new.html"
+    if request.htmx and request.POST.get("switch"):
+        name += "#summary"
     return render(
-        request, "consultations/new.html", {"form": form, "has_partners": bool(partner_ids)}
+        request,
+        name,
+        {
+            "form": form,
+            "has_partners": bool(partner_ids),
+            "summary_fields": actions.SUMMARY_FIELDS,
+        },
     )
 
 

@@ -253,7 +253,7 @@ def accept(
         )
         notify.send(
             consultation,
-            notify.requesting_team(consultation),
+            notify.followers(consultation),
             "accepted",
             context={"expert": actor},
         )

@@ -75,3 +75,19 @@ def test_it_shows_an_outsider_no_news_and_no_marks(consultation, client_for):
         .exclude(user=consultation.requested_by)
         .exists()
     )
+
+
+def test_it_mails_a_message_to_the_people_of_the_consultation_only(
+    consultation, personas, django_capture_on_commit_callbacks
+):
+    """The asker and the assigned expert; not the data manager nor the coordinator."""
+    from .fixtures import queued_emails
+
+    before = len(queued_emails())
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.post_message(
+            actor=personas["expert"], consultation=consultation, body="Please send the MRI."
+        )
+    to = {address for mail in queued_emails()[before:] for address in mail["to"]}
+    assert to == {personas["clinician"].email}
+    assert personas["data_manager"].email not in to

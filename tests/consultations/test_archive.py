@@ -7,7 +7,8 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from consilium.audit.models import AuditEntry
 from consilium.consultations.archive import PAGE_SIZE
@@ -171,7 +172,11 @@ def test_it_answers_unknown_filter_values_clearly_and_lists_nothing(cases, clien
     ):
         response = client.get("/consultations/", query)
         assert response.status_code == 400, query
-        assert "Some filters are not understood" in response.content.decode()
+        with translation.override("vi"):  # the clinician reads Vietnamese
+            said = gettext(
+                "Some filters are not understood; correct them above. Nothing is listed until then."
+            )
+        assert said in response.content.decode()
         assert _listed(response, cases) == set()
 
 
@@ -180,7 +185,7 @@ def test_it_shows_the_nearest_page_when_asked_past_the_end(cases, client_for):
     for asked in ("99", "x", "-1", "0", "99999999999999999999999"):
         response = client.get("/consultations/", {"page": asked})
         assert response.status_code == 200
-        assert "There is no page" in response.content.decode()
+        assert f"“{asked[:20]}”" in response.content.decode()  # "There is no page “99”"
         assert _listed(response, cases) == {"answered", "urgent", "waiting"}, asked
 
 

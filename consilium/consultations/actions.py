@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
-from consilium.consultations import attachments
+from consilium.consultations import activity, attachments
 from consilium.consultations.access import Side, requester_institution_ids, side_of
 from consilium.consultations.assignment import candidates
 from consilium.consultations.deid import free_text
@@ -19,6 +19,7 @@ from consilium.consultations.deid.deidentify import AttachmentError
 from consilium.consultations.mail import notify
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
+    ActivityKind,
     Adherence,
     Assignment,
     AssignmentStatus,
@@ -176,6 +177,7 @@ def request_consultation(
                 consultation=consultation, message=None, uploaded_by=actor, prepared=item
             )
         search_index.refresh("consultation", consultation.pk)
+        activity.touch(consultation, actor=actor, kind=ActivityKind.REQUEST, at=now)
         record(
             actor=actor,
             verb="consultations.requested",
@@ -280,12 +282,13 @@ def accept(
             consultation.status = ConsultationStatus.ACCEPTED
             consultation.save(update_fields=["status"])
         search_index.set_status("consultation", consultation.pk, consultation.status)
+        activity.touch(consultation, actor=actor, kind=ActivityKind.ACCEPTED)
         record(
             actor=actor, verb="consultations.accepted", obj=consultation, details={"source": source}
         )
         notify.send(
             consultation,
-            notify.requesting_team(consultation),
+            notify.followers(consultation),
             "accepted",
             context={"expert": actor},
         )
@@ -379,6 +382,7 @@ def post_message(
                 consultation.first_reply_at = now
                 consultation.save(update_fields=["first_reply_at"])
         search_index.append_message(consultation.pk, message.body)
+        activity.touch(consultation, actor=actor, kind=ActivityKind.MESSAGE, at=now)
         record(
             actor=actor,
             verb="consultations.message_posted",
@@ -476,6 +480,7 @@ def save_recommendation(
             consultation.save(
                 update_fields=["status", "recommended_at", "follow_up_due_on", "first_reply_at"]
             )
+            activity.touch(consultation, actor=actor, kind=ActivityKind.RECOMMENDATION, at=now)
             from consilium.consultations.tasks import deliver_report
 
             enqueue_in_transaction(deliver_report, recommendation_id=recommendation.pk)
@@ -527,6 +532,7 @@ def answer_follow_up(
         consultation.status = ConsultationStatus.CLOSED
         consultation.save(update_fields=["status"])
         search_index.set_status("consultation", consultation.pk, consultation.status)
+        activity.touch(consultation, actor=actor, kind=ActivityKind.FOLLOW_UP)
         record(
             actor=actor,
             verb="consultations.follow_up_answered",
@@ -557,6 +563,7 @@ def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consult
             status=AssignmentStatus.WITHDRAWN
         )
         search_index.set_status("consultation", consultation.pk, consultation.status)
+        activity.touch(consultation, actor=actor, kind=ActivityKind.WITHDRAWN)
         record(
             actor=actor,
             verb="consultations.withdrawn",

@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from consilium.audit.actions import record
 from consilium.consultations import actions
-from consilium.consultations.access import consultations_for_user, get_consultation_for_user
+from consilium.consultations.access import get_consultation_for_user
+from consilium.consultations.archive import ArchiveForm, archive
 from consilium.consultations.models import RecommendationStatus
 from consilium.lib.forms import error_messages
 from consilium.network.models import Institution
@@ -106,12 +108,25 @@ def _files(files: list[FileIn]) -> list[actions.Upload]:
         raise ValidationError({"files": ["A file is not valid base64."]}) from None
 
 
-@router.get("/", response=list[ConsultationOut])
+@router.get("/", response={200: list[ConsultationOut], 422: Error})
 def list_consultations(request: HttpRequest):
-    rows = consultations_for_user(request.auth).select_related(
-        "patient", "requesting_institution", "expert_institution"
+    """The archive's filters, by the same names as the page's query string."""
+    form = ArchiveForm(request.GET, user=request.auth)
+    if not form.is_valid():
+        errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+        return Status(422, {"detail": "Some filters are not understood.", "errors": errors})
+    rows = list(archive(request.auth, form.cleaned_data)[:500])
+    record(
+        actor=request.auth,
+        verb="consultations.list_viewed",
+        details={
+            "filters": {k: str(v) for k, v in form.cleaned_data.items() if v},
+            "api": True,
+            "shown": sorted({c.patient.pseudonym for c in rows}),
+        },
+        request=request,
     )
-    return [_out(c) for c in rows[:500]]
+    return Status(200, [_out(c) for c in rows])
 
 
 @router.post("/", response={201: ConsultationOut, 403: Error, 422: Error})

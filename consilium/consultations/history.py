@@ -30,6 +30,7 @@ from consilium.consultations.actions import (
     settings_for,
 )
 from consilium.consultations.models import (
+    ActivityKind,
     Adherence,
     Assignment,
     AssignmentStatus,
@@ -362,6 +363,7 @@ def _write(cases: Sequence[PastConsultation], rules: _Rules) -> list[Consultatio
             if assignment.status in (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED):
                 assignment.status = AssignmentStatus.WITHDRAWN
             step(case.requested_by, "consultations.withdrawn", case.withdrawn_at, reason="")
+        _set_last_activity(consultation, case)
     insert(consultations, keep_pk=True)
     insert(assignments)
     insert(messages, keep_pk=True)
@@ -369,3 +371,19 @@ def _write(cases: Sequence[PastConsultation], rules: _Rules) -> list[Consultatio
     insert(answers)
     record_many(audit)
     return consultations
+
+
+def _set_last_activity(consultation: Consultation, case: PastConsultation) -> None:
+    """What activity.touch would have left after the last step. History is read: nothing
+    of it is new to anyone, so no read marks are written."""
+    steps = [(case.created_at, ActivityKind.REQUEST)]
+    steps += [(m.at, ActivityKind.MESSAGE) for m in case.messages]
+    if case.recommendation is not None and case.recommended_at is not None:
+        steps.append((case.recommended_at, ActivityKind.RECOMMENDATION))
+    if case.adherence and case.answered_at is not None:
+        steps.append((case.answered_at, ActivityKind.FOLLOW_UP))
+    if case.withdrawn_at is not None:
+        steps.append((case.withdrawn_at, ActivityKind.WITHDRAWN))
+    consultation.last_activity_at, consultation.last_activity_kind = max(steps)
+    # Nobody is named, so a moved-in history does not show as unread to everyone.
+    consultation.last_activity_by = None

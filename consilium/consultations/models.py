@@ -36,6 +36,17 @@ class SummaryTemplate(models.TextChoices):
     SARCOMA = "sarcoma", _("Bone or soft-tissue sarcoma")
 
 
+class ActivityKind(models.TextChoices):
+    """What last happened in a consultation: the words of an unread mark."""
+
+    REQUEST = "request", _("asked")
+    ACCEPTED = "accepted", _("accepted")
+    MESSAGE = "message", _("wrote")
+    RECOMMENDATION = "recommendation", _("answered")
+    FOLLOW_UP = "follow_up", _("said whether the advice was followed")
+    WITHDRAWN = "withdrawn", _("withdrew the request")
+
+
 class ConsultationSettings(models.Model):
     """Per-partnership clocks; absent, the defaults below apply."""
 
@@ -116,12 +127,23 @@ class Consultation(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     follow_up_asked_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the actions (consultations/activity.py) so the archive sorts by it and the
+    # unread marks compare against it without reading the thread of every row.
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    last_activity_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_activity_kind = models.CharField(
+        max_length=16, choices=ActivityKind.choices, default=ActivityKind.REQUEST
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["requesting_institution", "-created_at"]),
             models.Index(fields=["expert_institution", "status"]),
+            models.Index(fields=["requesting_institution", "-last_activity_at"]),
+            models.Index(fields=["expert_institution", "-last_activity_at"]),
         ]
 
     def __str__(self) -> str:
@@ -367,3 +389,21 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class ReadMark(models.Model):
+    """Up to when a person has read a consultation: what came after is new to them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="read_marks"
+    )
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "consultation"], name="one_read_mark")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.consultation_id} at {self.read_at}"

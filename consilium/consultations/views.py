@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import Role
-from consilium.consultations import actions
+from consilium.audit.actions import record
+from consilium.consultations import actions, activity
 from consilium.consultations.access import (
     Side,
     audit_download,
@@ -20,6 +21,9 @@ from consilium.consultations.access import (
     get_consultation_for_user,
     requester_institution_ids,
 )
+from consilium.consultations.activity import with_unread
+from consilium.consultations.archive import PAGE_SIZE as ARCHIVE_PAGE_SIZE
+from consilium.consultations.archive import ArchiveForm, archive, rows_of
 from consilium.consultations.assignment import candidates
 from consilium.consultations.forms import (
     AssignForm,
@@ -85,13 +89,8 @@ def _section(request: HttpRequest, key: str, queryset: QuerySet[Consultation]) -
     return Section(key, items[:QUEUE_LIMIT], queryset.count())
 
 
-@login_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def _queue_sections(request: HttpRequest, visible: QuerySet[Consultation]) -> dict:
     user = request.user
-    visible = consultations_for_user(user).select_related(
-        "patient", "requesting_institution", "expert_institution"
-    )
     mine = Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(
         "consultation_id"
     )
@@ -107,18 +106,75 @@ def queue(request: HttpRequest) -> HttpResponse:
         .exclude(assignments__status__in=ACTIVE_ASSIGNMENT)
         .distinct()
     )
-    return render(
-        request,
-        "consultations/queue.html",
-        {
-            "to_answer": _section(request, "to_answer", to_answer),
-            "ours_open": _section(request, "ours_open", ours.filter(status__in=OPEN_STATUSES)),
-            "waiting_for_me": _section(request, "waiting_for_me", waiting_for_me),
-            "recent": Section("recent", list(ours.exclude(status__in=OPEN_STATUSES)[:20]), 0),
-            "needs_triage": _section(request, "needs_triage", needs_triage),
-            "can_request": bool(own_ids),
+    return {
+        "to_answer": _section(request, "to_answer", with_unread(to_answer, user)),
+        "ours_open": _section(
+            request, "ours_open", with_unread(ours.filter(status__in=OPEN_STATUSES), user)
+        ),
+        "waiting_for_me": _section(request, "waiting_for_me", with_unread(waiting_for_me, user)),
+        "needs_triage": _section(request, "needs_triage", needs_triage),
+    }
+
+
+def _audit_list(
+    request: HttpRequest,
+    form: ArchiveForm,
+    context: dict,
+    shown: list[Consultation],
+    page: int | None = None,
+) -> None:
+    """A list of pseudonyms is a read of patient data: say which ones were shown."""
+    for value in context.values():
+        if isinstance(value, Section):
+            shown = shown + value.items
+    record(
+        actor=request.user,
+        verb="consultations.list_viewed",
+        details={
+            "filters": {k: str(v) for k, v in form.cleaned_data.items() if v},
+            "page": page,
+            "shown": sorted({c.patient.pseudonym for c in shown}),
         },
+        request=request,
     )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queue (what is pressing) above the archive (everything the reader may see)."""
+    user = request.user
+    form = ArchiveForm(request.GET, user=user)
+    context: dict = {"form": form, "can_request": bool(requester_institution_ids(user))}
+    if not form.is_valid():
+        context["bad_filter"] = True
+        return render(request, "consultations/queue.html", context, status=400)
+    showing = bool(request.GET.get("show"))
+    browsing = form.is_filtered() or "page" in request.GET or "sort" in request.GET
+    if showing or not browsing:
+        visible = consultations_for_user(user).select_related(
+            "patient", "requesting_institution", "expert_institution"
+        )
+        context.update(_queue_sections(request, visible))
+    if showing:
+        _audit_list(request, form, context, [])
+        return render(request, "consultations/queue.html", context)
+    paginator = Paginator(archive(user, form.cleaned_data), ARCHIVE_PAGE_SIZE)
+    asked = request.GET.get("page") or "1"
+    try:
+        page = paginator.page(asked)
+    except (InvalidPage, ValueError):
+        # A stale bookmark or a hand-typed number: say so and show the nearest real page.
+        page = paginator.page(paginator.num_pages if asked.isdigit() else 1)
+        context["no_such_page"] = asked[:20]
+    rows = rows_of(list(page.object_list), user)
+    _audit_list(request, form, context, [r.consultation for r in rows], page=page.number)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        {"page": page, "rows": rows, "query": query.urlencode(), "filtered": form.is_filtered()}
+    )
+    return render(request, "consultations/queue.html", context)
 
 
 @login_required
@@ -139,7 +195,18 @@ def new(request: HttpRequest) -> HttpResponse:
         template = template or ICCC_TEMPLATE.get(group or "", SummaryTemplate.GENERAL)
     template = template if template in SummaryTemplate.values else SummaryTemplate.GENERAL
     initial["template"] = template
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("switch"):
+        # A change of template, not a send: the same page again with everything typed kept
+        # and no errors yet (the person has not asked to send).
+        kept = {k: request.POST.get(k) for k in RequestForm.base_fields if k != "files"}
+        form = RequestForm(
+            initial={**initial, **{k: v for k, v in kept.items() if v is not None}},
+            patients=patients,
+            partners=partners,
+            template=template,
+        )
+        form.initial["template"] = template
+    elif request.method == "POST":
         form = RequestForm(
             request.POST, request.FILES, patients=patients, partners=partners, template=template
         )
@@ -165,8 +232,17 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("consultations:detail", pk=consultation.pk)
     else:
         form = RequestForm(initial=initial, patients=patients, partners=partners, template=template)
+    name = "consultations/new.html"
+    if request.htmx and request.POST.get("switch"):
+        name += "#summary"
     return render(
-        request, "consultations/new.html", {"form": form, "has_partners": bool(partner_ids)}
+        request,
+        name,
+        {
+            "form": form,
+            "has_partners": bool(partner_ids),
+            "summary_fields": actions.SUMMARY_FIELDS,
+        },
     )
 
 
@@ -238,6 +314,7 @@ def _later_events(consultation: Consultation) -> list:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation, side = get_consultation_for_user(request.user, pk, request=request)
+    activity.mark_read(user=request.user, consultation=consultation)
     return render(
         request, "consultations/detail.html", _detail_context(request, consultation, side)
     )

@@ -1,7 +1,8 @@
 """What waits for the signed-in person, gathered from every module for the home page.
 
-Only counts and links to the pages that list the items: the home page is the first thing a
-clinician on a 2G link loads, and it reads no patient data, so it needs no audit entry. Each
+Mostly counts and links to the pages that list the items: the home page is the first thing a
+clinician on a 2G link loads. The one exception, what is new in the person's consultations
+("Claire answered VNCH-2025-0007"), names pseudonyms, so showing it is audited. Each
 count goes through the module's own access helper, so it never counts what the person may
 not open."""
 
@@ -16,6 +17,8 @@ from django.utils.translation import ngettext
 
 from consilium.accounts.access import institution_ids_with_role, roles_by_institution
 from consilium.accounts.models import Role, User
+from consilium.audit.actions import record
+from consilium.consultations import activity
 from consilium.consultations.access import consultations_for_user, requester_institution_ids
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
@@ -39,10 +42,19 @@ class Item:
     text: str
     url: str
     urgent: bool = False
+    new: bool = False
 
 
 def waiting_items(user: User) -> list[Item]:
-    items: list[Item] = []
+    news = activity.news_for(user)
+    if news:
+        # Pseudonyms are patient data: the home page's read of them is audited.
+        record(
+            actor=user,
+            verb="consultations.news_viewed",
+            details={"shown": sorted({n.pseudonym for n in news})},
+        )
+    items: list[Item] = [Item(n.text, n.url, new=True) for n in news]
     visible = consultations_for_user(user)
     queue = reverse("consultations:queue")
     mine = Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(

@@ -137,3 +137,52 @@ def test_followed_needs_an_answer_and_reasons():
 def test_a_mistyped_command_is_explained_rather_than_posted():
     with pytest.raises(CommandError, match="Did you mean #recommend"):
         parse("#recomend\nDiagnosis: x")
+
+
+# --------------------------------------------------------------------------- five languages
+
+FIVE_LANGUAGES = {
+    "fr": "Diagnostic : neuroblastome\nStade : M\nTraitement : chimiothérapie\n"
+    "Examens : MIBG\nFaisabilité : oui",
+    "ru": "Диагноз: нейробластома\nСтадия: M\nЛечение: химиотерапия\n"
+    "Обследования: MIBG\nВозможности: да",
+    "vi": "Chẩn đoán: u nguyên bào thần kinh\nGiai đoạn: M\nĐiều trị: hóa trị\n"
+    "Xét nghiệm: MIBG\nKhả năng: có",
+    "uz": "Tashxis: neyroblastoma\nBosqich: M\nDavolash: kimyoterapiya\n"
+    "Qoʻshimcha tekshiruvlar: MIBG\nImkoniyatlar: bor",
+    "en": "Diagnosis: neuroblastoma\nStage: M\nTreatment: chemotherapy\n"
+    "Investigations: MIBG\nFeasibility: yes",
+}
+
+
+@pytest.mark.parametrize("language", sorted(FIVE_LANGUAGES))
+def test_it_reads_the_recommendation_labels_in_each_language(language):
+    command = parse("#recommend\n" + FIVE_LANGUAGES[language])
+    assert command.kind == Kind.RECOMMEND
+    assert set(command.fields) == {
+        "diagnostic_opinion",
+        "stage_risk_opinion",
+        "recommended_treatment",
+        "further_investigations",
+        "local_feasibility",
+    }
+    assert command.fields["stage_risk_opinion"] == "M"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "vi", "uz"])
+def test_it_understands_the_labels_its_mail_teaches_in_each_language(language):
+    """The invitation shows the labels in the reader's language; each must parse."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        text = render_to_string("consultations/email/_expert_commands.txt", {})
+    labels = [line.strip()[: -len(": …")] for line in text.splitlines() if line.endswith(": …")]
+    reply = "#recommend\n" + "\n".join(f"{label}: x{n}" for n, label in enumerate(labels))
+    assert len(parse(reply).fields) == 5, (language, labels)
+
+
+def test_it_reads_uzbek_followed_words_with_any_apostrophe():
+    for word in ("to'liq", "toʻliq", "to‘liq"):
+        assert parse(f"#followed {word}").adherence == "fully"
+    assert parse("#followed yoʻq drug").adherence == "not"

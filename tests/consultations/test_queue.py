@@ -53,7 +53,8 @@ def test_it_shows_the_first_of_a_long_queue_and_links_to_all(busy, client_for):
     _patient, pks = busy
     for persona in ("clinician", "expert"):
         page = client_for(persona).get("/consultations/").content.decode()
-        assert len(_linked(page, pks)) == QUEUE_LIMIT
+        queue_part = page.split('id="archive"')[0]  # the archive below lists every case
+        assert len(_linked(queue_part, pks)) == QUEUE_LIMIT
         assert _show_all(persona, QUEUE_LIMIT + 5) in page
 
 

@@ -9,7 +9,9 @@
 Anything else is an ordinary message. Pure text in, a ``Command`` out: no database here, so
 the gateway can turn a ``CommandError`` into a bounce that says what to write instead.
 Labels and words are accepted in the network's languages (English, French, Russian,
-Vietnamese), because the notification that taught them is sent in the reader's language.
+Vietnamese, Uzbek), because the notification that taught them is sent in the reader's
+language (consultations/email/_expert_commands.txt shows the labels of LABEL_WORDS, translated).
+Uzbek's apostrophe is typed in several shapes (' ʻ ‘ ’ ʼ); all are read as the ASCII one.
 """
 
 from __future__ import annotations
@@ -70,29 +72,47 @@ _COMMAND_RE = re.compile(r"^#([^\W\d_]+)(?=[\s.,;:!]|$)[.,;:!]*(.*)$")
 # Recommendation labels -> Recommendation field.
 _LABELS = {
     "diagnostic_opinion": (
-        "diagnosis", "diagnostic opinion", "diagnostic", "диагноз", "chẩn đoán",
+        "diagnosis", "diagnostic opinion", "diagnostic", "avis diagnostique",
+        "диагноз", "диагностическое заключение",
+        "chẩn đoán", "ý kiến chẩn đoán",
+        "tashxis", "tashxis fikri",
     ),
     "stage_risk_opinion": (
         "stage", "stage and risk", "stage/risk", "risk", "stade", "stade et risque", "risque",
-        "стадия", "группа риска", "риск", "giai đoạn",
+        "стадия", "стадия и риск", "группа риска", "риск",
+        "giai đoạn", "giai đoạn và nguy cơ", "nhóm nguy cơ", "nguy cơ",
+        "bosqich", "bosqich va xavf", "xavf guruhi", "xavf",
     ),
     "recommended_treatment": (
         "treatment", "recommended treatment", "traitement", "traitement recommandé",
-        "лечение", "điều trị",
+        "лечение", "рекомендуемое лечение",
+        "điều trị", "điều trị khuyến nghị",
+        "davolash", "tavsiya etilgan davolash",
     ),
     "further_investigations": (
         "investigations", "further investigations", "examens", "examens complémentaires",
-        "обследования", "обследование", "xét nghiệm", "cận lâm sàng",
+        "обследования", "обследование", "дополнительные обследования",
+        "xét nghiệm", "xét nghiệm thêm", "cận lâm sàng",
+        "tekshiruvlar", "tekshiruv", "qo'shimcha tekshiruvlar",
     ),
     "local_feasibility": (
-        "feasibility", "local feasibility", "faisabilité", "faisabilite", "возможности",
-        "khả năng", "khả năng thực hiện",
+        "feasibility", "local feasibility", "faisabilité", "faisabilite", "faisabilité locale",
+        "возможности", "выполнимость", "возможности на месте",
+        "khả năng", "khả năng thực hiện", "khả năng tại chỗ",
+        "imkoniyat", "imkoniyatlar", "mahalliy imkoniyatlar",
     ),
 }  # fmt: skip
+APOSTROPHES = "'ʻ‘’ʼ`"
+
+
+def _pattern(word: str) -> str:
+    return re.escape(word).replace("'", f"[{APOSTROPHES}]")
+
+
 _LABEL_RE = re.compile(
     r"^\s*(?:[-*•]\s*)?\**\s*(?P<label>"
     + "|".join(
-        re.escape(label)
+        _pattern(label)
         for label in sorted((lab for labs in _LABELS.values() for lab in labs), key=len)[::-1]
     )
     + r")\s*\**\s*[:：]\s*\**\s*(?P<value>.*)$",
@@ -103,18 +123,18 @@ _FIELD_OF_LABEL = {label: name for name, labels in _LABELS.items() for label in 
 _ADHERENCE = {
     Adherence.FULLY: (
         "fully", "full", "yes", "completely", "entièrement", "complètement", "totalement",
-        "oui", "полностью", "да", "hoàn toàn", "có",
+        "oui", "полностью", "да", "hoàn toàn", "có", "to'liq", "ha",
     ),
     Adherence.PARTLY: (
         "partly", "partially", "partial", "en partie", "partiellement", "частично",
-        "một phần",
+        "một phần", "qisman",
     ),
-    Adherence.NOT: ("not", "no", "non", "pas", "нет", "không"),
+    Adherence.NOT: ("not", "no", "non", "pas", "нет", "không", "yo'q"),
 }  # fmt: skip
 _ADHERENCE_RE = re.compile(
     r"^(?P<word>"
     + "|".join(
-        re.escape(w) for w in sorted((w for ws in _ADHERENCE.values() for w in ws), key=len)[::-1]
+        _pattern(w) for w in sorted((w for ws in _ADHERENCE.values() for w in ws), key=len)[::-1]
     )
     + r")(?=[\s,;:.]|$)(?P<rest>.*)$",
     re.IGNORECASE,
@@ -240,6 +260,8 @@ def _recommend(lines: list[str]) -> Command:
 
 
 def _normalise_label(label: str) -> str:
+    for mark in APOSTROPHES[1:]:
+        label = label.replace(mark, "'")
     return " ".join(label.lower().split())
 
 

@@ -64,8 +64,30 @@ def partner_coordinators(consultation: Consultation) -> list[User]:
     )
 
 
+def followers(consultation: Consultation) -> list[User]:
+    """The requesting side's people in this consultation: who asked, and the clinicians of
+    the requesting institution who have opened or written in it. Not the whole institution,
+    and not its data managers, who keep the registry rather than the discussion."""
+    from consilium.consultations.models import ReadMark
+
+    readers = ReadMark.objects.filter(consultation=consultation).values("user_id")
+    clinicians = User.objects.filter(
+        is_active=True,
+        pk__in=readers,
+        memberships__institution_id=consultation.requesting_institution_id,
+        memberships__role=Role.CLINICIAN,
+        memberships__ended_at__isnull=True,
+    )
+    people = {u.pk: u for u in clinicians.distinct()}
+    asker = consultation.requested_by
+    if asker.is_active and asker.pk not in people:
+        people[asker.pk] = asker
+    return list(people.values())
+
+
 def participants(consultation: Consultation) -> list[User]:
-    people = {u.pk: u for u in requesting_team(consultation)}
+    """Who a new message or a recommendation is mailed to."""
+    people = {u.pk: u for u in followers(consultation)}
     people.update({u.pk: u for u in assigned_experts(consultation)})
     return list(people.values())
 

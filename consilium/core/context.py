@@ -3,7 +3,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from consilium.accounts.access import roles_by_institution
 from consilium.registry.access import aggregate_institution_ids, clinical_institution_ids
+
+# The places each role goes to most, first on a phone's one-line menu; the rest sit behind
+# "Menu". A person with several roles gets the first role's places in this order.
+PRIMARY_PLACES = {
+    "clinician": ("registry:patient_list", "consultations:queue", "meetings:events"),
+    "data_manager": ("registry:patient_list", "outcomes:page", "consultations:queue"),
+    "expert": ("consultations:queue", "meetings:events", "library:home"),
+    "coordinator": ("network:overview", "meetings:events", "outcomes:page"),
+}
+DEFAULT_PLACES = ("consultations:queue", "meetings:events", "library:home")
+PRIMARY_COUNT = 3
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -22,8 +34,29 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((reverse("library:home"), _("Library")))
         if aggregate_institution_ids(request.user):
             items.append((reverse("outcomes:page"), _("Outcomes")))
+    primary, more = _split(request, items)
     return {
         "nav_items": items,
+        "nav_primary": primary,
+        "nav_more": more,
         "languages": settings.LANGUAGES,
         "htmx_config": '{"includeIndicatorStyles":false,"allowEval":false}',
     }
+
+
+def _split(
+    request: HttpRequest, items: list[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The person's few main places (by their roles) and the rest, each in menu order."""
+    if not items:
+        return [], []
+    held = {role for roles in roles_by_institution(request.user).values() for role in roles}
+    wanted: list[str] = []
+    for role, places in PRIMARY_PLACES.items():
+        if role in held:
+            wanted += [reverse(name) for name in places if reverse(name) not in wanted]
+    wanted += [reverse(name) for name in DEFAULT_PLACES]
+    present = {url for url, _label in items}
+    chosen = [url for url in dict.fromkeys(wanted) if url in present][:PRIMARY_COUNT]
+    by_url = dict(items)
+    return [(url, by_url[url]) for url in chosen], [i for i in items if i[0] not in chosen]

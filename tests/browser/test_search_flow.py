@@ -44,7 +44,8 @@ def test_the_expert_finds_the_orbital_cases_from_her_phone(page, personas, passw
         personas[key].save()
     page.set_viewport_size({"width": 390, "height": 844})
     _sign_in(page, personas["expert"].email, password)
-    box = page.get_by_role("searchbox", name="Search")
+    page.get_by_text("Menu", exact=True).click()  # on a phone the search box is in the menu
+    box = page.locator("#menu-search")
     box.fill("rhabdo orbit")
     box.press("Enter")
     expect(page.locator("h1")).to_have_text("Search")

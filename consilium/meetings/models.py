@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from consilium.accounts.models import Profession
 from consilium.lib.timezones import validate_time_zone
 from consilium.meetings.choices import (
+    AgendaStatus,
     AttendanceMode,
     EventKind,
     EventMode,
@@ -331,6 +332,9 @@ class AgendaItem(models.Model):
     record."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="agenda")
+    status = models.CharField(
+        _("status"), max_length=12, choices=AgendaStatus.choices, default=AgendaStatus.ACCEPTED
+    )
     consultation = models.ForeignKey(
         "consultations.Consultation", on_delete=models.PROTECT, related_name="agenda_items"
     )
@@ -350,6 +354,10 @@ class AgendaItem(models.Model):
     )
     proposed_at = models.DateTimeField(auto_now_add=True)
     conclusion = models.TextField(_("conclusion"), blank=True)
+    next_step = models.CharField(_("who acts next"), max_length=300, blank=True)
+    message = models.ForeignKey(
+        "consultations.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recommendation = models.ForeignKey(
         "consultations.Recommendation",
         on_delete=models.PROTECT,

@@ -25,7 +25,7 @@ from consilium.meetings.access import (
     visible_events,
 )
 from consilium.meetings.attendance import free_places, modes_for
-from consilium.meetings.choices import DiagnosisGroup, Discipline, RegistrationStatus
+from consilium.meetings.choices import DiagnosisGroup, Discipline, EventKind, RegistrationStatus
 from consilium.meetings.forms import (
     AgreementForm,
     EventEditForm,
@@ -54,8 +54,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     """Upcoming and past events the reader may see; anonymous visitors see public ones."""
     now = timezone.now()
     events = visible_events(request.user).select_related("host")
-    # Tumour-board meetings of a series are listed on their series' page, not one by one.
+    # A series shows its next meeting here; the others are on the series' page.
     upcoming = list(events.filter(ends_at__gte=now, series__isnull=True).order_by("starts_at"))
+    upcoming += _next_of_each_series(events.filter(ends_at__gte=now, series__isnull=False))
+    upcoming.sort(key=lambda e: e.starts_at)
     past = list(events.filter(ends_at__lt=now, series__isnull=True).order_by("-starts_at")[:50])
     series_ids = set(events.filter(series__isnull=False).values_list("series_id", flat=True))
     series = Series.objects.filter(pk__in=series_ids).select_related("host")
@@ -69,6 +71,16 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "can_create": bool(managed_institution_ids(request.user)),
         },
     )
+
+
+def _next_of_each_series(events) -> list:
+    seen: set[int] = set()
+    found = []
+    for event in events.order_by("series_id", "starts_at").select_related("series"):
+        if event.series_id not in seen:
+            seen.add(event.series_id)
+            found.append(event)
+    return found
 
 
 def _programme(event):
@@ -137,6 +149,9 @@ def event_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
+            if event.kind == EventKind.TUMOUR_BOARD:
+                messages.success(request, _("The board has been created. Now add its cases."))
+                return redirect("meetings:agenda", pk=event.pk)
             messages.success(request, _("The event has been created. Now build its programme."))
             return redirect("meetings:programme", pk=event.pk)
     if request.method == "GET":
@@ -291,6 +306,13 @@ def series_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
+            first = series.events.filter(ends_at__gte=timezone.now()).order_by("starts_at").first()
+            if series.kind == EventKind.TUMOUR_BOARD and first is not None:
+                messages.success(
+                    request,
+                    _("The board and its sessions have been planned. Now add the first cases."),
+                )
+                return redirect("meetings:agenda", pk=first.pk)
             messages.success(request, _("The series and its meetings have been planned."))
             return redirect("meetings:series", pk=series.pk)
     if request.method == "GET":

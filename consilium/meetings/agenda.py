@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,5 +214,5 @@ def schedule_agenda(
 
 def _changed(event: Event) -> None:
     """A changed agenda: calendar programs replace their copy (RFC 5545 SEQUENCE)."""
-    event.sequence += 1
-    event.save(update_fields=["sequence"])
+    Event.objects.filter(pk=event.pk).update(sequence=F("sequence") + 1)
+    event.refresh_from_db(fields=["sequence"])

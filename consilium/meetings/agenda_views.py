@@ -22,8 +22,9 @@ from consilium.lib.forms import add_action_errors
 from consilium.meetings import agenda, conclusion
 from consilium.meetings.access import can_manage_event, get_event_for_user
 from consilium.meetings.cases import attach_summaries
-from consilium.meetings.choices import AgendaStatus
+from consilium.meetings.choices import AgendaStatus, RegistrationStatus
 from consilium.meetings.models import AgendaItem, Event
+from consilium.meetings.video import join_open
 
 
 class ProposeForm(forms.Form):
@@ -98,6 +99,7 @@ def _agenda(
             else:
                 item.form = ConclusionForm(auto_id=f"c{item.pk}-%s")
     propose = ProposeForm(user=user, event=event)
+    mine = event.registrations.filter(user=user, status=RegistrationStatus.REGISTERED).first()
     organisers = [event.host, *event.co_organisers.all()]
     return render(
         request,
@@ -115,6 +117,7 @@ def _agenda(
                 if not started and propose.fields["consultation"].queryset.exists()
                 else None
             ),
+            "join_token": mine.join_token if mine and join_open(event) else None,
             "bound_item": bound[0] if bound else None,
             # Refused, or the case went away under the reader: keep what they typed.
             "kept": _kept(bound[1]) if bound and not shown_bound else "",

@@ -92,3 +92,28 @@ def attach_summaries(
             request=request,
         )
     return items
+
+
+def attach_summaries_for_mail(
+    *, user: User | None, event: Event, items: list[AgendaItem]
+) -> list[AgendaItem]:
+    """The same rule for a mailed agenda: a guest without an account gets times only."""
+    allowed = case_institution_ids(user) if user is not None else set()
+    shown = []
+    for item in items:
+        visible = item.consultation.requesting_institution_id in allowed
+        item.case = summarise(item) if visible else None
+        if visible:
+            shown.append(item)
+    if shown:
+        record(
+            actor=None,
+            verb="meetings.agenda_sent",
+            obj=event,
+            institution_id=event.host_id,
+            details={
+                "recipient": user.email if user else "",
+                "consultations": [i.consultation_id for i in shown],
+            },
+        )
+    return items

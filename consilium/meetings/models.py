@@ -48,6 +48,9 @@ class Series(models.Model):
     starts_on = models.DateField(_("first meeting on or after"))
     ends_on = models.DateField(_("last meeting on or before"), null=True, blank=True)
     online_link = models.URLField(_("online link"), blank=True)
+    agenda_hours_before = models.PositiveSmallIntegerField(
+        _("send the agenda how many hours before"), default=24
+    )
     visibility = models.CharField(
         _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PARTNERS
     )
@@ -121,6 +124,12 @@ class Event(models.Model):
     occurrence = models.DateField(null=True, blank=True, editable=False)
     # Bumped on every change, so calendar programs replace their copy (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # A board's agenda goes to its participants this long before; sent again on change.
+    agenda_hours_before = models.PositiveSmallIntegerField(
+        _("send the agenda how many hours before"), default=24
+    )
+    agenda_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    agenda_sent_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

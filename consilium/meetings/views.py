@@ -3,6 +3,7 @@ calendar files, certificates and reports in document_views.py."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +40,7 @@ from consilium.meetings.forms import (
 from consilium.meetings.models import Presentation, Series, Session
 from consilium.meetings.programme import programme_hours
 from consilium.meetings.times import wall_clock
+from consilium.meetings.video import join_open
 from consilium.network.access import managed_institution_ids
 from consilium.network.models import Institution
 
@@ -131,6 +133,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reader_zone": reader_zone,
             "hours": programme_hours(event),
             "agreements": event.agreements.select_related("partnership"),
+            "join_open": join_open(event),
+            "join_opens_minutes": settings.CONSILIUM_JOIN_OPENS_MINUTES,
         },
     )
 

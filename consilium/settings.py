@@ -255,6 +255,12 @@ STORAGES = {
 MEDIA_ROOT = STORAGES["default"]["OPTIONS"]["location"]
 WHITENOISE_MAX_AGE = 31_536_000
 
+# Hosts a meeting's video link may point to (Jitsi, BigBlueButton, Zoom, Teams...): exact
+# names, or "*.example.org" for its subdomains. Empty allows any https host.
+CONSILIUM_VIDEO_HOSTS = env_list("CONSILIUM_VIDEO_HOSTS", [])
+# The Join button of an online meeting appears this many minutes before the start.
+CONSILIUM_JOIN_OPENS_MINUTES = env_int("CONSILIUM_JOIN_OPENS_MINUTES", 30, minimum=0)
+
 # Uploaded documents (signed MoUs, evidence) larger than this are refused.
 CONSILIUM_MAX_DOCUMENT_MB = env_int("CONSILIUM_MAX_DOCUMENT_MB", 20, minimum=1)
 

@@ -12,6 +12,7 @@ JOBS = [
     "consilium.network.actions.send_milestone_reminders",
     "consilium.consultations.clock.run",
     "consilium.search.index.refresh_directory",
+    "consilium.meetings.agenda_mail.send_due_agendas",
 ]
 
 

@@ -81,6 +81,14 @@ def _check_event_fields(
     return errors
 
 
+def check_online_link(link: str) -> str | None:
+    """Why a video link is refused, or None: https only, and on a host the deployer
+    allows (CONSILIUM_VIDEO_HOSTS; empty allows any https host)."""
+    from consilium.meetings.video import link_refusal
+
+    return link_refusal(link)
+
+
 def create_event(
     *,
     actor: User,
@@ -102,6 +110,7 @@ def create_event(
     description: str = "",
     series: Series | None = None,
     occurrence: datetime.date | None = None,
+    agenda_hours_before: int = 24,
 ) -> Event:
     """Only coordinators and admins of the host institution create its events."""
     _require_organiser(actor, {host.pk})
@@ -115,6 +124,10 @@ def create_event(
         visibility=visibility,
         capacity=capacity,
     )
+    if online_link and (why := check_online_link(online_link)):
+        errors["online_link"] = [why]
+    if not 0 <= agenda_hours_before <= 24 * 14:
+        errors["agenda_hours_before"] = [_("Send the agenda 0 to 336 hours before.")]
     if errors:
         raise ValidationError(errors)
     partners = [i for i in {i.pk: i for i in co_organisers}.values() if i.pk != host.pk]
@@ -137,6 +150,7 @@ def create_event(
             waiting_list=waiting_list,
             series=series,
             occurrence=occurrence,
+            agenda_hours_before=agenda_hours_before,
             created_by=actor,
         )
         event.co_organisers.set(partners)
@@ -196,6 +210,8 @@ def update_event(
         visibility=merged["visibility"],
         capacity=merged["capacity"],
     )
+    if merged["online_link"] and (why := check_online_link(merged["online_link"])):
+        errors["online_link"] = [why]
     outside = event.sessions.exclude(
         starts_at__gte=merged["starts_at"], ends_at__lte=merged["ends_at"]
     )
@@ -243,6 +259,7 @@ def create_series(
     visibility: str = Visibility.PARTNERS,
     languages: Iterable[str] = (),
     kind: str = EventKind.TUMOUR_BOARD,
+    agenda_hours_before: int = 24,
 ) -> Series:
     """A recurring meeting, with its meetings generated up to `until`."""
     _require_organiser(actor, {host.pk})
@@ -263,6 +280,10 @@ def create_series(
         errors["visibility"] = [_("Choose who may see the series.")]
     if kind not in EventKind.values:
         errors["kind"] = [_("Choose a kind of event.")]
+    if online_link and (why := check_online_link(online_link)):
+        errors["online_link"] = [why]
+    if not 0 <= agenda_hours_before <= 24 * 14:
+        errors["agenda_hours_before"] = [_("Send the agenda 0 to 336 hours before.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -278,6 +299,7 @@ def create_series(
             interval_weeks=interval_weeks,
             duration_minutes=duration_minutes,
             online_link=online_link.strip(),
+            agenda_hours_before=agenda_hours_before,
             visibility=visibility,
             languages=list(languages),
             created_by=actor,
@@ -330,6 +352,7 @@ def extend_series(*, actor: User, series: Series, until: datetime.date) -> list[
                     languages=series.languages,
                     series=series,
                     occurrence=day,
+                    agenda_hours_before=series.agenda_hours_before,
                 )
             )
         if created:

@@ -1,59 +1,91 @@
-"""Case-discussion agendas: changes to a board's agenda, each in one transaction with its
-audit entry. The conclusion is saved through the consultations module's own action, so
-the consultation's rules (open, one final recommendation, who may record) hold here too."""
+"""Case-discussion agendas: the requesting team proposes a consultation for a board, the
+coordinator accepts, orders and times it with a presenter, and a participant records the
+board's conclusion. Each change is one transaction with its audit entry. The conclusion
+goes through the consultations module's own actions, so its rules hold here too."""
 
 import datetime
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consilium.accounts.models import User
+from consilium.accounts.models import CLINICAL_ROLES, Role, User
 from consilium.audit.actions import record
 from consilium.consultations.access import Side, side_of
-from consilium.consultations.actions import save_recommendation
-from consilium.consultations.models import Consultation, MessageSource
+from consilium.consultations.models import Consultation, ConsultationStatus
 from consilium.meetings.access import can_manage_event
-from consilium.meetings.choices import EventKind, RegistrationStatus
+from consilium.meetings.choices import AgendaStatus, EventKind, RegistrationStatus
 from consilium.meetings.models import AgendaItem, Event
+from consilium.network.access import active_partnerships
+
+# A case with written advice may still be brought to a board, to review or revisit it.
+BOARD_STATUSES = (
+    ConsultationStatus.SUBMITTED,
+    ConsultationStatus.ACCEPTED,
+    ConsultationStatus.RECOMMENDED,
+)
 
 
-def _discusses_cases(event: Event) -> bool:
+def discusses_cases(event: Event) -> bool:
     return (
         event.kind == EventKind.TUMOUR_BOARD
         or event.sessions.filter(kind="case_discussion").exists()
     )
 
 
-def propose_case(
-    *, actor: User, event: Event, consultation: Consultation, presenter: User | None = None
-) -> AgendaItem:
-    """The treating team puts one of its consultations on a board its institution runs."""
-    if side_of(actor, consultation) != Side.REQUESTER:
-        raise PermissionDenied
+def upcoming_boards(institution_ids: set[int]) -> QuerySet[Event]:
+    """Boards run by these institutions that have not started: where a case can go."""
+    return (
+        Event.objects.filter(kind=EventKind.TUMOUR_BOARD, starts_at__gt=timezone.now())
+        .filter(Q(host_id__in=institution_ids) | Q(co_organisers__in=institution_ids))
+        .distinct()
+        .order_by("starts_at")
+    )
+
+
+def _case_errors(event: Event, consultation: Consultation) -> dict[str, list[str]]:
+    """What stops a case from going on (or staying on) a board's agenda."""
     errors: dict[str, list[str]] = {}
     if consultation.requesting_institution_id not in event.organiser_ids():
         errors["event"] = [_("Your institution does not run this board.")]
-    elif not _discusses_cases(event):
+    elif not discusses_cases(event):
         errors["event"] = [_("This event has no case discussion.")]
-    if event.ends_at <= timezone.now():
-        errors.setdefault("event", []).append(_("This meeting is over."))
-    if not consultation.is_open:
-        errors["consultation"] = [_("This consultation is closed.")]
+    if event.starts_at <= timezone.now():
+        errors.setdefault("event", []).append(
+            _("This meeting has already started or is over; choose a later one.")
+        )
+    if not active_partnerships().filter(pk=consultation.partnership_id).exists():
+        errors["consultation"] = [
+            _(
+                "The partnership that carried this consultation has ended, so its partners "
+                "may no longer see the case."
+            )
+        ]
+    elif consultation.status not in BOARD_STATUSES:
+        errors["consultation"] = [_("This consultation is closed or withdrawn.")]
+    return errors
+
+
+def propose_case(*, actor: User, event: Event, consultation: Consultation) -> AgendaItem:
+    """The treating team asks for its case to be presented at a board its institution runs;
+    the coordinator then accepts it."""
+    if side_of(actor, consultation) != Side.REQUESTER:
+        raise PermissionDenied
+    errors = _case_errors(event, consultation)
     if event.agenda.filter(consultation=consultation).exists():
         errors["consultation"] = [_("This consultation is already on the agenda.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        last = event.agenda.aggregate(n=Max("order"))["n"] or 0
         item = AgendaItem.objects.create(
             event=event,
             consultation=consultation,
-            order=last + 1,
-            presenter=presenter or actor,
+            status=AgendaStatus.PROPOSED,
+            order=0,
+            presenter=actor,
             proposed_by=actor,
         )
         record(
@@ -66,18 +98,95 @@ def propose_case(
     return item
 
 
-def schedule_agenda(
-    *, actor: User, event: Event, order: Sequence[int], minutes: Mapping[int, int]
-) -> list[AgendaItem]:
-    """Order the agenda (item ids, first to last) and give each its minutes; the slots
-    follow one another from the start of the meeting and must fit in it."""
+def accept_case(*, actor: User, item: AgendaItem) -> AgendaItem:
+    """The coordinator puts a proposed case at the end of the agenda."""
+    event = item.event
     if not can_manage_event(actor, event):
         raise PermissionDenied
-    items = {item.pk: item for item in event.agenda.all()}
+    if item.status != AgendaStatus.PROPOSED:
+        raise ValidationError(_("This case is already on the agenda."))
+    errors = _case_errors(event, item.consultation)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        accepted = event.agenda.filter(status=AgendaStatus.ACCEPTED)
+        item.order = (accepted.aggregate(n=Max("order"))["n"] or 0) + 1
+        item.status = AgendaStatus.ACCEPTED
+        item.save(update_fields=["order", "status"])
+        record(
+            actor=actor,
+            verb="meetings.case_accepted",
+            obj=item,
+            institution_id=event.host_id,
+            details={"event": event.pk, "consultation": item.consultation_id},
+        )
+        _changed(event)
+    return item
+
+
+def withdraw_case(*, actor: User, item: AgendaItem) -> None:
+    """The coordinator declines a proposal or takes a case off, or the proposer withdraws
+    it, before it is concluded."""
+    event = item.event
+    if not (can_manage_event(actor, event) or item.proposed_by_id == actor.pk):
+        raise PermissionDenied
+    if item.recorded_at is not None:
+        raise ValidationError(_("A concluded case stays on the agenda."))
+    with transaction.atomic():
+        was_accepted = item.status == AgendaStatus.ACCEPTED
+        record(
+            actor=actor,
+            verb="meetings.case_withdrawn",
+            obj=event,
+            institution_id=event.host_id,
+            details={"consultation": item.consultation_id, "status": item.status},
+        )
+        item.delete()
+        if was_accepted:
+            _changed(event)
+
+
+def presenter_candidates(event: Event) -> QuerySet[User]:
+    """Who may present a case: a registered participant, or a clinician or expert of one
+    of the organisers."""
+    registered = event.registrations.filter(
+        status=RegistrationStatus.REGISTERED, user__isnull=False
+    ).values("user_id")
+    members = Q(
+        memberships__institution_id__in=event.organiser_ids(),
+        memberships__ended_at__isnull=True,
+        memberships__role__in=[*CLINICAL_ROLES, Role.EXPERT],
+    )
+    return (
+        User.objects.filter(Q(pk__in=registered) | members, is_active=True)
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def schedule_agenda(
+    *,
+    actor: User,
+    event: Event,
+    order: Sequence[int],
+    minutes: Mapping[int, int],
+    presenters: Mapping[int, User | None] | None = None,
+) -> list[AgendaItem]:
+    """Order the accepted cases (item ids, first to last), give each its minutes and its
+    presenter; the slots follow one another from the start and must fit in the meeting."""
+    if not can_manage_event(actor, event):
+        raise PermissionDenied
+    items = {item.pk: item for item in event.agenda.filter(status=AgendaStatus.ACCEPTED)}
     if sorted(order) != sorted(items):
         raise ValidationError({"order": [_("Order every item of the agenda, each once.")]})
     if any(not 5 <= minutes.get(pk, 0) <= 120 for pk in order):
         raise ValidationError({"minutes": [_("Give each case 5 to 120 minutes.")]})
+    presenters = presenters or {}
+    allowed = set(presenter_candidates(event).values_list("pk", flat=True))
+    if any(p is not None and p.pk not in allowed for p in presenters.values()):
+        raise ValidationError(
+            {"presenter": [_("A presenter is a participant or a clinician of the organisers.")]}
+        )
     end = event.starts_at + datetime.timedelta(minutes=sum(minutes[pk] for pk in order))
     if end > event.ends_at:
         raise ValidationError(
@@ -88,7 +197,9 @@ def schedule_agenda(
         for position, pk in enumerate(order, start=1):
             item = items[pk]
             item.order, item.slot_starts_at, item.minutes = position, start, minutes[pk]
-            item.save(update_fields=["order", "slot_starts_at", "minutes"])
+            if pk in presenters:
+                item.presenter = presenters[pk]
+            item.save(update_fields=["order", "slot_starts_at", "minutes", "presenter"])
             start += datetime.timedelta(minutes=item.minutes)
         record(
             actor=actor,
@@ -97,44 +208,11 @@ def schedule_agenda(
             institution_id=event.host_id,
             details={"order": list(order)},
         )
+        _changed(event)
     return [items[pk] for pk in order]
 
 
-def record_conclusion(*, actor: User, item: AgendaItem, fields: Mapping[str, str]) -> AgendaItem:
-    """During the meeting, a participant with access to the consultation (the requesting
-    team's chair, or the assigned expert) records the board's conclusion. It becomes the
-    consultation's final recommendation, marked as coming from the board."""
-    event = item.event
-    consultation = item.consultation
-    if side_of(actor, consultation) is None:
-        raise PermissionDenied
-    present = event.registrations.filter(user=actor, status=RegistrationStatus.REGISTERED).exists()
-    if not (present or can_manage_event(actor, event)):
-        raise PermissionDenied
-    if item.recommendation_id is not None:
-        raise ValidationError(_("The board's conclusion has already been recorded."))
-    now = timezone.now()
-    if now < event.starts_at - datetime.timedelta(minutes=30):
-        raise ValidationError(_("The conclusion is recorded at the meeting, not before it."))
-    with transaction.atomic():
-        recommendation = save_recommendation(
-            actor=actor,
-            consultation=consultation,
-            fields=dict(fields),
-            finalise=True,
-            source=MessageSource.BOARD,
-            allow_board=True,
-        )
-        item.recommendation = recommendation
-        item.conclusion = "\n\n".join(v.strip() for v in fields.values() if v.strip())
-        item.recorded_by = actor
-        item.recorded_at = now
-        item.save(update_fields=["recommendation", "conclusion", "recorded_by", "recorded_at"])
-        record(
-            actor=actor,
-            verb="meetings.conclusion_recorded",
-            obj=item,
-            institution_id=consultation.requesting_institution_id,
-            details={"event": event.pk, "consultation": consultation.pk},
-        )
-    return item
+def _changed(event: Event) -> None:
+    """A changed agenda: calendar programs replace their copy (RFC 5545 SEQUENCE)."""
+    Event.objects.filter(pk=event.pk).update(sequence=F("sequence") + 1)
+    event.refresh_from_db(fields=["sequence"])

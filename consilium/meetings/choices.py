@@ -73,3 +73,9 @@ class RegistrationStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     WAITING = "waiting", _("On the waiting list")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class AgendaStatus(models.TextChoices):
+    # The requester proposes; the coordinator accepts, orders and times the case.
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("On the agenda")

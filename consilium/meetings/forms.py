@@ -103,6 +103,10 @@ class EventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["host"].queryset = Institution.objects.filter(pk__in=[h.pk for h in hosts])
 
+    def clean_agenda_hours_before(self) -> int:
+        value = self.cleaned_data.get("agenda_hours_before")
+        return 24 if value is None else value
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("time_zone"):
@@ -158,10 +162,21 @@ class SeriesForm(forms.Form):
     visibility = forms.ChoiceField(
         label=_("Who may see it"), choices=Visibility.choices, initial=Visibility.PARTNERS
     )
+    agenda_hours_before = forms.IntegerField(
+        label=_("Send a board's agenda how many hours before"),
+        min_value=0,
+        max_value=336,
+        initial=24,
+        required=False,
+    )
 
     def __init__(self, *args: object, hosts: list[Institution], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["host"].queryset = Institution.objects.filter(pk__in=[h.pk for h in hosts])
+
+    def clean_agenda_hours_before(self) -> int:
+        value = self.cleaned_data.get("agenda_hours_before")
+        return 24 if value is None else value
 
 
 class UniqueIdsMixin:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from consilium.accounts.models import Profession
 from consilium.lib.timezones import validate_time_zone
 from consilium.meetings.choices import (
+    AgendaStatus,
     AttendanceMode,
     EventKind,
     EventMode,
@@ -47,6 +48,9 @@ class Series(models.Model):
     starts_on = models.DateField(_("first meeting on or after"))
     ends_on = models.DateField(_("last meeting on or before"), null=True, blank=True)
     online_link = models.URLField(_("online link"), blank=True)
+    agenda_hours_before = models.PositiveSmallIntegerField(
+        _("send the agenda how many hours before"), default=24
+    )
     visibility = models.CharField(
         _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PARTNERS
     )
@@ -120,6 +124,12 @@ class Event(models.Model):
     occurrence = models.DateField(null=True, blank=True, editable=False)
     # Bumped on every change, so calendar programs replace their copy (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # A board's agenda goes to its participants this long before; sent again on change.
+    agenda_hours_before = models.PositiveSmallIntegerField(
+        _("send the agenda how many hours before"), default=24
+    )
+    agenda_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    agenda_sent_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -331,6 +341,9 @@ class AgendaItem(models.Model):
     record."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="agenda")
+    status = models.CharField(
+        _("status"), max_length=12, choices=AgendaStatus.choices, default=AgendaStatus.ACCEPTED
+    )
     consultation = models.ForeignKey(
         "consultations.Consultation", on_delete=models.PROTECT, related_name="agenda_items"
     )
@@ -350,6 +363,10 @@ class AgendaItem(models.Model):
     )
     proposed_at = models.DateTimeField(auto_now_add=True)
     conclusion = models.TextField(_("conclusion"), blank=True)
+    next_step = models.CharField(_("who acts next"), max_length=300, blank=True)
+    message = models.ForeignKey(
+        "consultations.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recommendation = models.ForeignKey(
         "consultations.Recommendation",
         on_delete=models.PROTECT,

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from consilium.meetings import agenda_views, document_views, participant_views, views
+from consilium.meetings import (
+    agenda_views,
+    board_views,
+    document_views,
+    participant_views,
+    views,
+)
 
 app_name = "meetings"
 
@@ -14,6 +20,9 @@ urlpatterns = [
     path("<int:pk>/event.ics", document_views.event_ics, name="event_ics"),
     path("<int:pk>/agenda/", agenda_views.agenda_page, name="agenda"),
     path("<int:pk>/agenda/<str:action>/", agenda_views.agenda_action, name="agenda_action"),
+    path("cases/<int:pk>/propose/", agenda_views.propose_from_consultation, name="propose_case"),
+    path("<int:pk>/present/<int:n>/", board_views.present, name="present"),
+    path("<int:pk>/minutes.pdf", board_views.minutes, name="minutes"),
     path("<int:pk>/register/", participant_views.register, name="register"),
     path("<int:pk>/participants/", participant_views.participants, name="participants"),
     path(

@@ -3,6 +3,7 @@ calendar files, certificates and reports in document_views.py."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from consilium.meetings.access import (
     visible_events,
 )
 from consilium.meetings.attendance import free_places, modes_for
-from consilium.meetings.choices import DiagnosisGroup, Discipline, RegistrationStatus
+from consilium.meetings.choices import DiagnosisGroup, Discipline, EventKind, RegistrationStatus
 from consilium.meetings.forms import (
     AgreementForm,
     EventEditForm,
@@ -39,6 +40,7 @@ from consilium.meetings.forms import (
 from consilium.meetings.models import Presentation, Series, Session
 from consilium.meetings.programme import programme_hours
 from consilium.meetings.times import wall_clock
+from consilium.meetings.video import join_open
 from consilium.network.access import managed_institution_ids
 from consilium.network.models import Institution
 
@@ -54,8 +56,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     """Upcoming and past events the reader may see; anonymous visitors see public ones."""
     now = timezone.now()
     events = visible_events(request.user).select_related("host")
-    # Tumour-board meetings of a series are listed on their series' page, not one by one.
+    # A series shows its next meeting here; the others are on the series' page.
     upcoming = list(events.filter(ends_at__gte=now, series__isnull=True).order_by("starts_at"))
+    upcoming += _next_of_each_series(events.filter(ends_at__gte=now, series__isnull=False))
+    upcoming.sort(key=lambda e: e.starts_at)
     past = list(events.filter(ends_at__lt=now, series__isnull=True).order_by("-starts_at")[:50])
     series_ids = set(events.filter(series__isnull=False).values_list("series_id", flat=True))
     series = Series.objects.filter(pk__in=series_ids).select_related("host")
@@ -69,6 +73,16 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "can_create": bool(managed_institution_ids(request.user)),
         },
     )
+
+
+def _next_of_each_series(events) -> list:
+    seen: set[int] = set()
+    found = []
+    for event in events.order_by("series_id", "starts_at").select_related("series"):
+        if event.series_id not in seen:
+            seen.add(event.series_id)
+            found.append(event)
+    return found
 
 
 def _programme(event):
@@ -119,6 +133,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reader_zone": reader_zone,
             "hours": programme_hours(event),
             "agreements": event.agreements.select_related("partnership"),
+            "join_open": join_open(event),
+            "join_opens_minutes": settings.CONSILIUM_JOIN_OPENS_MINUTES,
         },
     )
 
@@ -137,6 +153,9 @@ def event_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
+            if event.kind == EventKind.TUMOUR_BOARD:
+                messages.success(request, _("The board has been created. Now add its cases."))
+                return redirect("meetings:agenda", pk=event.pk)
             messages.success(request, _("The event has been created. Now build its programme."))
             return redirect("meetings:programme", pk=event.pk)
     if request.method == "GET":
@@ -291,6 +310,13 @@ def series_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
+            first = series.events.filter(ends_at__gte=timezone.now()).order_by("starts_at").first()
+            if series.kind == EventKind.TUMOUR_BOARD and first is not None:
+                messages.success(
+                    request,
+                    _("The board and its sessions have been planned. Now add the first cases."),
+                )
+                return redirect("meetings:agenda", pk=first.pk)
             messages.success(request, _("The series and its meetings have been planned."))
             return redirect("meetings:series", pk=series.pk)
     if request.method == "GET":

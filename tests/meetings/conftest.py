@@ -117,3 +117,65 @@ def guest(name: str = "Nguyễn Thị Hương", country: str = "VN", **kw) -> at
         country=country,
         **kw,
     )
+
+
+@pytest.fixture
+def next_board(personas, institutions, partnership):
+    """A VNCH – Curie board a week from now, partners only."""
+    from django.utils import timezone
+
+    starts = timezone.now().replace(microsecond=0) + datetime.timedelta(days=7)
+    return actions.create_event(
+        actor=personas["coordinator"],
+        kind=EventKind.TUMOUR_BOARD,
+        title="VNCH – Curie tumour board",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(minutes=90),
+        time_zone="Europe/Paris",
+        host=institutions["VNCH"],
+        co_organisers=[institutions["CURIE"]],
+        online_link="https://visio.example.org/board",
+        mode=EventMode.ONLINE,
+        visibility=Visibility.PARTNERS,
+    )
+
+
+@pytest.fixture
+def cases(personas, institutions, partnership):
+    """Two open consultations of VNCH's clinician to Curie, offered to Claire (expert)."""
+    from consilium.consultations.actions import request_consultation
+    from tests.consultations.conftest import make_patient
+
+    patient = make_patient(personas)
+    return [
+        request_consultation(
+            actor=personas["clinician"],
+            patient=patient,
+            expert_institution=institutions["CURIE"],
+            question=question,
+            urgency="routine",
+            specialty="neuroblastoma",
+        )
+        for question in ("Is tandem HDCT feasible?", "Surgery before or after induction?")
+    ]
+
+
+def start_now(event) -> None:
+    """Move a meeting so that it started five minutes ago."""
+    from django.utils import timezone
+
+    from consilium.meetings.models import Event
+
+    now = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - datetime.timedelta(minutes=5), ends_at=now + datetime.timedelta(hours=1)
+    )
+    event.refresh_from_db()
+
+
+def on_agenda(personas, event, consultation):
+    """Proposed by the clinician, accepted by the coordinator."""
+    from consilium.meetings import agenda
+
+    item = agenda.propose_case(actor=personas["clinician"], event=event, consultation=consultation)
+    return agenda.accept_case(actor=personas["coordinator"], item=item)

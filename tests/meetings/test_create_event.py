@@ -106,3 +106,12 @@ def test_an_event_cannot_shrink_away_from_its_sessions(personas, workshop, morni
     workshop.refresh_from_db()
     assert workshop.starts_at == at(2024, 12, 2, 8, 30)
     assert workshop.sequence == 0
+
+
+def test_it_takes_a_new_board_straight_to_its_case_agenda(client_for, institutions):
+    response = client_for("coordinator").post(
+        reverse("meetings:event_new"),
+        _form(institutions, kind="tumour_board", visibility="partners", capacity=""),
+    )
+    event = Event.objects.get()
+    assert response.url == reverse("meetings:agenda", args=[event.pk])

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from consilium.meetings import actions
 from consilium.meetings.models import Event, Series
@@ -85,7 +86,12 @@ def test_the_form_plans_a_series(client_for, institutions):
         },
     )
     series = Series.objects.get()
-    assert response.url == reverse("meetings:series", args=[series.pk])
-    assert series.events.exists()
-    page = client_for("expert").get(response.url)
-    assert page.status_code == 200
+    # A board goes straight to the case agenda of its next session.
+    first = series.events.filter(ends_at__gte=timezone.now()).order_by("starts_at").first()
+    assert response.url == reverse("meetings:agenda", args=[first.pk])
+    assert client_for("expert").get(reverse("meetings:series", args=[series.pk])).status_code == 200
+    listed = client_for("expert").get(reverse("meetings:events")).content.decode()
+    upcoming = listed.split("Recurring meetings")[0]
+    assert reverse("meetings:event", args=[first.pk]) in upcoming
+    second = series.events.filter(starts_at__gt=first.starts_at).order_by("starts_at").first()
+    assert reverse("meetings:event", args=[second.pk]) not in listed

@@ -345,7 +345,7 @@ ROWS: list[Row] = [
         get="200 200 200 200 200 200 200",
         label="public.ics",
     ),
-    Row("meetings:agenda", pk("board"), get="200 200 200 200 200 404 404"),
+    Row("meetings:agenda", pk("board"), get="200 200 200 200 200 404 L"),
     *dispatch(
         "meetings:agenda_action",
         "board",
@@ -353,10 +353,34 @@ ROWS: list[Row] = [
         {
             "propose": "302 302 302 302 302 404 L",
             "schedule": "404 302 404 404 404 404 L",
-            "conclude": "404 404 404 404 404 404 L",
+            # No such case: a clear message and the typed text kept, not a bare 404.
+            "conclude": "400 400 400 400 400 404 L",
             "nonsense": "404 404 404 404 404 404 L",
         },
     ),
+    Row(
+        "meetings:agenda_action",
+        act("board", "accept"),
+        post="404 302 404 404 404 404 L",
+        data=lambda w: {"item": w.board.agenda.get().pk},
+        label="agenda-accept",
+    ),
+    Row(
+        "meetings:agenda_action",
+        act("board", "withdraw"),
+        post="404 302 302 404 404 404 L",
+        data=lambda w: {"item": w.board.agenda.get().pk},
+        label="agenda-withdraw",
+    ),
+    Row(
+        "meetings:propose_case",
+        pk("consultation"),
+        get="404 404 200 200 404 404 L",
+        post="404 404 400 400 404 404 L",
+    ),
+    # Case summaries: the organisers and their partners; the admin holds no role there.
+    Row("meetings:present", lambda w: {"pk": w.board.pk, "n": 1}, get="404 200 200 200 200 404 L"),
+    Row("meetings:minutes", pk("board"), get="404 200 200 200 200 404 L"),
     Row(
         "meetings:register",
         pk("workshop"),

@@ -180,6 +180,8 @@ def test_no_identifier_reaches_a_partner_anywhere(world, persona):
             f"/consultations/{cid}/report.pdf",
             f"/library/sendouts/{world.sendout.pk}/",
             f"/meetings/{world.board.pk}/agenda/",
+            f"/meetings/{world.board.pk}/present/1/",
+            f"/meetings/{world.board.pk}/minutes.pdf",
             f"/meetings/{world.board.pk}/event.ics",
         ):
             assert must in reached, (must, sorted(reached))

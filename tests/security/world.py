@@ -193,7 +193,10 @@ def build(personas: dict[str, User]) -> World:
         mode=EventMode.ONLINE,
         visibility=Visibility.PARTNERS,
     )
-    agenda.propose_case(actor=clinician, event=board, consultation=consultation)
+    agenda.accept_case(
+        actor=coordinator,
+        item=agenda.propose_case(actor=clinician, event=board, consultation=consultation),
+    )
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         consultation_actions.save_recommendation(

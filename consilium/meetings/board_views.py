@@ -1,0 +1,104 @@
+"""A board at the session: the presentation view (one case per screen, readable when
+shared on a video call, next/previous by keyboard, no JavaScript needed) and the minutes
+as a PDF. Case summaries show only to those the partnership rule allows, audited."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from consilium.consultations.access import consultations_for_user
+from consilium.consultations.models import AttachmentKind, RecommendationStatus
+from consilium.meetings.access import get_event_for_user
+from consilium.meetings.cases import attach_summaries
+from consilium.meetings.choices import AgendaStatus
+from consilium.meetings.pdf import render_pdf
+
+KEY_IMAGES = 4
+
+
+def _accepted(event):
+    return list(
+        event.agenda.filter(status=AgendaStatus.ACCEPTED)
+        .select_related("consultation__patient", "presenter", "recorded_by")
+        .prefetch_related("consultation__patient__diagnoses")
+        .order_by("order", "pk")
+    )
+
+
+@login_required
+@require_GET
+def present(request: HttpRequest, pk: int, n: int) -> HttpResponse:
+    event = get_event_for_user(request.user, pk)
+    items = _accepted(event)
+    if not 1 <= n <= len(items):
+        raise Http404
+    [item] = attach_summaries(
+        user=request.user,
+        event=event,
+        items=[items[n - 1]],
+        request=request,
+        verb="meetings.case_presented",
+    )
+    if item.case is None:
+        raise Http404
+    consultation = item.consultation
+    readable = consultations_for_user(request.user).filter(pk=consultation.pk).exists()
+    images = []
+    if readable:
+        # Only what de-identification produced and nobody must still check by eye.
+        images = [
+            a
+            for a in consultation.attachments.filter(deidentified=True, needs_review=False)
+            if a.preview or a.kind == AttachmentKind.PHOTO
+        ][:KEY_IMAGES]
+    previous = consultation.recommendations.filter(status=RecommendationStatus.FINAL).first()
+    return render(
+        request,
+        "meetings/present.html",
+        {
+            "event": event,
+            "item": item,
+            "consultation": consultation,
+            "readable": readable,
+            "images": images,
+            "previous": previous,
+            "n": n,
+            "count": len(items),
+            "prev_n": n - 1 if n > 1 else None,
+            "next_n": n + 1 if n < len(items) else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_event_for_user(request.user, pk)
+    items = attach_summaries(
+        user=request.user,
+        event=event,
+        items=_accepted(event),
+        request=request,
+        verb="meetings.minutes_read",
+    )
+    if not any(item.case for item in items):
+        raise Http404
+    attendees = event.registrations.filter(status="registered").order_by("full_name")
+    pdf = render_pdf(
+        "meetings/pdf/minutes.html",
+        {
+            "event": event,
+            "items": [i for i in items if i.case],
+            "attendees": [r for r in attendees if r.attended] or list(attendees),
+            "printed_at": timezone.now(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = _("board-minutes-%(date)s.pdf") % {
+        "date": event.starts_at.astimezone(event.zone).date().isoformat()
+    }
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

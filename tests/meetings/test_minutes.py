@@ -1,0 +1,37 @@
+"""The board's minutes as a PDF."""
+
+import io
+
+from django.urls import reverse
+from pypdf import PdfReader
+
+from consilium.meetings import attendance, conclusion
+from tests.meetings.conftest import on_agenda, start_now
+
+
+def test_it_prints_the_cases_and_conclusions(client_for, personas, next_board, cases):
+    item = on_agenda(personas, next_board, cases[0])
+    attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["expert"], mode="online"
+    )
+    start_now(next_board)
+    conclusion.record_conclusion(
+        actor=personas["expert"],
+        item=item,
+        fields={"plan": "Rapid COJEC then tandem HDCT."},
+        next_step="Dr Lan starts COJEC.",
+    )
+    response = client_for("coordinator").get(reverse("meetings:minutes", args=[next_board.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert cases[0].patient.pseudonym in text
+    assert "Rapid COJEC then tandem HDCT." in text
+    assert "Dr Claire Martin" in text
+    assert "Nguyễn Văn An" not in text
+
+
+def test_no_minutes_for_an_outsider_or_an_empty_agenda(client_for, personas, next_board, cases):
+    url = reverse("meetings:minutes", args=[next_board.pk])
+    assert client_for("coordinator").get(url).status_code == 404
+    on_agenda(personas, next_board, cases[0])
+    assert client_for("outsider").get(url).status_code == 404

@@ -26,15 +26,6 @@ from consilium.audit.actions import record
 from consilium.lib.db_statistics import analyze
 from consilium.network.models import Institution
 from consilium.registry import survival_facts
-from consilium.registry.actions import (
-    Actor,
-    diagnosis_row,
-    identity_row,
-    lock_numbering,
-    message_text,
-    next_pseudonym_number,
-    patient_row,
-)
 from consilium.registry.bulk import insert
 from consilium.registry.checks import Level
 from consilium.registry.crypto import hospital_number_digest, name_birth_digest
@@ -49,6 +40,15 @@ from consilium.registry.models import (
     RiskGroup,
     Sex,
     VitalStatus,
+)
+from consilium.registry.rows import (
+    Actor,
+    diagnosis_row,
+    identity_row,
+    lock_numbering,
+    message_text,
+    next_pseudonym_number,
+    patient_row,
 )
 from consilium.registry.toronto import TorontoTumour
 from consilium.registry.validation import (

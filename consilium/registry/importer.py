@@ -11,12 +11,10 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,7 +26,7 @@ from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.lib.db_statistics import analyze
 from consilium.network.models import Institution
-from consilium.registry import survival_facts
+from consilium.registry import repeated, survival_facts
 from consilium.registry.bulk import insert
 from consilium.registry.checks import Level
 from consilium.registry.crypto import hospital_number_digest, name_birth_digest
@@ -54,6 +52,7 @@ from consilium.registry.rows import (
     next_pseudonym_number,
     patient_row,
 )
+from consilium.registry.sheets import PATIENTS, FileProblem, RowError, Workbook
 from consilium.registry.toronto import TorontoTumour
 from consilium.registry.validation import (
     Context,
@@ -64,51 +63,10 @@ from consilium.registry.validation import (
     check_patient_record,
 )
 
-COLUMNS = (
-    "hospital_number",
-    "name",
-    "birth_date",
-    "sex",
-    "address",
-    "phone",
-    "region",
-    "consent_status",
-    "consent_date",
-    "consent_waiver_reason",
-    "diagnosis_date",
-    "topography",
-    "morphology",
-    "behaviour",
-    "grade",
-    "laterality",
-    "basis_of_diagnosis",
-    "stage_tumour",
-    "stage_tier",
-    "stage_value",
-    "risk_group",
-    "vital_status",
-    "last_contact",
-)
-REQUIRED = frozenset(
-    {
-        "name",
-        "birth_date",
-        "sex",
-        "diagnosis_date",
-        "topography",
-        "morphology",
-        "behaviour",
-        "basis_of_diagnosis",
-    }
-)
+COLUMNS = PATIENTS.columns
+REQUIRED = PATIENTS.required
 IDENTIFYING = frozenset({"hospital_number", "name", "birth_date", "address", "phone"})
-# Columns of an export that an import reads past: they are derived, or the pseudonym that the
-# importing registry gives anew.
-IGNORED = frozenset(
-    {"pseudonym", "birth_year", "birth_month", "iccc_recode", "iccc_extended"}
-    | {"iccc_main_group", "age_at_diagnosis"}
-)
-SEPARATORS = (",", ";", "\t", "|")
+IGNORED = PATIENTS.ignored
 BATCH = 1000
 MAX_STORED_ERRORS = 1000
 # The checks name their fields after DiagnosisFacts; the file names its columns.
@@ -133,16 +91,6 @@ _CHOICES = {
 Progress = Callable[[str, int, int | None], None]
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
 @dataclass
 class Outcome:
     rows: int = 0
@@ -155,6 +103,10 @@ class Outcome:
     # Each row's lookup digests (name and birth date, hospital number), worked out for the
     # duplicate check and stored by the second pass: they cost as much as a check.
     digests: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # The events, treatments and markers of the file by hospital number (repeated.py).
+    extras: dict[str, repeated.Extras] = field(default_factory=dict)
+    # The patients sheet's label in the messages ("" for a lone CSV file).
+    sheet: str = ""
 
     @property
     def ok(self) -> bool:
@@ -163,6 +115,8 @@ class Outcome:
     def add(self, error: RowError) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
+            if not error.sheet and self.sheet:
+                error = replace(error, sheet=self.sheet)
             self.errors.append(error)
 
 
@@ -172,143 +126,6 @@ class Row:
     identity: IdentityData
     patient: PatientData
     diagnosis: DiagnosisData
-
-
-class FileProblem(Exception):
-    """The file as a whole cannot be read: encoding, header, separators."""
-
-    def __init__(self, row: int, column: str, message: str) -> None:
-        super().__init__(message)
-        self.error = RowError(row, column, message)
-
-
-# Reading ------------------------------------------------------------------------------------
-
-
-class _Lines:
-    """Decodes a binary file line by line as UTF-8 (a BOM is allowed) for csv.reader, keeping
-    the raw text of the current record so a broken row can be explained, and the line number
-    so a bad byte can be located exactly."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-        self.line = 0
-        self.current: list[str] = []
-
-    def __iter__(self) -> Iterator[str]:
-        for raw in self.handle:
-            self.line += 1
-            if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise FileProblem(
-                    self.line,
-                    "",
-                    _(
-                        "The file is not in UTF-8 (byte 0x%(byte)02X on line %(line)d): save it"
-                        " again as “CSV UTF-8”; nothing was imported."
-                    )
-                    % {"byte": raw[exc.start], "line": self.line},
-                ) from None
-            self.current.append(text)
-            yield text
-
-
-def _separator(header_line: str) -> str:
-    def known(sep: str) -> int:
-        names = (name.strip().strip('"').lower() for name in header_line.split(sep))
-        return sum(name in COLUMNS for name in names)
-
-    best = max(SEPARATORS, key=known)
-    return best if known(best) else ","
-
-
-def _header(names: list[str]) -> list[str]:
-    columns = [name.strip().lower() for name in names]
-    unknown = [name for name in columns if name not in COLUMNS and name not in IGNORED]
-    if unknown:
-        raise FileProblem(
-            1,
-            unknown[0],
-            _("Unknown columns: %(columns)s. The columns are: %(expected)s.")
-            % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
-        )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise FileProblem(
-            1, repeated[0], _("Repeated columns: %(columns)s.") % {"columns": ", ".join(repeated)}
-        )
-    missing = [name for name in COLUMNS if name in REQUIRED and name not in columns]
-    if missing:
-        raise FileProblem(
-            1,
-            missing[0],
-            _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)},
-        )
-    return columns
-
-
-def _records(handle: BinaryIO) -> Iterator[tuple[int, dict[str, str] | RowError]]:
-    """(row number, values by column) for each data row, or the RowError that row is."""
-    lines = _Lines(handle)
-    iterator = iter(lines)
-    first = next(iterator, None)
-    if first is None or not first.strip():
-        raise FileProblem(1, "", _("The file is empty: the first row must name the columns."))
-    separator = _separator(first)
-
-    def chained() -> Iterator[str]:
-        yield first
-        yield from iterator
-
-    reader = csv.reader(chained(), delimiter=separator, strict=True)
-    try:
-        columns = _header(next(reader))
-    except csv.Error as exc:
-        raise FileProblem(1, "", _("The header row is broken: %(why)s.") % {"why": exc}) from None
-    number = 1
-    while True:
-        lines.current = []
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            number += 1
-            yield number, RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc})
-            return  # the reader cannot find the next row after a broken quote
-        number += 1
-        if not any(value.strip() for value in values):
-            continue  # blank lines are what spreadsheets leave at the end
-        if len(values) != len(columns):
-            yield number, _wrong_width(number, values, columns, separator, lines.current)
-            continue
-        yield number, dict(zip(columns, values, strict=True))
-
-
-def _wrong_width(
-    number: int, values: list[str], columns: list[str], separator: str, raw: list[str]
-) -> RowError:
-    text = "".join(raw)
-    for other in SEPARATORS:
-        if other != separator and len(next(csv.reader([text], delimiter=other))) == len(columns):
-            return RowError(
-                number,
-                "",
-                _(
-                    "This row is separated by “%(other)s” but the header by “%(sep)s”: use one"
-                    " separator throughout."
-                )
-                % {"other": other.replace("\t", "TAB"), "sep": separator.replace("\t", "TAB")},
-            )
-    return RowError(
-        number,
-        columns[min(len(values), len(columns)) - 1] if values else "",
-        _("This row has %(got)d values where the header has %(want)d columns.")
-        % {"got": len(values), "want": len(columns)},
-    )
 
 
 # Parsing one row ----------------------------------------------------------------------------
@@ -458,6 +275,7 @@ def validate(
     progress: Progress | None = None,
     total: int | None = None,
     job: ImportJob | None = None,
+    file_name: str = "",
 ) -> Outcome:
     outcome = Outcome()
     existing_names: set[str] = set()
@@ -474,44 +292,64 @@ def validate(
             existing_numbers.add(number_digest)
     seen_names: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
+    seen: set[str] = set()
     try:
-        with path.open("rb") as handle:
-            for number, values in _records(handle):
+        book = Workbook(path, file_name)
+        outcome.sheet = "" if book.kind == "csv" else "patients"
+        # The repeated rows first, so each patient's row is checked with its own.
+        extras = repeated.read(book, outcome.add, today)
+        last = 0
+        for number, values in book.records("patients"):
+            if number != last:
                 outcome.rows += 1
-                if isinstance(values, RowError):
-                    outcome.add(values)
-                    continue
-                parser = _RowParser(number, values)
-                row = parser.parse()
-                for error in parser.errors:
-                    outcome.add(error)
-                if row is not None:
-                    results = _check(row, today)
-                    for result in results:
-                        if result.level == Level.ERROR:
-                            outcome.add(
-                                RowError(number, _column(result.field), str(result.message))
-                            )
-                    if results and outcome.ok:
-                        outcome.warnings[number] = [
-                            (r.code, r.level, r.field, message_text(r)) for r in results
-                        ]
-                    elif not outcome.ok:
-                        outcome.warnings.clear()
-                # A row with other problems can still be a duplicate: say so in the same pass.
-                digests = _duplicates(
-                    number,
-                    parser.parsed_identity,
-                    outcome,
-                    (existing_names, existing_numbers),
-                    (seen_names, seen_numbers),
+                last = number
+            if isinstance(values, RowError):
+                outcome.add(values)
+                continue
+            parser = _RowParser(number, values)
+            row = parser.parse()
+            for error in parser.errors:
+                outcome.add(error)
+            hospital_number = parser.parsed_identity[2]
+            if hospital_number:
+                seen.add(hospital_number)
+            if row is not None:
+                repeated.check_patient(
+                    extras.get(hospital_number) if hospital_number else None,
+                    row=number,
+                    sheet=outcome.sheet,
+                    diagnosis_date=row.diagnosis.date,
+                    vital_status=row.patient.vital_status,
+                    last_contact=row.patient.last_contact,
+                    add=outcome.add,
                 )
-                if outcome.ok:
-                    outcome.digests[number] = digests
-                else:
-                    outcome.digests.clear()
-                if progress and outcome.rows % BATCH == 0:
-                    progress("validating", outcome.rows, total)
+                results = _check(row, today)
+                for result in results:
+                    if result.level == Level.ERROR:
+                        outcome.add(RowError(number, _column(result.field), str(result.message)))
+                if results and outcome.ok:
+                    outcome.warnings[number] = [
+                        (r.code, r.level, r.field, message_text(r)) for r in results
+                    ]
+                elif not outcome.ok:
+                    outcome.warnings.clear()
+            # A row with other problems can still be a duplicate: say so in the same pass.
+            digests = _duplicates(
+                number,
+                parser.parsed_identity,
+                outcome,
+                (existing_names, existing_numbers),
+                (seen_names, seen_numbers),
+            )
+            if outcome.ok:
+                outcome.digests[number] = digests
+            else:
+                outcome.digests.clear()
+            if progress and outcome.rows % BATCH == 0:
+                progress("validating", outcome.rows, total)
+        repeated.unmatched(extras, seen, outcome.add)
+        if outcome.ok:
+            outcome.extras = extras
     except FileProblem as problem:
         outcome.add(problem.error)
     if progress:
@@ -552,25 +390,24 @@ def _duplicates(
                 _("Same hospital number as row %(row)d."),
             )
         )
-    for kind, column, digest, registered, repeated in checks:
+    for kind, column, digest, registered, again in checks:
         if digest in existing[kind]:
             outcome.add(RowError(number, column, registered))
         elif digest in seen[kind]:
-            outcome.add(RowError(number, column, repeated % {"row": seen[kind][digest]}))
+            outcome.add(RowError(number, column, again % {"row": seen[kind][digest]}))
         else:
             seen[kind][digest] = number
     return name_digest, number_digest
 
 
-def _rows(path: Path) -> Iterator[Row]:
-    with path.open("rb") as handle:
-        for number, values in _records(handle):
-            if isinstance(values, RowError):
-                raise ValueError(f"row {number} changed since it was validated")
-            row = _RowParser(number, values).parse()
-            if row is None:
-                raise ValueError(f"row {number} changed since it was validated")
-            yield row
+def _rows(path: Path, file_name: str) -> Iterator[Row]:
+    for number, values in Workbook(path, file_name).records("patients"):
+        if isinstance(values, RowError):
+            raise ValueError(f"row {number} changed since it was validated")
+        row = _RowParser(number, values).parse()
+        if row is None:
+            raise ValueError(f"row {number} changed since it was validated")
+        yield row
 
 
 class RegisteredMeanwhile(Exception):
@@ -593,6 +430,8 @@ def write(
     warnings: dict[int, list[tuple[str, str, str, str]]] | None = None,
     digests: dict[int, tuple[str, str]] | None = None,
     skip: int = 0,
+    extras: dict[str, repeated.Extras] | None = None,
+    file_name: str = "",
 ) -> int:
     """Second pass, a transaction per batch of BATCH rows, so SQLite's single write lock is
     held a fraction of a second at a time and a sign-in or a mail waits for one batch, not
@@ -611,21 +450,35 @@ def write(
         progress("saving", written, total)
     try:
         batch: list[Row] = []
-        for row in _rows(path):
+        for row in _rows(path, file_name):
             if skip:
                 skip -= 1
                 continue
             batch.append(row)
             if len(batch) >= BATCH:
                 written = _commit_batch(
-                    batch, institution, actor, job, written, warnings or {}, digests or {}
+                    batch,
+                    institution,
+                    actor,
+                    job,
+                    written,
+                    warnings or {},
+                    digests or {},
+                    extras or {},
                 )
                 batch = []
                 if progress:
                     progress("saving", written, total)
         if batch:
             written = _commit_batch(
-                batch, institution, actor, job, written, warnings or {}, digests or {}
+                batch,
+                institution,
+                actor,
+                job,
+                written,
+                warnings or {},
+                digests or {},
+                extras or {},
             )
         with transaction.atomic():
             record(
@@ -652,13 +505,14 @@ def _commit_batch(
     written: int,
     warnings: dict[int, list[tuple[str, str, str, str]]],
     digests: dict[int, tuple[str, str]],
+    extras: dict[str, repeated.Extras],
 ) -> int:
     with transaction.atomic():
         lock_numbering(institution)
         clashes = _registered_meanwhile(batch, institution, digests)
         if clashes:
             raise RegisteredMeanwhile(clashes)
-        _write_batch(batch, institution, actor, job, warnings, digests)
+        _write_batch(batch, institution, actor, job, warnings, digests, extras)
         written += len(batch)
         # Committed with the patients: a worker that dies after this batch resumes after it.
         ImportJob.objects.filter(pk=job.pk).update(rows_imported=written)
@@ -711,6 +565,7 @@ def _write_batch(
     job: ImportJob,
     warnings: dict[int, list[tuple[str, str, str, str]]],
     digests: dict[int, tuple[str, str]],
+    extras: dict[str, repeated.Extras],
 ) -> None:
     # Read again in each batch: the lock was let go in between, and a registration may have
     # taken the next number.
@@ -739,6 +594,13 @@ def _write_batch(
             diagnosis, patient.last_contact
         ).items():
             setattr(patient, name, value)
+        if row.identity.hospital_number in extras:
+            for name, value in repeated.survival_dates(
+                extras[row.identity.hospital_number]
+            ).items():
+                setattr(patient, name, value)
+                day = name.replace("_date", "_day")
+                setattr(patient, day, (value - diagnosis.date).days if value else None)
         patients.append(patient)
         diagnoses.append(diagnosis)
         numbers[year] += 1
@@ -766,7 +628,12 @@ def _write_batch(
     ) + 1
     insert(diagnoses)
     diagnosis_ids = {}
-    if any(row.number in warnings for row in batch):
+    with_extras = [
+        (p, extras[row.identity.hospital_number])
+        for p, row in zip(patients, batch, strict=True)
+        if row.identity.hospital_number in extras
+    ]
+    if with_extras or any(row.number in warnings for row in batch):
         diagnosis_ids = dict(
             Diagnosis.objects.filter(
                 pk__gte=first_diagnosis, patient__institution=institution
@@ -786,6 +653,14 @@ def _write_batch(
             for code, level, name, message in warnings.get(row.number, ())
         ]
     )
+    events, treatments, markers = [], [], []
+    for patient, found in with_extras:
+        more = repeated.rows_for(found, patient.pk, diagnosis_ids[patient.pk])
+        events += more[0]
+        treatments += more[1]
+        markers += more[2]
+    for rows in (events, treatments, markers):
+        insert(rows)
 
 
 def import_csv(
@@ -826,6 +701,8 @@ def import_csv(
                     warnings=outcome.warnings,
                     digests=outcome.digests,
                     skip=job.rows_imported,
+                    extras=outcome.extras,
+                    file_name=job.file_name,
                 )
             except RegisteredMeanwhile as clash:
                 for error in clash.errors:

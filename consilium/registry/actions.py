@@ -762,7 +762,8 @@ def start_import(
 
     folder = Path(settings.DATA_DIR) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
+    # The importer reads what the file is from its content (consilium.registry.sheets).
+    path = folder / f"{uuid.uuid4().hex}.upload"
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)

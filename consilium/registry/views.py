@@ -57,6 +57,7 @@ from consilium.registry.queries import (
     search_patients,
     with_diagnoses,
 )
+from consilium.registry.sheets import LAYOUTS
 from consilium.registry.validation import ChecksFailed
 
 PAGE_SIZE = 50
@@ -684,7 +685,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/import.html",
-        {"form": form, "jobs": jobs, "columns": exports.IMPORT_COLUMNS},
+        {"form": form, "jobs": jobs, "layouts": LAYOUTS.values()},
     )
 
 

@@ -13,6 +13,7 @@ JOBS = [
     "consilium.consultations.clock.run",
     "consilium.search.index.refresh_directory",
     "consilium.meetings.agenda_mail.send_due_agendas",
+    "consilium.registry.import_jobs.sweep",
 ]
 
 

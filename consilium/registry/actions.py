@@ -10,19 +10,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.lib.enqueue import enqueue_in_transaction
 from consilium.network.models import Institution
-from consilium.registry import toronto
 from consilium.registry.checks import CheckResult, Level
 from consilium.registry.crypto import hospital_number_digest, name_birth_digest
 from consilium.registry.models import (
@@ -38,6 +36,16 @@ from consilium.registry.models import (
     Treatment,
     VitalStatus,
 )
+from consilium.registry.rows import (  # noqa: F401 (the actions' names for them)
+    Actor,
+    diagnosis_row,
+    identity_row,
+    lock_numbering,
+    message_text,
+    next_pseudonym_number,
+    patient_row,
+    pseudonym,
+)
 from consilium.registry.survival_facts import refresh_survival_facts
 from consilium.registry.validation import (
     ChecksFailed,
@@ -51,8 +59,6 @@ from consilium.registry.validation import (
     check_treatment,
 )
 from consilium.search import index as search_index
-
-Actor = User | AnonymousUser | None
 
 
 class PossibleDuplicate(Exception):
@@ -71,30 +77,6 @@ def _today() -> datetime.date:
 def _raise_on_errors(results: list[CheckResult]) -> None:
     if any(result.level == Level.ERROR for result in results):
         raise ChecksFailed(results)
-
-
-def pseudonym(code: str, year: int, number: int) -> str:
-    return f"{code}-{year}-{number:04d}"
-
-
-def next_pseudonym_number(institution: Institution, year: int) -> int:
-    """Call inside the transaction that holds the institution's lock (see _lock_numbering)."""
-    current = Patient.objects.filter(institution=institution, pseudonym_year=year).aggregate(
-        top=Max("pseudonym_number")
-    )["top"]
-    return (current or 0) + 1
-
-
-def lock_numbering(institution: Institution) -> None:
-    """Serialise pseudonym numbering and the duplicate check per institution. SQLite
-    transactions here are IMMEDIATE, which already serialises writers; PostgreSQL needs the
-    row lock. FOR NO KEY UPDATE, not FOR UPDATE: rows that merely refer to the institution
-    (an audit entry, a contact) take a key-share lock on it, which this one does not block."""
-    list(
-        Institution.objects.select_for_update(no_key=True)
-        .filter(pk=institution.pk)
-        .values_list("pk")
-    )
 
 
 def _refuse_taken_hospital_number(identity: IdentityData, duplicates: list[Patient]) -> None:
@@ -125,11 +107,6 @@ def likely_duplicates(
     return list(found.order_by("pk")[:5])
 
 
-def message_text(result: CheckResult) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(result.message)
-
-
 def issues_for(
     patient: Patient, diagnosis: Diagnosis | None, results: Iterable[CheckResult]
 ) -> list[QualityIssue]:
@@ -145,88 +122,6 @@ def issues_for(
         for result in results
         if result.level != Level.OK
     ]
-
-
-def identity_row(
-    patient: Patient, identity: IdentityData, *, digests: tuple[str, str] | None = None
-) -> PatientIdentity:
-    """The identity row; ``digests`` are its lookup digests when the caller has them already
-    (the importer's duplicate check works them out for every row)."""
-    if not digests or not digests[0]:
-        digests = (
-            name_birth_digest(identity.name, identity.birth_date),
-            hospital_number_digest(identity.hospital_number),
-        )
-    return PatientIdentity(
-        patient=patient,
-        institution_id=patient.institution_id,
-        name=identity.name.strip(),
-        hospital_number=identity.hospital_number.strip(),
-        birth_date=identity.birth_date,
-        address=identity.address.strip(),
-        phone=identity.phone.strip(),
-        name_birth_digest=digests[0],
-        hospital_number_digest=digests[1],
-    )
-
-
-def patient_row(
-    *,
-    institution: Institution,
-    year: int,
-    number: int,
-    patient: PatientData,
-    birth_date: datetime.date,
-    actor: Actor,
-    import_job: ImportJob | None = None,
-) -> Patient:
-    return Patient(
-        institution=institution,
-        pseudonym=pseudonym(institution.code, year, number),
-        pseudonym_year=year,
-        pseudonym_number=number,
-        sex=patient.sex,
-        birth_year=birth_date.year,
-        birth_month=birth_date.month,
-        region=patient.region.strip(),
-        consent_status=patient.consent_status,
-        consent_date=patient.consent_date,
-        consent_waiver_reason=patient.consent_waiver_reason.strip(),
-        vital_status=patient.vital_status,
-        last_contact=patient.last_contact,
-        diagnosis_year=year,
-        created_by=actor if isinstance(actor, User) else None,
-        import_job=import_job,
-    )
-
-
-def diagnosis_row(
-    patient: Patient, data: DiagnosisData, birth_date: datetime.date | None
-) -> Diagnosis:
-    result = data.classify()
-    # The Toronto tumour type follows from the codes; stored even before a stage is known, so
-    # stage completeness can be counted over the diagnoses that should have one.
-    stage_tumour = data.stage_tumour or (
-        toronto.tumour_for(result.recode, data.morphology, data.topography) or ""
-    )
-    return Diagnosis(
-        patient=patient,
-        date=data.date,
-        topography=data.topography,
-        morphology=data.morphology,
-        behaviour=data.behaviour,
-        grade=data.grade,
-        laterality=data.laterality,
-        basis_of_diagnosis=data.basis_of_diagnosis,
-        iccc_recode=result.recode,
-        iccc_extended=result.extended,
-        iccc_main_group=result.main_group or "",
-        stage_tumour=stage_tumour,
-        stage_tier=data.stage_tier if data.stage_value else None,
-        stage_value=data.stage_value,
-        risk_group=data.risk_group,
-        age_at_diagnosis=age_in_years(birth_date, data.date),
-    )
 
 
 def check_new_patient(
@@ -896,7 +791,8 @@ def start_import(
 
     folder = Path(settings.DATA_DIR) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
+    # The importer reads what the file is from its content (consilium.registry.sheets).
+    path = folder / f"{uuid.uuid4().hex}.upload"
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)

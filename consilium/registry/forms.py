@@ -299,8 +299,11 @@ class ImportForm(forms.Form):
         label=_("Institution"), queryset=Institution.objects.none(), empty_label=None
     )
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8, one row per patient, the first row names the columns."),
+        label=_("File"),
+        help_text=_(
+            "An Excel workbook (.xlsx), a CSV file in UTF-8 (patients only) or a .zip of CSV"
+            " files; the first row of each sheet names the columns."
+        ),
     )
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:

@@ -3,38 +3,30 @@
 The file is read twice, streaming, never whole into memory. The first pass checks every row
 and collects every problem with its row and column, while the progress record is updated for
 the page that watches it. Only a file without a single error gets the second pass, which
-writes the rows in batches (bulk_create) inside one transaction.
+writes the rows in batches, a transaction each, checking each batch again for duplicates under
+the lock its insert takes; if it cannot finish, the batches written are taken out again.
 
 Rows are numbered as a spreadsheet shows them: the header is row 1.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.lib.db_statistics import analyze
 from consilium.network.models import Institution
-from consilium.registry import survival_facts
-from consilium.registry.actions import (
-    Actor,
-    diagnosis_row,
-    identity_row,
-    lock_numbering,
-    message_text,
-    next_pseudonym_number,
-    patient_row,
-)
+from consilium.registry import repeated, survival_facts
 from consilium.registry.bulk import insert
 from consilium.registry.checks import Level
 from consilium.registry.crypto import hospital_number_digest, name_birth_digest
@@ -42,6 +34,7 @@ from consilium.registry.models import (
     ConsentStatus,
     Diagnosis,
     ImportJob,
+    ImportStatus,
     Laterality,
     Patient,
     PatientIdentity,
@@ -50,6 +43,16 @@ from consilium.registry.models import (
     Sex,
     VitalStatus,
 )
+from consilium.registry.rows import (
+    Actor,
+    diagnosis_row,
+    identity_row,
+    lock_numbering,
+    message_text,
+    next_pseudonym_number,
+    patient_row,
+)
+from consilium.registry.sheets import PATIENTS, FileProblem, RowError, Workbook
 from consilium.registry.toronto import TorontoTumour
 from consilium.registry.validation import (
     Context,
@@ -60,51 +63,10 @@ from consilium.registry.validation import (
     check_patient_record,
 )
 
-COLUMNS = (
-    "hospital_number",
-    "name",
-    "birth_date",
-    "sex",
-    "address",
-    "phone",
-    "region",
-    "consent_status",
-    "consent_date",
-    "consent_waiver_reason",
-    "diagnosis_date",
-    "topography",
-    "morphology",
-    "behaviour",
-    "grade",
-    "laterality",
-    "basis_of_diagnosis",
-    "stage_tumour",
-    "stage_tier",
-    "stage_value",
-    "risk_group",
-    "vital_status",
-    "last_contact",
-)
-REQUIRED = frozenset(
-    {
-        "name",
-        "birth_date",
-        "sex",
-        "diagnosis_date",
-        "topography",
-        "morphology",
-        "behaviour",
-        "basis_of_diagnosis",
-    }
-)
+COLUMNS = PATIENTS.columns
+REQUIRED = PATIENTS.required
 IDENTIFYING = frozenset({"hospital_number", "name", "birth_date", "address", "phone"})
-# Columns of an export that an import reads past: they are derived, or the pseudonym that the
-# importing registry gives anew.
-IGNORED = frozenset(
-    {"pseudonym", "birth_year", "birth_month", "iccc_recode", "iccc_extended"}
-    | {"iccc_main_group", "age_at_diagnosis"}
-)
-SEPARATORS = (",", ";", "\t", "|")
+IGNORED = PATIENTS.ignored
 BATCH = 1000
 MAX_STORED_ERRORS = 1000
 # The checks name their fields after DiagnosisFacts; the file names its columns.
@@ -129,16 +91,6 @@ _CHOICES = {
 Progress = Callable[[str, int, int | None], None]
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
 @dataclass
 class Outcome:
     rows: int = 0
@@ -151,6 +103,10 @@ class Outcome:
     # Each row's lookup digests (name and birth date, hospital number), worked out for the
     # duplicate check and stored by the second pass: they cost as much as a check.
     digests: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # The events, treatments and markers of the file by hospital number (repeated.py).
+    extras: dict[str, repeated.Extras] = field(default_factory=dict)
+    # The patients sheet's label in the messages ("" for a lone CSV file).
+    sheet: str = ""
 
     @property
     def ok(self) -> bool:
@@ -159,6 +115,8 @@ class Outcome:
     def add(self, error: RowError) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
+            if not error.sheet and self.sheet:
+                error = replace(error, sheet=self.sheet)
             self.errors.append(error)
 
 
@@ -168,143 +126,6 @@ class Row:
     identity: IdentityData
     patient: PatientData
     diagnosis: DiagnosisData
-
-
-class FileProblem(Exception):
-    """The file as a whole cannot be read: encoding, header, separators."""
-
-    def __init__(self, row: int, column: str, message: str) -> None:
-        super().__init__(message)
-        self.error = RowError(row, column, message)
-
-
-# Reading ------------------------------------------------------------------------------------
-
-
-class _Lines:
-    """Decodes a binary file line by line as UTF-8 (a BOM is allowed) for csv.reader, keeping
-    the raw text of the current record so a broken row can be explained, and the line number
-    so a bad byte can be located exactly."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-        self.line = 0
-        self.current: list[str] = []
-
-    def __iter__(self) -> Iterator[str]:
-        for raw in self.handle:
-            self.line += 1
-            if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise FileProblem(
-                    self.line,
-                    "",
-                    _(
-                        "The file is not in UTF-8 (byte 0x%(byte)02X on line %(line)d): save it"
-                        " again as “CSV UTF-8”; nothing was imported."
-                    )
-                    % {"byte": raw[exc.start], "line": self.line},
-                ) from None
-            self.current.append(text)
-            yield text
-
-
-def _separator(header_line: str) -> str:
-    def known(sep: str) -> int:
-        names = (name.strip().strip('"').lower() for name in header_line.split(sep))
-        return sum(name in COLUMNS for name in names)
-
-    best = max(SEPARATORS, key=known)
-    return best if known(best) else ","
-
-
-def _header(names: list[str]) -> list[str]:
-    columns = [name.strip().lower() for name in names]
-    unknown = [name for name in columns if name not in COLUMNS and name not in IGNORED]
-    if unknown:
-        raise FileProblem(
-            1,
-            unknown[0],
-            _("Unknown columns: %(columns)s. The columns are: %(expected)s.")
-            % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
-        )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise FileProblem(
-            1, repeated[0], _("Repeated columns: %(columns)s.") % {"columns": ", ".join(repeated)}
-        )
-    missing = [name for name in COLUMNS if name in REQUIRED and name not in columns]
-    if missing:
-        raise FileProblem(
-            1,
-            missing[0],
-            _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)},
-        )
-    return columns
-
-
-def _records(handle: BinaryIO) -> Iterator[tuple[int, dict[str, str] | RowError]]:
-    """(row number, values by column) for each data row, or the RowError that row is."""
-    lines = _Lines(handle)
-    iterator = iter(lines)
-    first = next(iterator, None)
-    if first is None or not first.strip():
-        raise FileProblem(1, "", _("The file is empty: the first row must name the columns."))
-    separator = _separator(first)
-
-    def chained() -> Iterator[str]:
-        yield first
-        yield from iterator
-
-    reader = csv.reader(chained(), delimiter=separator, strict=True)
-    try:
-        columns = _header(next(reader))
-    except csv.Error as exc:
-        raise FileProblem(1, "", _("The header row is broken: %(why)s.") % {"why": exc}) from None
-    number = 1
-    while True:
-        lines.current = []
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            number += 1
-            yield number, RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc})
-            return  # the reader cannot find the next row after a broken quote
-        number += 1
-        if not any(value.strip() for value in values):
-            continue  # blank lines are what spreadsheets leave at the end
-        if len(values) != len(columns):
-            yield number, _wrong_width(number, values, columns, separator, lines.current)
-            continue
-        yield number, dict(zip(columns, values, strict=True))
-
-
-def _wrong_width(
-    number: int, values: list[str], columns: list[str], separator: str, raw: list[str]
-) -> RowError:
-    text = "".join(raw)
-    for other in SEPARATORS:
-        if other != separator and len(next(csv.reader([text], delimiter=other))) == len(columns):
-            return RowError(
-                number,
-                "",
-                _(
-                    "This row is separated by “%(other)s” but the header by “%(sep)s”: use one"
-                    " separator throughout."
-                )
-                % {"other": other.replace("\t", "TAB"), "sep": separator.replace("\t", "TAB")},
-            )
-    return RowError(
-        number,
-        columns[min(len(values), len(columns)) - 1] if values else "",
-        _("This row has %(got)d values where the header has %(want)d columns.")
-        % {"got": len(values), "want": len(columns)},
-    )
 
 
 # Parsing one row ----------------------------------------------------------------------------
@@ -453,58 +274,82 @@ def validate(
     today: datetime.date,
     progress: Progress | None = None,
     total: int | None = None,
+    job: ImportJob | None = None,
+    file_name: str = "",
 ) -> Outcome:
     outcome = Outcome()
     existing_names: set[str] = set()
     existing_numbers: set[str] = set()
-    for name_digest, number_digest in (
-        PatientIdentity.objects.filter(patient__institution=institution)
-        .values_list("name_birth_digest", "hospital_number_digest")
-        .iterator(chunk_size=5000)
-    ):
+    registered = PatientIdentity.objects.filter(patient__institution=institution)
+    if job is not None and job.rows_imported:
+        # Resumed: the rows this job wrote before its worker died are not duplicates.
+        registered = registered.exclude(patient__import_job=job)
+    for name_digest, number_digest in registered.values_list(
+        "name_birth_digest", "hospital_number_digest"
+    ).iterator(chunk_size=5000):
         existing_names.add(name_digest)
         if number_digest:
             existing_numbers.add(number_digest)
     seen_names: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
+    seen: set[str] = set()
     try:
-        with path.open("rb") as handle:
-            for number, values in _records(handle):
+        book = Workbook(path, file_name)
+        outcome.sheet = "" if book.kind == "csv" else "patients"
+        # The repeated rows first, so each patient's row is checked with its own.
+        extras = repeated.read(book, outcome.add, today)
+        last = 0
+        for number, values in book.records("patients"):
+            if number != last:
                 outcome.rows += 1
-                if isinstance(values, RowError):
-                    outcome.add(values)
-                    continue
-                parser = _RowParser(number, values)
-                row = parser.parse()
-                for error in parser.errors:
-                    outcome.add(error)
-                if row is not None:
-                    results = _check(row, today)
-                    for result in results:
-                        if result.level == Level.ERROR:
-                            outcome.add(
-                                RowError(number, _column(result.field), str(result.message))
-                            )
-                    if results and outcome.ok:
-                        outcome.warnings[number] = [
-                            (r.code, r.level, r.field, message_text(r)) for r in results
-                        ]
-                    elif not outcome.ok:
-                        outcome.warnings.clear()
-                # A row with other problems can still be a duplicate: say so in the same pass.
-                digests = _duplicates(
-                    number,
-                    parser.parsed_identity,
-                    outcome,
-                    (existing_names, existing_numbers),
-                    (seen_names, seen_numbers),
+                last = number
+            if isinstance(values, RowError):
+                outcome.add(values)
+                continue
+            parser = _RowParser(number, values)
+            row = parser.parse()
+            for error in parser.errors:
+                outcome.add(error)
+            hospital_number = parser.parsed_identity[2]
+            if hospital_number:
+                seen.add(hospital_number)
+            if row is not None:
+                repeated.check_patient(
+                    extras.get(hospital_number) if hospital_number else None,
+                    row=number,
+                    sheet=outcome.sheet,
+                    diagnosis_date=row.diagnosis.date,
+                    vital_status=row.patient.vital_status,
+                    last_contact=row.patient.last_contact,
+                    add=outcome.add,
                 )
-                if outcome.ok:
-                    outcome.digests[number] = digests
-                else:
-                    outcome.digests.clear()
-                if progress and outcome.rows % BATCH == 0:
-                    progress("validating", outcome.rows, total)
+                results = _check(row, today)
+                for result in results:
+                    if result.level == Level.ERROR:
+                        outcome.add(RowError(number, _column(result.field), str(result.message)))
+                if results and outcome.ok:
+                    outcome.warnings[number] = [
+                        (r.code, r.level, r.field, message_text(r)) for r in results
+                    ]
+                elif not outcome.ok:
+                    outcome.warnings.clear()
+            # A row with other problems can still be a duplicate: say so in the same pass.
+            digests = _duplicates(
+                number,
+                parser.parsed_identity,
+                outcome,
+                (existing_names, existing_numbers),
+                (seen_names, seen_numbers),
+            )
+            if outcome.ok:
+                outcome.digests[number] = digests
+            else:
+                outcome.digests.clear()
+            if progress and outcome.rows % BATCH == 0:
+                progress("validating", outcome.rows, total)
+        repeated.unmatched(extras, seen, outcome.add)
+        if outcome.ok:
+            outcome.extras = extras
     except FileProblem as problem:
         outcome.add(problem.error)
     if progress:
@@ -545,25 +390,33 @@ def _duplicates(
                 _("Same hospital number as row %(row)d."),
             )
         )
-    for kind, column, digest, registered, repeated in checks:
+    for kind, column, digest, registered, again in checks:
         if digest in existing[kind]:
             outcome.add(RowError(number, column, registered))
         elif digest in seen[kind]:
-            outcome.add(RowError(number, column, repeated % {"row": seen[kind][digest]}))
+            outcome.add(RowError(number, column, again % {"row": seen[kind][digest]}))
         else:
             seen[kind][digest] = number
     return name_digest, number_digest
 
 
-def _rows(path: Path) -> Iterator[Row]:
-    with path.open("rb") as handle:
-        for number, values in _records(handle):
-            if isinstance(values, RowError):
-                raise ValueError(f"row {number} changed since it was validated")
-            row = _RowParser(number, values).parse()
-            if row is None:
-                raise ValueError(f"row {number} changed since it was validated")
-            yield row
+def _rows(path: Path, file_name: str) -> Iterator[Row]:
+    for number, values in Workbook(path, file_name).records("patients"):
+        if isinstance(values, RowError):
+            raise ValueError(f"row {number} changed since it was validated")
+        row = _RowParser(number, values).parse()
+        if row is None:
+            raise ValueError(f"row {number} changed since it was validated")
+        yield row
+
+
+class RegisteredMeanwhile(Exception):
+    """Rows of the file that another import or a registration wrote after this file was
+    checked: found under the numbering lock, with the write they would have joined."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} rows registered meanwhile")
+        self.errors = errors
 
 
 def write(
@@ -571,59 +424,152 @@ def write(
     institution: Institution,
     *,
     actor: Actor,
-    job: ImportJob | None = None,
+    job: ImportJob,
     progress: Progress | None = None,
     total: int | None = None,
     warnings: dict[int, list[tuple[str, str, str, str]]] | None = None,
     digests: dict[int, tuple[str, str]] | None = None,
+    skip: int = 0,
+    extras: dict[str, repeated.Extras] | None = None,
+    file_name: str = "",
 ) -> int:
-    """Second pass, in one transaction: nothing is kept if anything fails."""
-    written = 0
+    """Second pass, a transaction per batch of BATCH rows, so SQLite's single write lock is
+    held a fraction of a second at a time and a sign-in or a mail waits for one batch, not
+    for the whole file (a 200,000-row file held it ~29 s in one transaction).
+
+    Each batch checks its rows against the registry again under the numbering lock that its
+    insert holds: the first pass read the registry without it, and two imports of one file
+    (two workers) or a registration in between would otherwise both pass. Each batch also
+    commits how many rows are written, so a worker that dies resumes after them (``skip``).
+    If anything stops the write, the rows written so far are taken out again
+    (`consilium.registry.import_jobs.undo`): an import lands whole or not at all."""
+    from consilium.registry.import_jobs import undo
+
+    written = skip
     if progress:
-        progress("saving", 0, total)
-    with transaction.atomic():
-        lock_numbering(institution)
-        numbers: dict[int, int] = {}
+        progress("saving", written, total)
+    try:
         batch: list[Row] = []
-
-        def flush() -> None:
-            nonlocal written
-            _write_batch(batch, institution, actor, job, numbers, warnings or {}, digests or {})
-            written += len(batch)
-            batch.clear()
-            if progress:
-                progress("saving", written, total)
-
-        for row in _rows(path):
+        for row in _rows(path, file_name):
+            if skip:
+                skip -= 1
+                continue
             batch.append(row)
             if len(batch) >= BATCH:
-                flush()
+                written = _commit_batch(
+                    batch,
+                    institution,
+                    actor,
+                    job,
+                    written,
+                    warnings or {},
+                    digests or {},
+                    extras or {},
+                )
+                batch = []
+                if progress:
+                    progress("saving", written, total)
         if batch:
-            flush()
-        if job is not None:
-            # Committed with the patients: a worker that dies before it finishes the job
-            # leaves a mark that the second run reads, so it does not import them again.
-            ImportJob.objects.filter(pk=job.pk).update(rows_imported=written)
-        record(
-            actor=actor,
-            actor_label="" if actor is not None else "consilium import-registry",
-            verb="registry.import_completed",
-            obj=job,
-            institution_id=institution.pk,
-            details={"patients": written},
-        )
+            written = _commit_batch(
+                batch,
+                institution,
+                actor,
+                job,
+                written,
+                warnings or {},
+                digests or {},
+                extras or {},
+            )
+        with transaction.atomic():
+            record(
+                actor=actor,
+                actor_label="" if actor is not None else "consilium import-registry",
+                verb="registry.import_completed",
+                obj=job,
+                institution_id=institution.pk,
+                details={"patients": written},
+            )
+    except BaseException:
+        undo(job)
+        raise
+    if progress:
+        progress("saving", written, total)
     return written
+
+
+def _commit_batch(
+    batch: list[Row],
+    institution: Institution,
+    actor: Actor,
+    job: ImportJob,
+    written: int,
+    warnings: dict[int, list[tuple[str, str, str, str]]],
+    digests: dict[int, tuple[str, str]],
+    extras: dict[str, repeated.Extras],
+) -> int:
+    with transaction.atomic():
+        lock_numbering(institution)
+        clashes = _registered_meanwhile(batch, institution, digests)
+        if clashes:
+            raise RegisteredMeanwhile(clashes)
+        _write_batch(batch, institution, actor, job, warnings, digests, extras)
+        written += len(batch)
+        # Committed with the patients: a worker that dies after this batch resumes after it.
+        ImportJob.objects.filter(pk=job.pk).update(rows_imported=written)
+    return written
+
+
+def _registered_meanwhile(
+    batch: list[Row], institution: Institution, digests: dict[int, tuple[str, str]]
+) -> list[RowError]:
+    by_name: dict[str, int] = {}
+    by_number: dict[str, int] = {}
+    for row in batch:
+        name_digest, number_digest = digests.get(row.number) or (
+            name_birth_digest(row.identity.name, row.identity.birth_date),
+            hospital_number_digest(row.identity.hospital_number),
+        )
+        by_name[name_digest] = row.number
+        if number_digest:
+            by_number[number_digest] = row.number
+    found = PatientIdentity.objects.filter(patient__institution=institution).filter(
+        Q(name_birth_digest__in=list(by_name)) | Q(hospital_number_digest__in=list(by_number))
+    )
+    errors = []
+    for name_digest, number_digest in found.values_list(
+        "name_birth_digest", "hospital_number_digest"
+    ):
+        if name_digest in by_name:
+            errors.append(
+                RowError(
+                    by_name[name_digest],
+                    "name",
+                    _("A patient with this name and date of birth is already registered."),
+                )
+            )
+        if number_digest and number_digest in by_number:
+            errors.append(
+                RowError(
+                    by_number[number_digest],
+                    "hospital_number",
+                    _("This hospital number is already registered."),
+                )
+            )
+    return sorted(set(errors), key=lambda e: (e.row, e.column))
 
 
 def _write_batch(
     batch: list[Row],
     institution: Institution,
     actor: Actor,
-    job: ImportJob | None,
-    numbers: dict[int, int],
+    job: ImportJob,
     warnings: dict[int, list[tuple[str, str, str, str]]],
     digests: dict[int, tuple[str, str]],
+    extras: dict[str, repeated.Extras],
 ) -> None:
+    # Read again in each batch: the lock was let go in between, and a registration may have
+    # taken the next number.
+    numbers: dict[int, int] = {}
     patients = []
     diagnoses = []
     created_at = timezone.now()
@@ -648,6 +594,13 @@ def _write_batch(
             diagnosis, patient.last_contact
         ).items():
             setattr(patient, name, value)
+        if row.identity.hospital_number in extras:
+            for name, value in repeated.survival_dates(
+                extras[row.identity.hospital_number]
+            ).items():
+                setattr(patient, name, value)
+                day = name.replace("_date", "_day")
+                setattr(patient, day, (value - diagnosis.date).days if value else None)
         patients.append(patient)
         diagnoses.append(diagnosis)
         numbers[year] += 1
@@ -675,7 +628,12 @@ def _write_batch(
     ) + 1
     insert(diagnoses)
     diagnosis_ids = {}
-    if any(row.number in warnings for row in batch):
+    with_extras = [
+        (p, extras[row.identity.hospital_number])
+        for p, row in zip(patients, batch, strict=True)
+        if row.identity.hospital_number in extras
+    ]
+    if with_extras or any(row.number in warnings for row in batch):
         diagnosis_ids = dict(
             Diagnosis.objects.filter(
                 pk__gte=first_diagnosis, patient__institution=institution
@@ -695,6 +653,14 @@ def _write_batch(
             for code, level, name, message in warnings.get(row.number, ())
         ]
     )
+    events, treatments, markers = [], [], []
+    for patient, found in with_extras:
+        more = repeated.rows_for(found, patient.pk, diagnosis_ids[patient.pk])
+        events += more[0]
+        treatments += more[1]
+        markers += more[2]
+    for rows in (events, treatments, markers):
+        insert(rows)
 
 
 def import_csv(
@@ -707,24 +673,50 @@ def import_csv(
     today: datetime.date | None = None,
 ) -> Outcome:
     """Validate, then (only if nothing is wrong) write. Messages are in the language active
-    when called; a task has none, so the installation's is used."""
+    when called; a task has none, so the installation's is used.
+
+    A job that has rows written already (its worker died half-way) resumes after them. Without
+    a job, one is made and finished here: the write needs it to mark its patients."""
+    own_job = job is None
+    if job is None:
+        job = ImportJob.objects.create(
+            institution=institution,
+            created_by=actor if isinstance(actor, User) else None,
+            file_name=path.name[:200],
+        )
     today = today or timezone.localdate()
     total = count_rows(path)
     language = translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
-        outcome = validate(path, institution, today=today, progress=progress, total=total)
+        outcome = validate(path, institution, today=today, progress=progress, total=total, job=job)
         if outcome.ok:
-            outcome.imported = write(
-                path,
-                institution,
-                actor=actor,
-                job=job,
-                progress=progress,
-                total=outcome.rows,
-                warnings=outcome.warnings,
-                digests=outcome.digests,
-            )
-            _refresh_statistics()
+            try:
+                outcome.imported = write(
+                    path,
+                    institution,
+                    actor=actor,
+                    job=job,
+                    progress=progress,
+                    total=outcome.rows,
+                    warnings=outcome.warnings,
+                    digests=outcome.digests,
+                    skip=job.rows_imported,
+                    extras=outcome.extras,
+                    file_name=job.file_name,
+                )
+            except RegisteredMeanwhile as clash:
+                for error in clash.errors:
+                    outcome.add(error)
+            else:
+                _refresh_statistics()
+    if own_job:
+        job.rows_total = job.rows_done = outcome.rows
+        job.rows_imported = outcome.imported
+        job.errors = [error.as_dict() for error in outcome.errors]
+        job.error_count = outcome.error_count
+        job.status = ImportStatus.DONE if outcome.ok else ImportStatus.FAILED
+        job.finished_at = timezone.now()
+        job.save()
     return outcome
 
 

@@ -7,41 +7,37 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
+from consilium.registry.import_jobs import undo
 from consilium.registry.importer import import_csv
 from consilium.registry.models import ImportJob, ImportStatus
 
 
 def _progress(job_id: int):
     def report(phase: str, done: int, total: int | None) -> None:
-        # Written outside the import's transaction, so the page polling the job sees it. The
-        # second pass runs inside that transaction: the page shows "saving" until it commits.
-        if phase == "validating":
-            ImportJob.objects.filter(pk=job_id).update(
-                status=ImportStatus.VALIDATING, rows_done=done, rows_total=total
-            )
-        elif done == 0:
-            ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.SAVING)
+        # Written outside the import's transactions, so the page polling the job sees it.
+        status = ImportStatus.VALIDATING if phase == "validating" else ImportStatus.SAVING
+        ImportJob.objects.filter(pk=job_id).update(status=status, rows_done=done, rows_total=total)
 
     return report
 
 
 def run_job(job: ImportJob) -> ImportJob:
     path = Path(job.path)
+    # The problems are listed in the language of the person who uploaded the file.
+    language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
     try:
-        if job.rows_imported:
-            # The patients were committed, then the worker died before it finished the job
-            # (the task runs again, consilium.core.leases): finish it, import nothing twice.
-            job.rows_total = job.rows_done = job.rows_imported
-            job.status = ImportStatus.DONE
-            return job
         if not path.is_file():
-            job.errors = [{"row": 0, "column": "", "message": "The uploaded file is gone."}]
+            # Gone with the rows this job wrote before its worker died, if any: take them out.
+            undo(job)
+            with translation.override(language):
+                message = _("The uploaded file is gone: nothing was imported; upload it again.")
+            job.errors = [{"row": 0, "column": "", "message": message}]
             job.error_count = 1
+            job.rows_imported = 0
             return job
-        # The problems are listed in the language of the person who uploaded the file.
-        language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
         with translation.override(language):
             outcome = import_csv(
                 path, job.institution, actor=job.created_by, job=job, progress=_progress(job.pk)
@@ -56,14 +52,27 @@ def run_job(job: ImportJob) -> ImportJob:
 
             refresh_imported(job.pk)
         return job
+    except Exception as exc:
+        # The write took its rows out again; the job says why rather than failing blank.
+        with translation.override(language):
+            message = _(
+                "The import stopped on an unexpected error (%(error)s): nothing was imported."
+                " Try again, and tell the administrator if it happens again."
+            ) % {"error": type(exc).__name__}
+        job.errors = [{"row": 0, "column": "", "message": message}]
+        job.error_count = 1
+        job.rows_imported = 0
+        raise
     finally:
-        # The upload holds identifiers in clear: it is not kept once read, whatever happened.
-        path.unlink(missing_ok=True)
         job.path = ""
         job.finished_at = timezone.now()
         if job.status != ImportStatus.DONE:
             job.status = ImportStatus.FAILED
         job.save()
+        # The upload holds identifiers in clear: it is not kept once read, whatever happened.
+        # Deleted after the job is saved: a worker that dies in between leaves a file that
+        # no job points to, which the sweep deletes (consilium.registry.import_jobs).
+        path.unlink(missing_ok=True)
 
 
 @task(queue_name="default")

@@ -37,4 +37,6 @@ urlpatterns = [
     path("quality/<str:code>/", views.quality_page, name="quality"),
     path("export/<str:code>.csv", views.export_csv, name="export_csv"),
     path("export/<str:code>.fhir.json", views.export_fhir, name="export_fhir"),
+    path("export/<str:code>.xlsx", views.export_workbook, {"kind": "xlsx"}, name="export_xlsx"),
+    path("export/<str:code>.zip", views.export_workbook, {"kind": "zip"}, name="export_zip"),
 ]

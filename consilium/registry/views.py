@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +57,7 @@ from consilium.registry.queries import (
     search_patients,
     with_diagnoses,
 )
+from consilium.registry.sheets import LAYOUTS
 from consilium.registry.validation import ChecksFailed
 
 PAGE_SIZE = 50
@@ -683,7 +685,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/import.html",
-        {"form": form, "jobs": jobs, "columns": exports.IMPORT_COLUMNS},
+        {"form": form, "jobs": jobs, "layouts": LAYOUTS.values()},
     )
 
 
@@ -742,3 +744,33 @@ def export_fhir(request: HttpRequest, code: str) -> HttpResponse:
         f'attachment; filename="{institution.code}-registry.fhir.json"'
     )
     return response
+
+
+@login_required
+@require_GET
+def export_workbook(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """Everything the registry holds, identified, in the sheets the import reads: an .xlsx
+    workbook or a .zip of CSV files."""
+    institution = _export_institution(request, code)
+    record(
+        actor=request.user,
+        verb="registry.exported",
+        institution_id=institution.pk,
+        details={"format": kind, "identifiers": True},
+        request=request,
+    )
+    # Spooled: a zip's directory and an .xlsx are written at their end, so neither streams.
+    out = tempfile.SpooledTemporaryFile(max_size=16 << 20)  # noqa: SIM115 (FileResponse closes it)
+    if kind == "xlsx":
+        exports.write_xlsx(institution, out)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        exports.write_zip(institution, out)
+        content_type = "application/zip"
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"{institution.code}-registry.{kind}",
+        content_type=content_type,
+    )

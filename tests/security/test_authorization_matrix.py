@@ -312,6 +312,8 @@ ROWS: list[Row] = [
     Row("registry:quality", code("VNCH"), get="404 200 200 200 404 404 L"),
     Row("registry:export_csv", code("VNCH"), get="404 404 200 200 404 404 L"),
     Row("registry:export_fhir", code("VNCH"), get="404 404 200 200 404 404 L"),
+    Row("registry:export_xlsx", code("VNCH"), get="404 404 200 200 404 404 L"),
+    Row("registry:export_zip", code("VNCH"), get="404 404 200 200 404 404 L"),
     # --- meetings
     Row("meetings:events", get="200 200 200 200 200 200 200"),
     Row("meetings:event_new", get="200 200 403 403 403 403 L", post="200 200 403 403 403 403 L"),

@@ -1,0 +1,531 @@
+"""The sheets an import reads and an export writes, and how each kind of file is read into the
+same records: a lone CSV file (the patients), a .zip of CSV files, or an .xlsx workbook, one
+sheet or file per kind of row, repeated things joined to their patient by hospital number.
+
+| sheet        | one row per                        |
+|--------------|------------------------------------|
+| `patients`   | patient, with the first diagnosis  |
+| `events`     | follow-up event (relapse, death…)  |
+| `treatments` | treatment                          |
+| `markers`    | molecular marker result            |
+
+Every reader yields ``(row number, values by column)`` or the `RowError` a row is, with rows
+numbered as a spreadsheet shows them (the header is row 1), so the checks and their messages
+are the same whatever the file was. Reading streams: an .xlsx is opened read-only and a CSV is
+decoded line by line, never whole in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+PATIENT_COLUMNS = (
+    "hospital_number",
+    "name",
+    "birth_date",
+    "sex",
+    "address",
+    "phone",
+    "region",
+    "consent_status",
+    "consent_date",
+    "consent_waiver_reason",
+    "diagnosis_date",
+    "topography",
+    "morphology",
+    "behaviour",
+    "grade",
+    "laterality",
+    "basis_of_diagnosis",
+    "stage_tumour",
+    "stage_tier",
+    "stage_value",
+    "risk_group",
+    "vital_status",
+    "last_contact",
+)
+EVENT_COLUMNS = ("hospital_number", "date", "kind", "death_cause", "note")
+TREATMENT_COLUMNS = (
+    "hospital_number",
+    "start_date",
+    "end_date",
+    "modalities",
+    "intent",
+    "protocol_name",
+    "protocol_version",
+)
+MARKER_COLUMNS = ("hospital_number", "marker", "other_name", "result", "method", "lab", "date")
+SEPARATORS = (",", ";", "\t", "|")
+# Several modalities of one treatment share a cell: "chemotherapy+surgery".
+MODALITY_SEPARATOR = "+"
+
+
+@dataclass(frozen=True)
+class Layout:
+    sheet: str
+    title: Any  # lazy translation: what the codebook calls it
+    columns: tuple[str, ...]
+    required: frozenset[str]
+    # Columns an export writes that an import reads past (derived, or given anew).
+    ignored: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
+
+
+PATIENTS = Layout(
+    "patients",
+    gettext_lazy("Patients, one row each with the first diagnosis"),
+    PATIENT_COLUMNS,
+    frozenset(
+        {
+            "name",
+            "birth_date",
+            "sex",
+            "diagnosis_date",
+            "topography",
+            "morphology",
+            "behaviour",
+            "basis_of_diagnosis",
+        }
+    ),
+    frozenset(
+        {"pseudonym", "birth_year", "birth_month", "iccc_recode", "iccc_extended"}
+        | {"iccc_main_group", "age_at_diagnosis"}
+    ),
+    frozenset({"birth_date", "consent_date", "diagnosis_date", "last_contact"}),
+)
+EVENTS = Layout(
+    "events",
+    gettext_lazy("Follow-up events: relapse, progression, abandonment, death…"),
+    EVENT_COLUMNS,
+    frozenset({"hospital_number", "date", "kind"}),
+    dates=frozenset({"date"}),
+)
+TREATMENTS = Layout(
+    "treatments",
+    gettext_lazy("Treatments"),
+    TREATMENT_COLUMNS,
+    frozenset({"hospital_number", "start_date", "modalities"}),
+    dates=frozenset({"start_date", "end_date"}),
+)
+MARKERS = Layout(
+    "markers",
+    gettext_lazy("Molecular markers"),
+    MARKER_COLUMNS,
+    frozenset({"hospital_number", "marker", "result", "method"}),
+    dates=frozenset({"date"}),
+)
+LAYOUTS = {layout.sheet: layout for layout in (PATIENTS, EVENTS, TREATMENTS, MARKERS)}
+
+Records = Iterator[tuple[int, "dict[str, str] | RowError"]]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+    # Which sheet (or file of a .zip) of the import: "" for a lone patients file.
+    sheet: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read: encoding, header, separators."""
+
+    def __init__(self, row: int, column: str, message: str, sheet: str = "") -> None:
+        super().__init__(message)
+        self.error = RowError(row, column, message, sheet)
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Decodes a binary file line by line as UTF-8 (a BOM is allowed) for csv.reader, keeping
+    the raw text of the current record so a broken row can be explained, and the line number
+    so a bad byte can be located exactly."""
+
+    def __init__(self, handle: BinaryIO, sheet: str) -> None:
+        self.handle = handle
+        self.sheet = sheet
+        self.line = 0
+        self.current: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            self.line += 1
+            if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FileProblem(
+                    self.line,
+                    "",
+                    _(
+                        "The file is not in UTF-8 (byte 0x%(byte)02X on line %(line)d): save it"
+                        " again as “CSV UTF-8”; nothing was imported."
+                    )
+                    % {"byte": raw[exc.start], "line": self.line},
+                    self.sheet,
+                ) from None
+            self.current.append(text)
+            yield text
+
+
+def _separator(header_line: str, layout: Layout) -> str:
+    def known(sep: str) -> int:
+        names = (name.strip().strip('"').lower() for name in header_line.split(sep))
+        return sum(name in layout.columns for name in names)
+
+    best = max(SEPARATORS, key=known)
+    return best if known(best) else ","
+
+
+def header(names: list[str], layout: Layout, sheet: str = "") -> list[str]:
+    columns = [name.strip().lower() for name in names]
+    unknown = [
+        name for name in columns if name not in layout.columns and name not in layout.ignored
+    ]
+    if unknown:
+        raise FileProblem(
+            1,
+            unknown[0],
+            _("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+            % {"columns": ", ".join(unknown), "expected": ", ".join(layout.columns)},
+            sheet,
+        )
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise FileProblem(
+            1,
+            repeated[0],
+            _("Repeated columns: %(columns)s.") % {"columns": ", ".join(repeated)},
+            sheet,
+        )
+    missing = [name for name in layout.columns if name in layout.required and name not in columns]
+    if missing:
+        raise FileProblem(
+            1,
+            missing[0],
+            _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)},
+            sheet,
+        )
+    return columns
+
+
+def csv_records(handle: BinaryIO, layout: Layout, sheet: str = "") -> Records:
+    """(row number, values by column) for each data row, or the RowError that row is."""
+    lines = _Lines(handle, sheet)
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None or not first.strip():
+        raise FileProblem(
+            1, "", _("The file is empty: the first row must name the columns."), sheet
+        )
+    separator = _separator(first, layout)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from iterator
+
+    reader = csv.reader(chained(), delimiter=separator, strict=True)
+    try:
+        columns = header(next(reader), layout, sheet)
+    except csv.Error as exc:
+        raise FileProblem(
+            1, "", _("The header row is broken: %(why)s.") % {"why": exc}, sheet
+        ) from None
+    number = 1
+    while True:
+        lines.current = []
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield (
+                number,
+                RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc}, sheet),
+            )
+            return  # the reader cannot find the next row after a broken quote
+        number += 1
+        if not any(value.strip() for value in values):
+            continue  # blank lines are what spreadsheets leave at the end
+        if len(values) != len(columns):
+            yield number, _wrong_width(number, values, columns, separator, lines.current, sheet)
+            continue
+        yield number, {c: _unquoted(v) for c, v in zip(columns, values, strict=True)}
+
+
+def _unquoted(value: str) -> str:
+    """The value without the apostrophe an export puts before a leading = + - @ (so that a
+    spreadsheet does not run it as a formula), as a spreadsheet reads it."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def _wrong_width(
+    number: int, values: list[str], columns: list[str], separator: str, raw: list[str], sheet: str
+) -> RowError:
+    text = "".join(raw)
+    for other in SEPARATORS:
+        if other != separator and len(next(csv.reader([text], delimiter=other))) == len(columns):
+            return RowError(
+                number,
+                "",
+                _(
+                    "This row is separated by “%(other)s” but the header by “%(sep)s”: use one"
+                    " separator throughout."
+                )
+                % {"other": other.replace("\t", "TAB"), "sep": separator.replace("\t", "TAB")},
+                sheet,
+            )
+    return RowError(
+        number,
+        columns[min(len(values), len(columns)) - 1] if values else "",
+        _("This row has %(got)d values where the header has %(want)d columns.")
+        % {"got": len(values), "want": len(columns)},
+        sheet,
+    )
+
+
+# Files of several sheets ----------------------------------------------------------------------
+
+# Sheets of a workbook an import reads past: the template's code lists and codebook.
+OTHER_SHEETS = frozenset({"codebook", "lists"})
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+)(?::[A-Z]+[0-9]+)?"')
+
+
+class Workbook:
+    """The sheets of one import file; `records` reads a sheet afresh each time (the importer
+    reads twice: to check, then to write)."""
+
+    def __init__(self, path: Path, file_name: str = "") -> None:
+        self.path = path
+        self.kind = _kind(path, file_name or path.name)
+        self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
+        if self.kind == "csv":
+            self.members = {"patients": ""}
+        elif self.kind == "zip":
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if not n.endswith("/")]
+            self.members = _named(
+                names, lambda n: Path(n).stem if n.lower().endswith(".csv") else n
+            )
+        else:
+            import openpyxl
+
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            try:
+                titles = list(workbook.sheetnames)
+            finally:
+                workbook.close()
+            self.members = _named(titles, lambda t: t)
+        if "patients" not in self.members:
+            raise FileProblem(
+                0,
+                "",
+                _("The file has no “patients” sheet (or patients.csv in a .zip)."),
+                "patients",
+            )
+
+    @property
+    def sheets(self) -> list[str]:
+        return [name for name in LAYOUTS if name in self.members]
+
+    def records(self, sheet: str) -> Records:
+        layout = LAYOUTS[sheet]
+        label = "" if self.kind == "csv" else sheet
+        if self.kind == "csv":
+            with self.path.open("rb") as handle:
+                yield from csv_records(handle, layout, label)
+        elif self.kind == "zip":
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.members[sheet]) as raw:
+                yield from csv_records(raw, layout, label)  # type: ignore[arg-type]
+        else:
+            yield from xlsx_records(self.path, self.members[sheet], layout, label)
+
+
+def _kind(path: Path, file_name: str) -> str:
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(
+            0,
+            "",
+            _(
+                "This is an old Excel file (.xls): save it again as “Excel Workbook (.xlsx)”"
+                " or as “CSV UTF-8”."
+            ),
+        )
+    if not start.startswith(b"PK\x03\x04"):
+        if file_name.lower().endswith((".xlsx", ".zip")):
+            raise FileProblem(
+                0,
+                "",
+                _(
+                    "The file is named %(name)s but is not an Excel workbook or a .zip: save it"
+                    " again from the spreadsheet program as “Excel Workbook (.xlsx)”."
+                )
+                % {"name": Path(file_name).suffix},
+            )
+        return "csv"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError):
+        broken, names = "?", set()
+    if broken is not None:
+        raise FileProblem(
+            0,
+            "",
+            _("The file is damaged (a .zip or .xlsx that cannot be opened): save it again."),
+        )
+    return "xlsx" if "xl/workbook.xml" in names else "zip"
+
+
+def _named(members: list[str], sheet_of: Callable[[str], str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for member in members:
+        name = sheet_of(member).strip().lower()
+        if name in OTHER_SHEETS:
+            continue
+        if name not in LAYOUTS:
+            raise FileProblem(
+                0,
+                "",
+                _("Unknown sheet or file “%(name)s”: the sheets are %(sheets)s.")
+                % {"name": member, "sheets": ", ".join(LAYOUTS)},
+                member,
+            )
+        if name in found:
+            raise FileProblem(0, "", _("Two sheets are named “%(name)s”.") % {"name": name}, member)
+        found[name] = member
+    return found
+
+
+def _merged_cells(workbook: Any, worksheet: Any) -> list[tuple[str, int]]:
+    """(column letter, row) of the first cell of each merged range: read-only sheets do not
+    parse them, so the sheet's XML is scanned for them, streaming."""
+    found = []
+    tail = b""
+    with workbook._archive.open(worksheet._worksheet_path) as xml:
+        while chunk := xml.read(1 << 20):
+            text = tail + chunk
+            found += [(m.group(1).decode(), int(m.group(2))) for m in _MERGE.finditer(text)]
+            tail = text[-200:]
+            found = list(dict.fromkeys(found))
+    return found
+
+
+def xlsx_records(path: Path, title: str, layout: Layout, sheet: str) -> Records:
+    import openpyxl
+    from openpyxl.utils import column_index_from_string
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[title]
+        worksheet.reset_dimensions()  # some programs write a wrong size: read every row
+        rows = worksheet.iter_rows()
+        first = next(rows, None)
+        names = [_header_text(cell) for cell in first or ()]
+        while names and not names[-1]:
+            names.pop()
+        if not names:
+            raise FileProblem(
+                1, "", _("The sheet is empty: the first row must name the columns."), sheet
+            )
+        columns = header(names, layout, sheet)
+        merged = _merged_cells(workbook, worksheet)
+        if merged:
+            letter, row = merged[0]
+            index = column_index_from_string(letter) - 1
+            raise FileProblem(
+                row,
+                columns[index] if index < len(columns) else letter,
+                _(
+                    "Merged cells (%(count)d, the first at %(cell)s): unmerge them and write"
+                    " each value in its own cell."
+                )
+                % {"count": len(merged), "cell": f"{letter}{row}"},
+                sheet,
+            )
+        number = 1
+        for cells in rows:
+            number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
+            values: dict[str, str] = {}
+            problems: list[RowError] = []
+            for index, cell in enumerate(cells):
+                if cell.value is None:
+                    continue
+                if index >= len(columns):
+                    problems.append(
+                        RowError(
+                            number,
+                            getattr(cell, "column_letter", ""),
+                            _("A value outside the columns the first row names."),
+                            sheet,
+                        )
+                    )
+                    continue
+                text, problem = _cell_text(cell, columns[index], layout)
+                if problem:
+                    problems.append(RowError(number, columns[index], problem, sheet))
+                values[columns[index]] = text
+            if not any(v.strip() for v in values.values()) and not problems:
+                continue
+            if problems:
+                for problem in problems:
+                    yield number, problem
+                continue
+            yield number, {column: values.get(column, "") for column in columns}
+    finally:
+        workbook.close()
+
+
+def _header_text(cell: Any) -> str:
+    return "" if cell.value is None else str(cell.value).strip()
+
+
+def _cell_text(cell: Any, column: str, layout: Layout) -> tuple[str, str]:
+    """The cell as the text a CSV would hold, or why it cannot be read."""
+    value = cell.value
+    if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
+        return "", _("This cell holds a formula: copy the column and paste the values only.")
+    if isinstance(value, datetime.datetime | datetime.date):
+        if column not in layout.dates:
+            return "", _(
+                "This cell is a date, but the column holds text or a code: format the cell as"
+                " text and type the value again."
+            )
+        return value.strftime("%Y-%m-%d"), ""
+    if isinstance(value, bool):
+        return str(value).lower(), ""
+    if isinstance(value, int | float):
+        if column in layout.dates:
+            return "", _("This is a number, not a date: format the cell as a date.")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value), ""
+    return str(value), ""

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "consilium.library",
     "consilium.meetings",
     "consilium.outcomes",
+    "consilium.navigation",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,8 @@ MEDIA_ROOT = STORAGES["default"]["OPTIONS"]["location"]
 WHITENOISE_MAX_AGE = 31_536_000
 
 # Uploaded documents (signed MoUs, evidence) larger than this are refused.
+# Navigation: a planned visit not marked by the end of its day plus this many hours is missed.
+CONSILIUM_NAVIGATION_GRACE_HOURS = env_int("CONSILIUM_NAVIGATION_GRACE_HOURS", 6, minimum=0)
 CONSILIUM_MAX_DOCUMENT_MB = env_int("CONSILIUM_MAX_DOCUMENT_MB", 20, minimum=1)
 
 TASKS = {

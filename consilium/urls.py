@@ -17,6 +17,7 @@ urlpatterns = [
     path("meetings/", include("consilium.meetings.urls")),
     path("library/", include("consilium.library.urls")),
     path("outcomes/", include("consilium.outcomes.urls")),
+    path("navigation/", include("consilium.navigation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ logger = logging.getLogger(__name__)
 JOBS = [
     "consilium.network.actions.send_milestone_reminders",
     "consilium.consultations.clock.run",
+    "consilium.navigation.actions.sweep.run",
 ]
 
 

@@ -57,7 +57,9 @@ def record_profile(
     )
     for name in PROFILE_FIELDS:
         setattr(profile, name, data[name])
-    profile.full_clean(exclude=["patient", "institution", "recorded_by"])
+    profile.full_clean(
+        exclude=["patient", "institution", "recorded_by", "factors", "score", "band"]
+    )
     flag = score(profile, rules_for(patient.institution))
     profile.score, profile.band = flag.score, flag.band
     profile.factors = [key for key, _label, _weight in flag.factors]

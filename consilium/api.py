@@ -13,6 +13,7 @@ from ninja.security import django_auth
 from consilium.consultations.api import router as consultations_router
 from consilium.library.api import router as library_router
 from consilium.meetings.api import router as meetings_router
+from consilium.navigation.api import router as navigation_router
 from consilium.network.api import router as network_router
 from consilium.outcomes.api import router as outcomes_router
 from consilium.registry.api import router as registry_router
@@ -71,3 +72,4 @@ api.add_router("/registry/", registry_router)
 api.add_router("/meetings/", meetings_router)
 api.add_router("/library/", library_router)
 api.add_router("/outcomes/", outcomes_router)
+api.add_router("/navigation/", navigation_router)

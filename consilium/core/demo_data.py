@@ -254,4 +254,5 @@ DEMO_LOADERS = [
     "consilium.consultations.demo.load_demo",
     "consilium.meetings.demo.load_demo",
     "consilium.library.demo.load_demo",
+    "consilium.navigation.demo.load_demo",
 ]

@@ -50,7 +50,7 @@ def _run(function, **kwargs):
         return None, _invalid(exc)
 
 
-class VisitOut(Schema):
+class NavVisitOut(Schema):
     id: int
     patient: str
     kind: str
@@ -60,13 +60,13 @@ class VisitOut(Schema):
     rescheduled_from: int | None
 
 
-class PlanOut(Schema):
+class NavPlanOut(Schema):
     id: int
     title: str
     protocol_version_id: int | None
     start_date: datetime.date
     status: str
-    visits: list[VisitOut]
+    visits: list[NavVisitOut]
 
 
 def _visit_out(visit: PlannedVisit, pseudonym: str) -> dict:
@@ -93,27 +93,27 @@ def _plan_out(plan: TreatmentPlan) -> dict:
     }
 
 
-@router.get("/patients/{pk}/plans", response=list[PlanOut])
+@router.get("/patients/{pk}/plans", response=list[NavPlanOut])
 def nav_plans(request: HttpRequest, pk: int):
     patient = get_patient_for_navigation(request.auth, pk, request=request)
     return [_plan_out(plan) for plan in patient.navigation_plans.all()]
 
 
-class VisitIn(Schema):
+class NavVisitIn(Schema):
     kind: str
     label: str = ""
     date: datetime.date
 
 
-class PlanIn(Schema):
+class NavPlanIn(Schema):
     start_date: datetime.date
     protocol_version_id: int | None = None
     title: str = ""
-    visits: list[VisitIn] = []
+    visits: list[NavVisitIn] = []
 
 
-@router.post("/patients/{pk}/plans", response={201: PlanOut, 403: Error, 422: Error})
-def nav_create_plan(request: HttpRequest, pk: int, payload: PlanIn):
+@router.post("/patients/{pk}/plans", response={201: NavPlanOut, 403: Error, 422: Error})
+def nav_create_plan(request: HttpRequest, pk: int, payload: NavPlanIn):
     patient = get_patient_for_navigation(request.auth, pk, audit=False)
     if payload.protocol_version_id is not None:
         versions = {v.pk: v for v in plan_actions.adopted_protocols(patient.institution)}
@@ -147,8 +147,8 @@ def nav_create_plan(request: HttpRequest, pk: int, payload: PlanIn):
     return error or Status(201, _plan_out(plan))
 
 
-@router.post("/patients/{pk}/visits", response={201: VisitOut, 403: Error, 422: Error})
-def nav_add_visit(request: HttpRequest, pk: int, payload: VisitIn):
+@router.post("/patients/{pk}/visits", response={201: NavVisitOut, 403: Error, 422: Error})
+def nav_add_visit(request: HttpRequest, pk: int, payload: NavVisitIn):
     patient = get_patient_for_navigation(request.auth, pk, audit=False)
     plan = TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).first()
     if plan is None:
@@ -165,19 +165,19 @@ def nav_add_visit(request: HttpRequest, pk: int, payload: VisitIn):
     return error or Status(201, _visit_out(visit, patient.pseudonym))
 
 
-@router.get("/institutions/{code}/days/{day}", response=list[VisitOut])
+@router.get("/institutions/{code}/days/{day}", response=list[NavVisitOut])
 def nav_day_list(request: HttpRequest, code: str, day: datetime.date):
     institution = get_navigation_institution(request.auth, code)
     record_read(request.auth, "navigation.day_list_viewed", institution, request, day=day)
     return [_visit_out(v, v.patient.pseudonym) for v in queries.day_visits(institution, day)]
 
 
-class AttendanceIn(Schema):
+class NavAttendanceIn(Schema):
     status: str  # attended | missed
 
 
-@router.post("/visits/{pk}/attendance", response={200: VisitOut, 403: Error, 422: Error})
-def nav_mark_visit(request: HttpRequest, pk: int, payload: AttendanceIn):
+@router.post("/visits/{pk}/attendance", response={200: NavVisitOut, 403: Error, 422: Error})
+def nav_mark_visit(request: HttpRequest, pk: int, payload: NavAttendanceIn):
     visit = get_visit_for_user(request.auth, pk)
     marked, error = _run(
         plan_actions.mark_visit,
@@ -189,12 +189,12 @@ def nav_mark_visit(request: HttpRequest, pk: int, payload: AttendanceIn):
     return error or Status(200, _visit_out(marked, visit.patient.pseudonym))
 
 
-class RescheduleIn(Schema):
+class NavRescheduleIn(Schema):
     date: datetime.date
 
 
-@router.post("/visits/{pk}/reschedule", response={201: VisitOut, 403: Error, 422: Error})
-def nav_reschedule_visit(request: HttpRequest, pk: int, payload: RescheduleIn):
+@router.post("/visits/{pk}/reschedule", response={201: NavVisitOut, 403: Error, 422: Error})
+def nav_reschedule_visit(request: HttpRequest, pk: int, payload: NavRescheduleIn):
     visit = get_visit_for_user(request.auth, pk)
     new, error = _run(
         plan_actions.reschedule_visit,
@@ -206,7 +206,7 @@ def nav_reschedule_visit(request: HttpRequest, pk: int, payload: RescheduleIn):
     return error or Status(201, _visit_out(new, visit.patient.pseudonym))
 
 
-class ContactOut(Schema):
+class NavContactOut(Schema):
     id: int
     kind: str
     at: datetime.datetime
@@ -215,7 +215,7 @@ class ContactOut(Schema):
     agreed: str
 
 
-class SupportOut(Schema):
+class NavSupportOut(Schema):
     id: int
     kind: str
     given_on: datetime.date
@@ -223,7 +223,7 @@ class SupportOut(Schema):
     note: str
 
 
-class TaskOut(Schema):
+class NavTaskOut(Schema):
     id: int
     reason: str
     due_on: datetime.date
@@ -231,14 +231,14 @@ class TaskOut(Schema):
     visit_id: int | None
 
 
-class OutreachOut(Schema):
+class NavOutreachOut(Schema):
     patient: str
-    tasks: list[TaskOut]
-    contacts: list[ContactOut]
-    support: list[SupportOut]
+    tasks: list[NavTaskOut]
+    contacts: list[NavContactOut]
+    support: list[NavSupportOut]
 
 
-@router.get("/patients/{pk}/outreach", response=OutreachOut)
+@router.get("/patients/{pk}/outreach", response=NavOutreachOut)
 def nav_outreach(request: HttpRequest, pk: int):
     patient = get_patient_for_navigation(request.auth, pk, request=request)
     return {
@@ -249,7 +249,7 @@ def nav_outreach(request: HttpRequest, pk: int):
     }
 
 
-class ContactIn(Schema):
+class NavContactIn(Schema):
     kind: str
     reached: bool
     spoke_with: str = ""
@@ -257,8 +257,8 @@ class ContactIn(Schema):
     at: datetime.datetime | None = None
 
 
-@router.post("/patients/{pk}/contacts", response={201: ContactOut, 403: Error, 422: Error})
-def nav_log_contact(request: HttpRequest, pk: int, payload: ContactIn):
+@router.post("/patients/{pk}/contacts", response={201: NavContactOut, 403: Error, 422: Error})
+def nav_log_contact(request: HttpRequest, pk: int, payload: NavContactIn):
     patient = get_patient_for_navigation(request.auth, pk, audit=False)
     if payload.at is not None and payload.at.tzinfo is None:
         return Status(422, {"detail": "Give the time with its zone.", "errors": {"at": ["naive"]}})
@@ -272,27 +272,29 @@ def nav_log_contact(request: HttpRequest, pk: int, payload: ContactIn):
     return error or Status(201, contact)
 
 
-class SupportIn(Schema):
+class NavSupportIn(Schema):
     kind: str
     given_on: datetime.date
-    amount: Decimal | None = None
+    amount: int | None = None  # whole units of the local currency
     note: str = ""
 
 
-@router.post("/patients/{pk}/support", response={201: SupportOut, 403: Error, 422: Error})
-def nav_give_support(request: HttpRequest, pk: int, payload: SupportIn):
+@router.post("/patients/{pk}/support", response={201: NavSupportOut, 403: Error, 422: Error})
+def nav_give_support(request: HttpRequest, pk: int, payload: NavSupportIn):
     patient = get_patient_for_navigation(request.auth, pk, audit=False)
+    data = payload.dict()
+    data["amount"] = None if data["amount"] is None else Decimal(data["amount"])
     support, error = _run(
         outreach_actions.give_support,
         actor=request.auth,
         patient=patient,
         request=request,
-        **payload.dict(),
+        **data,
     )
     return error or Status(201, support)
 
 
-class AbandonmentOut(Schema):
+class NavAbandonmentOut(Schema):
     id: int
     patient: str
     interruption_from: datetime.date
@@ -316,20 +318,22 @@ def _abandonment_out(proposal) -> dict:
     }
 
 
-@router.get("/institutions/{code}/abandonments", response=list[AbandonmentOut])
+@router.get("/institutions/{code}/abandonments", response=list[NavAbandonmentOut])
 def nav_abandonments(request: HttpRequest, code: str):
     institution = get_navigation_institution(request.auth, code)
     record_read(request.auth, "navigation.abandonments_listed", institution, request)
     return [_abandonment_out(p) for p in queries.proposed_abandonments(institution)]
 
 
-class DecisionIn(Schema):
+class NavDecisionIn(Schema):
     decision: str  # confirm | reject
     reason: str = ""
 
 
-@router.post("/abandonments/{pk}/decision", response={200: AbandonmentOut, 403: Error, 422: Error})
-def nav_decide_abandonment(request: HttpRequest, pk: int, payload: DecisionIn):
+@router.post(
+    "/abandonments/{pk}/decision", response={200: NavAbandonmentOut, 403: Error, 422: Error}
+)
+def nav_decide_abandonment(request: HttpRequest, pk: int, payload: NavDecisionIn):
     proposal = get_abandonment_for_user(request.auth, pk)
     if payload.decision == "confirm":
         done, error = _run(
@@ -350,62 +354,64 @@ def nav_decide_abandonment(request: HttpRequest, pk: int, payload: DecisionIn):
     return error or Status(200, _abandonment_out(done))
 
 
-class WeightsIn(Schema):
+class NavWeightsIn(Schema):
+    weights: dict[str, int]
+    medium_from: int
+    high_from: int
+    travel_cost_limit: int  # whole units of the local currency
+
+
+class NavWeightsOut(Schema):
     weights: dict[str, int]
     medium_from: int
     high_from: int
     travel_cost_limit: Decimal
 
 
-class WeightsOut(Schema):
-    weights: dict[str, int]
-    medium_from: int
-    high_from: int
-    travel_cost_limit: Decimal
-
-
-@router.put("/institutions/{code}/weights", response={200: WeightsOut, 403: Error, 422: Error})
-def nav_set_weights(request: HttpRequest, code: str, payload: WeightsIn):
+@router.put("/institutions/{code}/weights", response={200: NavWeightsOut, 403: Error, 422: Error})
+def nav_set_weights(request: HttpRequest, code: str, payload: NavWeightsIn):
     institution = get_navigation_institution(request.auth, code)
+    data = payload.dict()
+    data["travel_cost_limit"] = Decimal(data["travel_cost_limit"])
     row, error = _run(
         risk_actions.set_weights,
         actor=request.auth,
         institution=institution,
         request=request,
-        **payload.dict(),
+        **data,
     )
     return error or Status(200, row)
 
 
-class RateOut(Schema):
+class NavRateOut(Schema):
     numerator: int
     denominator: int
     percent: float | None
 
 
-class SideOut(Schema):
+class NavSideOut(Schema):
     label: str
-    abandonment: RateOut
-    by_band: dict[str, RateOut]
+    abandonment: NavRateOut
+    by_band: dict[str, NavRateOut]
     missed: int
     median_days_to_outreach: float | None
     never_reached_out: int
-    returned_within_14: RateOut
+    returned_within_14: NavRateOut
     support: dict[str, dict[str, float]]
 
 
-class MeasuresOut(Schema):
+class NavMeasuresOut(Schema):
     institution: str
     programme_start: datetime.date | None
-    sides: list[SideOut]
-    abandonment_by_year: dict[int, RateOut]
+    sides: list[NavSideOut]
+    abandonment_by_year: dict[int, NavRateOut]
 
 
 def _rate(rate) -> dict:
     return {"numerator": rate.numerator, "denominator": rate.denominator, "percent": rate.percent}
 
 
-@router.get("/institutions/{code}/measures", response=MeasuresOut)
+@router.get("/institutions/{code}/measures", response=NavMeasuresOut)
 def nav_measures(request: HttpRequest, code: str, programme_start: datetime.date | None = None):
     """Aggregates only: the institution's clinical roles and its coordinators, as outcomes."""
     institution = Institution.objects.filter(

@@ -119,7 +119,7 @@ def test_it_refuses_a_weight_out_of_range(client_for):
                 "weights": {k: 1 for k in FACTOR_KEYS} | {"no_phone": 9},
                 "medium_from": 3,
                 "high_from": 6,
-                "travel_cost_limit": "100",
+                "travel_cost_limit": 100,
             }
         ),
         content_type="application/json",

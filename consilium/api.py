@@ -15,6 +15,7 @@ from consilium.consultations.api import router as consultations_router
 from consilium.lib.text_input import query_problem, text_problem, value_problem
 from consilium.library.api import router as library_router
 from consilium.meetings.api import router as meetings_router
+from consilium.navigation.api import router as navigation_router
 from consilium.network.api import router as network_router
 from consilium.outcomes.api import router as outcomes_router
 from consilium.registry.api import router as registry_router
@@ -78,3 +79,4 @@ api.add_router("/meetings/", meetings_router)
 api.add_router("/library/", library_router)
 api.add_router("/outcomes/", outcomes_router)
 api.add_router("/search/", search_router)
+api.add_router("/navigation/", navigation_router)

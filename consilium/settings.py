@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "consilium.meetings",
     "consilium.outcomes",
     "consilium.search",
+    "consilium.navigation",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,8 @@ CONSILIUM_VIDEO_HOSTS = env_list("CONSILIUM_VIDEO_HOSTS", [])
 CONSILIUM_JOIN_OPENS_MINUTES = env_int("CONSILIUM_JOIN_OPENS_MINUTES", 30, minimum=0)
 
 # Uploaded documents (signed MoUs, evidence) larger than this are refused.
+# Navigation: a planned visit not marked by the end of its day plus this many hours is missed.
+CONSILIUM_NAVIGATION_GRACE_HOURS = env_int("CONSILIUM_NAVIGATION_GRACE_HOURS", 6, minimum=0)
 CONSILIUM_MAX_DOCUMENT_MB = env_int("CONSILIUM_MAX_DOCUMENT_MB", 20, minimum=1)
 
 TASKS = {

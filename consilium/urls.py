@@ -21,6 +21,7 @@ urlpatterns = [
     path("library/", include("consilium.library.urls")),
     path("outcomes/", include("consilium.outcomes.urls")),
     path("search/", include("consilium.search.urls")),
+    path("navigation/", include("consilium.navigation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

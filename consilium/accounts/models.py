@@ -25,10 +25,16 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     DATA_MANAGER = "data_manager", _("Data manager")
     ADMIN = "admin", _("Admin")
+    NAVIGATOR = "navigator", _("Navigator")
 
 
-# Roles that may see and change an institution's patients, identifiers included.
-CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.DATA_MANAGER})
+# Roles that may see and change an institution's patients, identifiers included. Navigators
+# (social workers, nurse navigators) keep children in treatment: they call families, so they
+# hold the same patients and identifiers as the clinical team.
+CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.DATA_MANAGER, Role.NAVIGATOR})
+# Who is written to about a consultation the institution asked for: the treating team, not
+# the navigators, whose work is the family's, not the medical question.
+CONSULTING_ROLES = frozenset({Role.CLINICIAN, Role.DATA_MANAGER})
 
 
 class UserManager(BaseUserManager["User"]):

@@ -28,6 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((reverse("home"), _("Home")))
         if clinical_institution_ids(request.user):
             items.append((reverse("registry:patient_list"), _("Registry")))
+            items.append((reverse("navigation:home"), _("Navigation")))
         items.append((reverse("consultations:queue"), _("Consultations")))
         items.append((reverse("network:overview"), _("Network")))
         items.append((reverse("meetings:events"), _("Meetings")))

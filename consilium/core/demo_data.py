@@ -140,6 +140,19 @@ PERSONAS = [
         "data manager at Vietnam National Children's Hospital",
     ),
     Persona(
+        "navigator",
+        "thu.le@vnch.demo",
+        "Lê Thị Thu",
+        Profession.NURSE,
+        "Patient navigation",
+        "VNCH",
+        Role.NAVIGATOR,
+        "Asia/Ho_Chi_Minh",
+        "vi",
+        ("vi", "en"),
+        "nurse navigator at Vietnam National Children's Hospital",
+    ),
+    Persona(
         "coordinator",
         "hoa.pham@vnch.demo",
         "Phạm Thu Hoa",
@@ -241,6 +254,7 @@ DEMO_LOADERS = [
     "consilium.consultations.demo.load_demo",
     "consilium.meetings.demo.load_demo",
     "consilium.library.demo.load_demo",
+    "consilium.navigation.demo.load_demo",
     "consilium.consultations.demo_memory.load_demo",
     # Last: it indexes what the loaders above made.
     "consilium.search.demo.load_demo",

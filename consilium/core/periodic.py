@@ -14,6 +14,7 @@ JOBS = [
     "consilium.search.index.refresh_directory",
     "consilium.meetings.agenda_mail.send_due_agendas",
     "consilium.registry.import_jobs.sweep",
+    "consilium.navigation.actions.sweep.run",
 ]
 
 

@@ -96,7 +96,12 @@ def _context(request: HttpRequest, outcomes: Outcomes) -> dict[str, object]:
 @require_GET
 def page(request: HttpRequest) -> HttpResponse:
     outcomes = _outcomes(request)
-    return render(request, "outcomes/page.html", _context(request, outcomes))
+    context = _context(request, outcomes)
+    if outcomes.report is not None:
+        from consilium.navigation.measures import for_outcomes_page
+
+        context.update(for_outcomes_page(request, outcomes.form.selected_institutions()))
+    return render(request, "outcomes/page.html", context)
 
 
 @login_required

@@ -99,6 +99,21 @@ MEMBERS_200 = "200 200 200 200 200 200 L"
 # Registry pages: the owning institution's clinicians and data managers only.
 CLINICAL = "404 404 200 200 404 404 L"
 CLINICAL_403 = "403 403 200 200 403 403 L"
+CLINICAL_302 = "404 404 302 302 404 404 L"
+NAV_API_GET = "404 404 200 200 404 404 401"
+NAV_FACTORS = [
+    "long_travel",
+    "costly_travel",
+    "lowest_income",
+    "low_income",
+    "no_insurance",
+    "no_caregiver",
+    "needs_lodging",
+    "no_phone",
+    "shared_phone",
+    "interpreter",
+    "missed_before",
+]
 
 ROWS: list[Row] = [
     # --- core and accounts
@@ -433,6 +448,115 @@ ROWS: list[Row] = [
     Row("meetings:my_training", get="200 200 200 200 200 200 L"),
     Row("meetings:training_overview", get="200 200 200 200 200 200 L"),
     Row("meetings:partnership_training", pk("partnership"), get="200 200 200 200 200 200 L"),
+    # --- navigation: the institution's clinical roles only (navigators too); deciding an
+    # abandonment and setting risk weights: its data manager
+    Row("navigation:home", get=CLINICAL),
+    Row("navigation:call_list", get=CLINICAL),
+    Row(
+        "navigation:day",
+        get=CLINICAL,
+        post="404 404 302 302 404 404 L",
+        data=lambda w: {"attended": [str(w.nav_visit.pk)]},
+    ),
+    Row(
+        "navigation:weights",
+        get=CLINICAL,
+        post="404 404 403 302 404 404 L",
+        data=lambda w: {
+            "medium_from": 3,
+            "high_from": 6,
+            "travel_cost_limit": "100000",
+            **{f"w_{key}": 1 for key in NAV_FACTORS},
+        },
+    ),
+    Row("navigation:patient", pk("patient"), get=CLINICAL),
+    Row(
+        "navigation:plan_new",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {"title": "Again", "start_date": "2026-01-01"},
+    ),
+    Row(
+        "navigation:visit_new",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {"kind": "follow_up", "date": "2099-01-01"},
+    ),
+    Row(
+        "navigation:profile",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {
+            "travel_minutes": 30,
+            "travel_cost": "1000",
+            "income_band": "middle",
+            "insurance": "full",
+            "phone_access": "own",
+            "earlier_missed_visits": 0,
+        },
+    ),
+    Row(
+        "navigation:contact_new",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {"kind": "call", "reached": "yes", "spoke_with": "Mother"},
+    ),
+    Row(
+        "navigation:support_new",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {"kind": "food", "given_on": "2026-01-01"},
+    ),
+    Row(
+        "navigation:family_new",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {"relation": "Uncle", "phone": "+84 90 000 0000"},
+    ),
+    Row(
+        "navigation:visit_action",
+        act("nav_visit", "attended"),
+        post=CLINICAL_302,
+        label="nav-attended",
+    ),
+    Row(
+        "navigation:visit_action",
+        act("nav_visit", "missed"),
+        post=CLINICAL_302,
+        label="nav-missed",
+    ),
+    Row(
+        "navigation:visit_action",
+        act("nav_visit", "reschedule"),
+        post=CLINICAL_302,
+        data=lambda w: {"date": "2099-01-01"},
+        label="nav-reschedule",
+    ),
+    Row(
+        "navigation:visit_action",
+        act("nav_visit", "nonsense"),
+        post="404 404 404 404 404 404 L",
+        label="nav-unknown",
+    ),
+    Row(
+        "navigation:abandonment_action",
+        act("nav_proposal", "confirm"),
+        post="404 404 403 302 404 404 L",
+        label="nav-confirm",
+    ),
+    Row(
+        "navigation:abandonment_action",
+        act("nav_proposal", "reject"),
+        post="404 404 403 302 404 404 L",
+        data=lambda w: {"reason": "Treated at K Hospital"},
+        label="nav-reject",
+    ),
+    Row(
+        "navigation:abandonment_action",
+        act("nav_proposal", "nonsense"),
+        post="404 404 403 404 404 404 L",
+        label="nav-unknown-decision",
+    ),
     # --- library
     Row("library:home", get="200 200 200 200 200 200 L"),
     Row("library:document_new", get="200 200 200 403 403 403 L", post="200 200 200 403 403 403 L"),
@@ -641,6 +765,71 @@ ROWS: list[Row] = [
         json=True,
         data=lambda w: {"date": "2025-02-01", "vital_status": "alive"},
     ),
+    Row("api:nav_plans", pk("patient"), get=NAV_API_GET),
+    Row(
+        "api:nav_create_plan",
+        pk("patient"),
+        post="404 404 422 422 404 404 401",
+        json=True,
+        data=lambda w: {"title": "Again", "start_date": "2026-01-01"},
+    ),
+    Row(
+        "api:nav_add_visit",
+        pk("patient"),
+        post="404 404 201 201 404 404 401",
+        json=True,
+        data=lambda w: {"kind": "follow_up", "date": "2099-01-01"},
+    ),
+    Row("api:nav_day_list", lambda w: {"code": "VNCH", "day": "2026-01-01"}, get=NAV_API_GET),
+    Row(
+        "api:nav_mark_visit",
+        pk("nav_visit"),
+        post="404 404 200 200 404 404 401",
+        json=True,
+        data=lambda w: {"status": "attended"},
+    ),
+    Row(
+        "api:nav_reschedule_visit",
+        pk("nav_visit"),
+        post="404 404 201 201 404 404 401",
+        json=True,
+        data=lambda w: {"date": "2099-01-01"},
+    ),
+    Row("api:nav_outreach", pk("patient"), get=NAV_API_GET),
+    Row(
+        "api:nav_log_contact",
+        pk("patient"),
+        post="404 404 201 201 404 404 401",
+        json=True,
+        data=lambda w: {"kind": "call", "reached": True},
+    ),
+    Row(
+        "api:nav_give_support",
+        pk("patient"),
+        post="404 404 201 201 404 404 401",
+        json=True,
+        data=lambda w: {"kind": "food", "given_on": "2026-01-01"},
+    ),
+    Row("api:nav_abandonments", code("VNCH"), get=NAV_API_GET),
+    Row(
+        "api:nav_decide_abandonment",
+        pk("nav_proposal"),
+        post="404 404 403 200 404 404 401",
+        json=True,
+        data=lambda w: {"decision": "confirm"},
+    ),
+    Row(
+        "api:nav_set_weights",
+        code("VNCH"),
+        put="404 404 403 200 404 404 401",
+        data=lambda w: {
+            "weights": {key: 1 for key in NAV_FACTORS},
+            "medium_from": 3,
+            "high_from": 6,
+            "travel_cost_limit": 100,
+        },
+    ),
+    Row("api:nav_measures", code("VNCH"), get="404 200 200 200 404 404 401"),
     Row("api:list_events", get="200 200 200 200 200 200 401"),
     Row("api:read_event", pk("board"), get="200 200 200 200 200 404 401"),
     Row("api:read_programme", pk("workshop"), get="200 200 200 200 200 200 401"),

@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from consilium.audit.actions import verify_chain
+from consilium.navigation.models import FamilyContact
 from consilium.registry.models import PatientIdentity
 from tests.security.conftest import csrf_client
 
@@ -75,6 +76,10 @@ def identifiers() -> dict[str, re.Pattern]:
             f"{born.day} {born.strftime('%B')} {born.year}",
             f"{born.strftime('%B')} {born.day}, {born.year}",
         ]
+        for value in filter(None, (v.strip() for v in values)):
+            found[value] = re.compile(rf"(?<!\w){re.escape(_fold(value))}(?!\w)")
+    for family in FamilyContact.objects.all():  # navigation: who to call, and where
+        values = [family.name, family.phone, family.phone.replace(" ", ""), family.address]
         for value in filter(None, (v.strip() for v in values)):
             found[value] = re.compile(rf"(?<!\w){re.escape(_fold(value))}(?!\w)")
     return found
@@ -141,6 +146,15 @@ def api_seeds(world) -> list[str]:
         "/api/v1/registry/patients",
         f"/api/v1/registry/patients/{ids.patient}",
         f"/api/v1/search/similar/{ids.consultation}",
+        "/navigation/",
+        "/navigation/?institution=VNCH",
+        "/navigation/calls.pdf?institution=VNCH",
+        "/navigation/day/?institution=VNCH",
+        f"/navigation/patients/{ids.patient}/",
+        f"/api/v1/navigation/patients/{ids.patient}/plans",
+        f"/api/v1/navigation/patients/{ids.patient}/outreach",
+        "/api/v1/navigation/institutions/VNCH/abandonments",
+        "/api/v1/navigation/institutions/VNCH/measures",
     ]
 
 
@@ -161,6 +175,13 @@ def test_it_finds_the_identifiers_where_they_belong(world):
     """The check itself works: the treating clinician's patient page shows them."""
     page = csrf_client(world, "clinician").get(f"/registry/patients/{world.patient.pk}/")
     assert leaks({"patient page": text_of(page)})
+
+
+def test_it_finds_the_familys_phone_on_the_navigators_call_list(world):
+    """The family's number is an identifier the crawl looks for: the call list shows it to
+    the institution's clinical roles (and so must not to anyone else)."""
+    pdf = csrf_client(world, "clinician").get("/navigation/calls.pdf?institution=VNCH")
+    assert "+84 98 765 4321" in leaks({"call list": text_of(pdf)})[0]
 
 
 def test_it_does_not_match_a_name_inside_a_longer_name(world):

@@ -77,6 +77,9 @@ class World:
     sendout: object
     treatment: object
     import_job: ImportJob
+    nav_plan: object
+    nav_visit: object
+    nav_proposal: object
 
     @property
     def ids(self) -> SimpleNamespace:
@@ -315,6 +318,7 @@ def build(personas: dict[str, User]) -> World:
     import_job = ImportJob.objects.create(
         institution=vnch, created_by=personas["data_manager"], file_name="patients.csv"
     )
+    nav_plan, nav_visit, nav_proposal = _navigation(personas, patient)
 
     return World(
         personas=personas,
@@ -343,7 +347,64 @@ def build(personas: dict[str, User]) -> World:
         sendout=sendout,
         treatment=treatment,
         import_job=import_job,
+        nav_plan=nav_plan,
+        nav_visit=nav_visit,
+        nav_proposal=nav_proposal,
     )
+
+
+def _navigation(personas: dict[str, User], patient: Patient) -> tuple:
+    """The patient's treatment plan: two cycles missed five and four weeks ago (a proposed
+    abandonment), one today still to mark, the family's phone, a high social risk."""
+    from consilium.navigation.actions import outreach, sweep
+    from consilium.navigation.actions import plans as plan_actions
+    from consilium.navigation.actions import risk as risk_actions
+    from consilium.navigation.models import ProposedAbandonment
+
+    navigator = personas["navigator"]
+    today = plan_actions.local_today(patient.institution)
+    day = datetime.timedelta(days=1)
+    plan = plan_actions.create_plan_by_hand(
+        actor=navigator,
+        patient=patient,
+        title="Induction",
+        start_date=today - 35 * day,
+        visits=[
+            ("chemotherapy", "C1", today - 35 * day),
+            ("chemotherapy", "C2", today - 28 * day),
+            ("chemotherapy", "C3", today),
+            ("follow_up", "Review", today + 30 * day),
+        ],
+    )
+    outreach.add_family_contact(
+        actor=navigator,
+        patient=patient,
+        relation="Mother",
+        name="Trần Thị Hà",
+        phone="+84 98 765 4321",
+        address="Xã Yên Bình, Hà Giang",
+    )
+    risk_actions.record_profile(
+        actor=navigator,
+        patient=patient,
+        data={
+            "travel_minutes": 300,
+            "travel_cost": Decimal("250000"),
+            "income_band": "lowest",
+            "insurance": "none",
+            "caregiver_available": True,
+            "needs_lodging": True,
+            "phone_access": "shared",
+            "language": "Hmong",
+            "needs_interpreter": True,
+            "earlier_missed_visits": 0,
+        },
+    )
+    sweep.run()
+    outreach.give_support(
+        actor=navigator, patient=patient, kind="transport", given_on=today, amount=Decimal("1")
+    )
+    return plan, plan.visits.get(label="C3"), ProposedAbandonment.objects.get(patient=patient)
 
 
 def _curie_manager(curie: Institution) -> User:

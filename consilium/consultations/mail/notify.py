@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from consilium.accounts.models import CLINICAL_ROLES, Role, User
+from consilium.accounts.models import CONSULTING_ROLES, Role, User
 from consilium.consultations.mail.reply_tokens import make_reply_address
 from consilium.consultations.models import ACTIVE_ASSIGNMENT, Consultation
 from consilium.core.tasks import send_email
@@ -39,7 +39,7 @@ def requesting_team(consultation: Consultation) -> list[User]:
         User.objects.filter(
             is_active=True,
             memberships__institution_id=consultation.requesting_institution_id,
-            memberships__role__in=CLINICAL_ROLES,
+            memberships__role__in=CONSULTING_ROLES,
             memberships__ended_at__isnull=True,
         ).distinct()
     )

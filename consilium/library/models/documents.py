@@ -83,6 +83,10 @@ class DocumentVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+    # A protocol's plan template: [{"kind": "chemotherapy", "label": "Cycle 1", "day": 0}, ...]
+    # with days counted from the start of treatment; navigation makes the planned visits of a
+    # child's treatment plan from it (see consilium/navigation/templates.py).
+    visit_schedule = models.JSONField(_("plan template"), default=list, blank=True)
 
     class Meta:
         ordering = ["document", "-number"]

@@ -1,0 +1,17 @@
+"""What the navigation views share: turning a refused change into a message."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+
+def refuse(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+def form_errors(request: HttpRequest, form) -> None:
+    texts = [
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errs)}".lstrip(": ")
+        for name, errs in form.errors.items()
+    ]
+    messages.error(request, " ".join(texts))

@@ -1,0 +1,247 @@
+"""A child's navigation page: plan and visits, social risk, family, outreach and support."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from consilium.navigation.access import get_patient_for_navigation, get_visit_for_user
+from consilium.navigation.actions import outreach as outreach_actions
+from consilium.navigation.actions import plans as plan_actions
+from consilium.navigation.actions import risk as risk_actions
+from consilium.navigation.forms import (
+    ContactForm,
+    FamilyForm,
+    HandPlanForm,
+    ProfileForm,
+    ProtocolPlanForm,
+    RescheduleForm,
+    SupportForm,
+    VisitForm,
+)
+from consilium.navigation.models import (
+    PlanStatus,
+    ProposedAbandonment,
+    SocialProfile,
+    TreatmentPlan,
+    VisitStatus,
+)
+from consilium.navigation.risk import rules_for, score
+from consilium.navigation.views.common import form_errors, refuse
+
+
+def _back(patient_pk: int) -> HttpResponse:
+    return redirect(reverse("navigation:patient", args=[patient_pk]))
+
+
+@login_required
+@require_GET
+def patient(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, request=request)
+    plan = TreatmentPlan.objects.filter(patient=child, status=PlanStatus.ACTIVE).first()
+    visits = list(child.navigation_visits.select_related("rescheduled_from").order_by("date", "pk"))
+    profile = SocialProfile.objects.filter(patient=child).first()
+    rules = rules_for(child.institution)
+    flag = score(profile, rules) if profile else None
+    versions = plan_actions.adopted_protocols(child.institution)
+    return render(
+        request,
+        "navigation/patient.html",
+        {
+            "patient": child,
+            "plan": plan,
+            "visits": visits,
+            "today": plan_actions.local_today(child.institution),
+            "profile": profile,
+            "flag": flag,
+            "rules": rules,
+            "family": list(child.navigation_family.all()),
+            "contacts": list(child.navigation_contacts.select_related("recorded_by")[:50]),
+            "support": list(child.navigation_support.all()[:50]),
+            "proposals": list(ProposedAbandonment.objects.filter(patient=child)),
+            "protocol_form": ProtocolPlanForm(versions=versions) if versions else None,
+            "hand_form": HandPlanForm(),
+            "visit_form": VisitForm(),
+            "profile_form": ProfileForm(
+                initial={f: getattr(profile, f) for f in risk_actions.PROFILE_FIELDS}
+                if profile
+                else None
+            ),
+            "contact_form": ContactForm(),
+            "support_form": SupportForm(
+                initial={"given_on": plan_actions.local_today(child.institution)}
+            ),
+            "family_form": FamilyForm(),
+            "reschedule_form": RescheduleForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    try:
+        if request.POST.get("version"):
+            form = ProtocolPlanForm(
+                request.POST, versions=plan_actions.adopted_protocols(child.institution)
+            )
+            if not form.is_valid():
+                form_errors(request, form)
+                return _back(pk)
+            plan_actions.create_plan_from_protocol(
+                actor=request.user,
+                patient=child,
+                version=form.versions[form.cleaned_data["version"]],
+                start_date=form.cleaned_data["start_date"],
+                request=request,
+            )
+        else:
+            form = HandPlanForm(request.POST)
+            if not form.is_valid():
+                form_errors(request, form)
+                return _back(pk)
+            plan_actions.create_plan_by_hand(
+                actor=request.user,
+                patient=child,
+                title=form.cleaned_data["title"],
+                start_date=form.cleaned_data["start_date"],
+                request=request,
+            )
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, _("The treatment plan is made."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    plan = TreatmentPlan.objects.filter(patient=child, status=PlanStatus.ACTIVE).first()
+    form = VisitForm(request.POST)
+    if plan is None:
+        messages.error(request, _("Make a treatment plan first."))
+    elif not form.is_valid():
+        form_errors(request, form)
+    else:
+        try:
+            plan_actions.add_visit(
+                actor=request.user, plan=plan, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            refuse(request, exc)
+        else:
+            messages.success(request, _("The visit is planned."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    visit = get_visit_for_user(request.user, pk)
+    try:
+        if action in (VisitStatus.ATTENDED, VisitStatus.MISSED):
+            plan_actions.mark_visit(actor=request.user, visit=visit, status=action, request=request)
+            messages.success(request, _("The visit is marked."))
+        elif action == "reschedule":
+            form = RescheduleForm(request.POST)
+            if not form.is_valid():
+                form_errors(request, form)
+                return _back(visit.patient_id)
+            plan_actions.reschedule_visit(
+                actor=request.user, visit=visit, date=form.cleaned_data["date"], request=request
+            )
+            messages.success(request, _("The visit is rescheduled; its old date is kept."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        refuse(request, exc)
+    return _back(visit.patient_id)
+
+
+@login_required
+@require_POST
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    form = ProfileForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _back(pk)
+    try:
+        saved = risk_actions.record_profile(
+            actor=request.user, patient=child, data=form.cleaned_data, request=request
+        )
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Social profile saved: %(band)s risk (%(score)d points).")
+            % {"band": saved.get_band_display().lower(), "score": saved.score},
+        )
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _back(pk)
+    try:
+        outreach_actions.log_contact(
+            actor=request.user, patient=child, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, _("The contact is logged."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def support_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    form = SupportForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _back(pk)
+    try:
+        outreach_actions.give_support(
+            actor=request.user, patient=child, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, _("The support is recorded."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def family_new(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    form = FamilyForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _back(pk)
+    try:
+        outreach_actions.add_family_contact(
+            actor=request.user, patient=child, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, _("The family contact is saved."))
+    return _back(pk)

@@ -73,6 +73,51 @@ CASES = [
 ]
 
 
+# Each thread and recommendation fits its case's diagnosis (by summary template).
+THREADS = {
+    "neuroblastoma": (
+        "Thank you, I have read the summary. Could you send the MIBG or bone scan report and "
+        "the bone marrow result after two courses of induction?",
+        "Bone scan after two courses: fewer lesions; bone marrow still 5 % tumour cells. "
+        "Platelets 85 G/L, neutrophils 0.9 G/L.",
+    ),
+    "cns": (
+        "Thank you. Is there residual tumour on the post-operative MRI, and was the spine MRI "
+        "done? Has CSF cytology been sent after day 14?",
+        "Post-operative MRI: residual under 1.5 cm²; spine MRI clear; CSF cytology negative "
+        "on day 16.",
+    ),
+    "renal": (
+        "Thank you. Could you send the CT slices through both kidneys and the renal function "
+        "(creatinine, GFR estimate)?",
+        "CT images attached; creatinine 38 µmol/L, no hypertension.",
+    ),
+}
+RECOMMENDATIONS = {
+    "neuroblastoma": {
+        "diagnostic_opinion": "Agree: high-risk neuroblastoma, MYCN amplified, stage M.",
+        "stage_risk_opinion": "High risk (INRG M, MYCN amplified).",
+        "recommended_treatment": "Complete rapid COJEC induction, then surgery; one course "
+        "of high-dose busulfan-melphalan with autologous rescue; local radiotherapy.",
+        "further_investigations": "Response assessment after induction (MIBG or bone scan, "
+        "bone marrow).",
+        "local_feasibility": "Feasible in Hanoi with radiotherapy at K Hospital; anti-GD2 is "
+        "not available, so it is not part of this plan.",
+    },
+    "cns": {
+        "diagnostic_opinion": "Desmoplastic/nodular medulloblastoma, most likely SHH; send "
+        "tissue for molecular grouping and TP53 if possible.",
+        "stage_risk_opinion": "Standard risk if M0 and residual under 1.5 cm².",
+        "recommended_treatment": "Start craniospinal radiotherapy (23.4 Gy, boost to 54 Gy) "
+        "within 28 days of surgery if at all possible; if the wait is longer, give "
+        "carboplatin-etoposide bridging chemotherapy, then radiotherapy and maintenance.",
+        "further_investigations": "Audiogram and endocrine baseline before radiotherapy.",
+        "local_feasibility": "Bridging chemotherapy is feasible locally; the radiotherapy "
+        "date at K Hospital decides the plan.",
+    },
+}
+
+
 @transaction.atomic
 def load_demo() -> None:
     if Consultation.objects.exists():
@@ -133,32 +178,15 @@ def load_demo() -> None:
         return consultation.assignments.get().expert
 
     for consultation, days, reply in ((first, 70, 5), (second, 63, 30), (third, 3, 20)):
-        actions.post_message(
-            actor=expert_of(consultation),
-            consultation=consultation,
-            body="Thank you, I have read the summary. Could you send the latest imaging report "
-            "and the full blood count?",
-        )
-        actions.post_message(
-            actor=clinician,
-            consultation=consultation,
-            body="Imaging report attached to the summary; platelets 85 G/L, neutrophils 0.9 G/L.",
-        )
+        asked, answered = THREADS[consultation.template]
+        actions.post_message(actor=expert_of(consultation), consultation=consultation, body=asked)
+        actions.post_message(actor=clinician, consultation=consultation, body=answered)
         backdate(consultation, days, reply)
     for consultation in (first, second):
         actions.save_recommendation(
             actor=expert_of(consultation),
             consultation=consultation,
-            fields={
-                "diagnostic_opinion": "Agree with the diagnosis and the risk group.",
-                "stage_risk_opinion": "High risk.",
-                "recommended_treatment": "Complete induction, then surgery; one course of "
-                "high-dose chemotherapy with autologous rescue; local radiotherapy.",
-                "further_investigations": "Response assessment after induction (MIBG or bone "
-                "scan, bone marrow).",
-                "local_feasibility": "Feasible in Hanoi with radiotherapy at K Hospital; "
-                "anti-GD2 is not available, so it is not part of this plan.",
-            },
+            fields=RECOMMENDATIONS[consultation.template],
             finalise=True,
         )
     Consultation.objects.filter(pk=first.pk).update(

@@ -407,3 +407,27 @@ class ReadMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.consultation_id} at {self.read_at}"
+
+
+class DraftKind(models.TextChoices):
+    REQUEST = "request", _("Request")
+    MESSAGE = "message", _("Message")
+
+
+class Draft(models.Model):
+    """Text a person is typing and has not sent, kept so a closed tab or a dropped
+    connection loses nothing; one per person, kind and consultation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=DraftKind.choices)
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind", "consultation"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} draft of {self.user_id}"

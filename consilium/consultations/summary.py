@@ -34,3 +34,43 @@ def diagnosis_lines(patient: Patient) -> list[DiagnosisLine]:
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class ClinicalSummary:
+    """What the expert needs to answer from her phone, for the mail: nothing identifying."""
+
+    sex: str
+    diagnoses: list[DiagnosisLine]
+    markers: list[str]
+    fields: list[tuple[str, str]]
+    resources: list[tuple[str, str]]
+
+
+def clinical_summary(consultation) -> ClinicalSummary:
+    from consilium.consultations.actions import SUMMARY_FIELDS
+    from consilium.registry.models import MolecularMarker
+
+    patient = consultation.patient
+    markers = [
+        f"{m.other_name or m.get_marker_display()}: {m.get_result_display()}"
+        for m in MolecularMarker.objects.filter(diagnosis__patient=patient).order_by("pk")
+    ]
+    fields = [
+        (str(consultation._meta.get_field(name).verbose_name), getattr(consultation, name))
+        for name in SUMMARY_FIELDS
+        if getattr(consultation, name)
+    ]
+    resources = []
+    if consultation.resource_profile_id:
+        resources = [
+            (str(item.get_resource_display()), str(item.get_availability_display()))
+            for item in consultation.resource_profile.items.order_by("resource")
+        ]
+    return ClinicalSummary(
+        sex=str(patient.get_sex_display()),
+        diagnoses=diagnosis_lines(patient),
+        markers=markers,
+        fields=fields,
+        resources=resources,
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new, name="new"),
     path("turnaround/", views.turnaround, name="turnaround"),
+    path("drafts/", views.draft, name="draft"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/report.pdf", views.report, name="report"),
     path("mail/held/<str:token>/", views.confirm_held, name="confirm_held"),

@@ -7,13 +7,14 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import Role
 from consilium.audit.actions import record
-from consilium.consultations import actions, activity
+from consilium.consultations import actions, activity, drafts
 from consilium.consultations.access import (
     Side,
     audit_download,
@@ -40,6 +41,7 @@ from consilium.consultations.models import (
     Assignment,
     Consultation,
     ConsultationStatus,
+    DraftKind,
     Message,
     RecommendationStatus,
     SummaryTemplate,
@@ -193,6 +195,12 @@ def new(request: HttpRequest) -> HttpResponse:
         initial["patient"] = patient
         group = patient.diagnoses.values_list("iccc_main_group", flat=True).first()
         template = template or ICCC_TEMPLATE.get(group or "", SummaryTemplate.GENERAL)
+    request_draft = None
+    if request.method == "GET" and not patient_id:
+        request_draft = drafts.draft_of(request.user, DraftKind.REQUEST)
+        if request_draft is not None:
+            initial.update(request_draft.data)
+            template = template or request_draft.data.get("template", "")
     template = template if template in SummaryTemplate.values else SummaryTemplate.GENERAL
     initial["template"] = template
     if request.method == "POST" and request.POST.get("switch"):
@@ -228,6 +236,7 @@ def new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_action_errors(form, exc)
             else:
+                drafts.discard(request.user, DraftKind.REQUEST)
                 messages.success(request, _("Your consultation has been sent."))
                 return redirect("consultations:detail", pk=consultation.pk)
     else:
@@ -242,6 +251,7 @@ def new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "has_partners": bool(partner_ids),
             "summary_fields": actions.SUMMARY_FIELDS,
+            "request_draft": request_draft,
         },
     )
 
@@ -269,6 +279,7 @@ def _detail_context(
     my_assignment = consultation.assignments.filter(
         expert=request.user, status__in=ACTIVE_ASSIGNMENT
     ).first()
+    message_draft = drafts.draft_of(request.user, DraftKind.MESSAGE, consultation)
     recommendation_initial = (
         {f: getattr(draft, f) for f in actions.RECOMMENDATION_FIELDS} if draft else None
     )
@@ -291,7 +302,9 @@ def _detail_context(
         "assignments": consultation.assignments.select_related("expert"),
         "my_assignment": my_assignment,
         "final": final,
-        "message_form": forms.get("message_form") or MessageForm(),
+        "message_form": forms.get("message_form")
+        or MessageForm(initial=message_draft.data if message_draft else None),
+        "message_draft": None if forms.get("message_form") else message_draft,
         "decline_form": forms.get("decline_form") or DeclineForm(),
         "recommendation_form": forms.get("recommendation_form")
         or RecommendationForm(initial=recommendation_initial),
@@ -352,6 +365,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             except ValidationError as exc:
                 add_action_errors(form, exc)
                 return _rerender(request, consultation, side, message_form=form)
+            drafts.discard(user, DraftKind.MESSAGE, consultation)
         elif action == "accept":
             actions.accept(actor=user, consultation=consultation)
             messages.success(request, _("You have accepted this consultation. Thank you."))
@@ -522,3 +536,31 @@ def turnaround(request: HttpRequest) -> HttpResponse:
         Prefetch("assignments", queryset=Assignment.objects.select_related("expert"))
     )
     return render(request, "consultations/turnaround.html", turnaround_tables(scope))
+
+
+@login_required
+@require_POST
+def draft(request: HttpRequest) -> HttpResponse:
+    """Keep what is being typed (htmx, a few seconds after the last keystroke)."""
+    kind = request.POST.get("kind", "")
+    consultation = None
+    if kind == DraftKind.MESSAGE:
+        pk = request.POST.get("consultation", "")
+        if not pk.isdigit() or len(pk) > 12:
+            return HttpResponse(_("This draft names no consultation."), status=400)
+        # A consultation the person can no longer see answers 404, like its page.
+        consultation, _side = get_consultation_for_user(
+            request.user, int(pk), request=request, audit=False
+        )
+    elif kind == DraftKind.REQUEST and not requester_institution_ids(request.user):
+        raise PermissionDenied
+    try:
+        kept = drafts.save_draft(
+            actor=request.user, kind=kind, consultation=consultation, data=request.POST.dict()
+        )
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    if kept is None:
+        return HttpResponse("")
+    when = timezone.localtime(kept.updated_at).strftime("%H:%M")
+    return HttpResponse(_("Draft kept at %(time)s.") % {"time": when})

@@ -291,8 +291,18 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "identity": getattr(patient, "identity", None),
             "timeline": _timeline(patient),
             "can_confirm": has_role(request.user, patient.institution_id, {Role.DATA_MANAGER}),
+            "consultations": _consultations_of(request.user, patient),
         },
     )
+
+
+def _consultations_of(user, patient: Patient) -> list:
+    """The child's consultations, newest first, marked when something is new to the reader."""
+    from consilium.consultations.access import consultations_for_user
+    from consilium.consultations.activity import with_unread
+
+    rows = consultations_for_user(user).filter(patient=patient).select_related("expert_institution")
+    return list(with_unread(rows, user).order_by("-created_at"))
 
 
 def _duplicate_message(duplicates: list[Patient]) -> str:

@@ -204,6 +204,12 @@ ROWS: list[Row] = [
     Row("consultations:new", get="403 403 200 200 403 403 L", post="403 403 200 200 403 403 L"),
     Row("consultations:turnaround", get="200 200 200 200 200 200 L"),
     Row(
+        "consultations:draft",
+        get="405 405 405 405 405 405 L",
+        post="404 404 200 200 200 404 L",
+        data=lambda w: {"kind": "message", "consultation": w.consultation.pk, "body": "Half"},
+    ),
+    Row(
         "consultations:detail",
         pk("consultation"),
         get="404 404 200 200 200 404 L",

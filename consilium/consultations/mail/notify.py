@@ -103,12 +103,16 @@ def send(
 ) -> int:
     """Queue `consultations/email/<template>` for each recipient, in the current transaction."""
     url = settings.SITE_URL + reverse("consultations:detail", args=[consultation.pk])
+    from consilium.consultations.summary import clinical_summary
+
+    clinical = clinical_summary(consultation)  # once for all recipients; labels render per language
     count = 0
     for person in recipients:
         if exclude is not None and person.pk == exclude.pk:
             continue
         values = {
             "consultation": consultation,
+            "clinical": clinical,
             "person": person,
             "url": url,
             "reply_domain": settings.CONSILIUM_REPLY_DOMAIN,

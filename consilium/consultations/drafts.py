@@ -1,0 +1,69 @@
+"""Server-side drafts of a request and of a message, saved as they are typed (htmx, a few
+seconds after the last keystroke) and offered back on return, on any device.
+
+A draft is the person's own unsent text, visible to nobody else: saving it writes no audit
+entry (it changes no record and would flood the log every few seconds); sending it is
+audited by the action that sends it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consilium.accounts.models import User
+from consilium.consultations.actions import SUMMARY_FIELDS
+from consilium.consultations.models import Consultation, Draft, DraftKind
+
+FIELDS = {
+    DraftKind.REQUEST: (
+        "patient",
+        "expert_institution",
+        "urgency",
+        "question",
+        "specialty",
+        "language",
+        "template",
+        *SUMMARY_FIELDS,
+    ),
+    DraftKind.MESSAGE: ("body",),
+}
+MAX_CHARS = 50_000
+
+
+def save_draft(
+    *, actor: User, kind: str, consultation: Consultation | None, data: dict[str, str]
+) -> Draft | None:
+    """Keep what is typed; an empty draft removes the kept one. The caller has checked the
+    actor may see the consultation (access.get_consultation_for_user)."""
+    if kind not in FIELDS:
+        raise ValidationError(_("Unknown kind of draft."))
+    if (kind == DraftKind.MESSAGE) != (consultation is not None):
+        raise ValidationError(_("A message draft belongs to a consultation."))
+    kept = {k: str(data[k]) for k in FIELDS[kind] if data.get(k)}
+    if sum(len(v) for v in kept.values()) > MAX_CHARS:
+        raise ValidationError(_("This draft is too long to keep."))
+    with transaction.atomic():
+        rows = Draft.objects.select_for_update().filter(
+            user=actor, kind=kind, consultation=consultation
+        )
+        draft = rows.first()
+        typed = any(kept.get(k) for k in ("question", "body", *SUMMARY_FIELDS))
+        if not typed:
+            rows.delete()
+            return None
+        if draft is None:
+            draft = Draft(user=actor, kind=kind, consultation=consultation)
+        draft.data = kept
+        draft.updated_at = timezone.now()
+        draft.save()
+    return draft
+
+
+def draft_of(user: User, kind: str, consultation: Consultation | None = None) -> Draft | None:
+    return Draft.objects.filter(user=user, kind=kind, consultation=consultation).first()
+
+
+def discard(user: User, kind: str, consultation: Consultation | None = None) -> None:
+    Draft.objects.filter(user=user, kind=kind, consultation=consultation).delete()

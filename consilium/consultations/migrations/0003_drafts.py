@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('consultations', '0002_archive_and_read_marks'),
+        ('consultations', '0002_mail_sender_authentication'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

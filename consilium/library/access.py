@@ -271,15 +271,20 @@ def sendouts_for_user(user: AnyUser) -> QuerySet[SendOut]:
 
 
 def list_sendouts_for_user(
-    user: AnyUser, *, status: str = "", request: HttpRequest | None = None, limit: int = 200
+    user: AnyUser,
+    *,
+    status: str = "",
+    request: HttpRequest | None = None,
+    limit: int = 200,
+    with_events: bool = False,
 ) -> list[SendOut]:
     """The send-outs the user may see (pseudonyms and results: patient data), newest
     first; the list read is audited with the pseudonyms it showed."""
-    sendouts = (
-        sendouts_for_user(user)
-        .select_related("patient", "requesting_institution", "laboratory")
-        .prefetch_related("events")
+    sendouts = sendouts_for_user(user).select_related(
+        "patient", "requesting_institution", "laboratory"
     )
+    if with_events:
+        sendouts = sendouts.prefetch_related("events")
     if status:
         sendouts = sendouts.filter(status=status)
     rows = list(sendouts[:limit])

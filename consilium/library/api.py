@@ -548,7 +548,9 @@ def _sendout_out(sendout: SendOut) -> SendOutOut:
 
 @router.get("/sendouts", response=list[SendOutOut])
 def list_sendouts(request: HttpRequest, status: str = ""):
-    sendouts = list_sendouts_for_user(request.auth, status=status, request=request)
+    sendouts = list_sendouts_for_user(
+        request.auth, status=status, request=request, with_events=True
+    )
     return [_sendout_out(s) for s in sendouts]
 
 

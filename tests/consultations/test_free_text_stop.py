@@ -39,7 +39,8 @@ def test_the_page_refuses_a_question_with_the_childs_name(
     )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["question"])
-    assert "“Nguyen Van An” looks like the patient's name" in errors
+    # In the clinician's language (Vietnamese); what was found is quoted as typed.
+    assert "“Nguyen Van An” có vẻ là tên bệnh nhân" in errors
     assert "Nguyen Van An" in response.content.decode()
     assert not Consultation.objects.exists()
 
@@ -66,7 +67,7 @@ def test_the_api_refuses_a_message_with_the_hospital_number(client_for, consulta
     )
     assert response.status_code == 422
     [problem] = response.json()["errors"]["body"]
-    assert "“BN 2024 77123” looks like the patient's hospital number" in problem
+    assert "“BN 2024 77123” có vẻ là mã số bệnh viện của bệnh nhân" in problem
     assert not Message.objects.exists()
 
 

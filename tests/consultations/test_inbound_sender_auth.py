@@ -12,7 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.urls import reverse
 
 from consilium.consultations.models import Assignment, AssignmentStatus, InboundStatus, Message
-from tests.consultations.fixtures import deliver, plain_reply, queued_emails, reply_address
+from tests.consultations.fixtures import (
+    deliver,
+    in_language,
+    plain_reply,
+    queued_emails,
+    reply_address,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +172,7 @@ def test_a_dkim_signature_broken_in_transit_is_not_trusted(settings, consultatio
 
 
 def test_a_plain_message_from_an_unverified_sender_is_posted_marked(
-    client_for, consultation, expert
+    client_for, personas, consultation, expert
 ):
     raw = plain_reply(
         sender=expert.email, to=reply_address(consultation, expert), text="Could you send the MIBG?"
@@ -176,4 +182,4 @@ def test_a_plain_message_from_an_unverified_sender_is_posted_marked(
     message = Message.objects.get()
     assert message.sender_verified is False
     page = client_for("clinician").get(reverse("consultations:detail", args=[consultation.pk]))
-    assert "sender not verified" in page.content.decode()
+    assert in_language(personas["clinician"], "sender not verified") in page.content.decode()

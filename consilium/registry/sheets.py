@@ -138,11 +138,12 @@ class RowError:
     sheet: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        # A NUL read from a broken file cannot be stored in PostgreSQL's JSON.
         return {
-            "sheet": self.sheet,
+            "sheet": self.sheet.replace("\x00", "\ufffd"),
             "row": self.row,
-            "column": self.column,
-            "message": self.message,
+            "column": self.column.replace("\x00", "\ufffd"),
+            "message": self.message.replace("\x00", "\ufffd"),
         }
 
 

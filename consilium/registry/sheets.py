@@ -138,11 +138,12 @@ class RowError:
     sheet: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        # A NUL read from a broken file cannot be stored in PostgreSQL's JSON.
         return {
-            "sheet": self.sheet,
+            "sheet": self.sheet.replace("\x00", "\ufffd"),
             "row": self.row,
-            "column": self.column,
-            "message": self.message,
+            "column": self.column.replace("\x00", "\ufffd"),
+            "message": self.message.replace("\x00", "\ufffd"),
         }
 
 
@@ -511,7 +512,7 @@ def _header_text(cell: Any) -> str:
 def _cell_text(cell: Any, column: str, layout: Layout) -> tuple[str, str]:
     """The cell as the text a CSV would hold, or why it cannot be read."""
     value = cell.value
-    if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
+    if cell.data_type == "f":
         return "", _("This cell holds a formula: copy the column and paste the values only.")
     if isinstance(value, datetime.datetime | datetime.date):
         if column not in layout.dates:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -784,3 +785,32 @@ def export_workbook(request: HttpRequest, code: str, kind: str) -> HttpResponse:
         filename=f"{institution.code}-registry.{kind}",
         content_type=content_type,
     )
+
+
+@login_required
+@require_GET
+def codebook_page(request: HttpRequest) -> HttpResponse:
+    """Every column of the import's sheets, in the reader's language: no patient data."""
+    from consilium.registry import codebook
+
+    return render(request, "registry/codebook.html", {"sheets": codebook.sheets()})
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    from consilium.registry import codebook
+
+    out = io.BytesIO()
+    if kind == "xlsx":
+        codebook.write_template_xlsx(out)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        codebook.write_template_zip(out)
+        content_type = "application/zip"
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    name = _("registry-template")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{name}.{kind}"
+    )
+    return response

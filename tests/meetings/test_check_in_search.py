@@ -34,3 +34,22 @@ def test_it_finds_by_name_institution_or_email(client_for, personas, workshop):
 def test_only_the_organisers_search(client_for, workshop):
     assert client_for("clinician").get(_url(workshop, "a")).status_code == 403
     assert client_for("outsider").get(_url(workshop, "a")).status_code == 403
+
+
+def test_it_shows_the_first_matches_and_says_how_many_more(client_for, personas, workshop):
+    from consilium.meetings.models import Event
+
+    Event.objects.filter(pk=workshop.pk).update(capacity=None)
+    workshop.refresh_from_db()
+    for n in range(28):
+        attendance.register(
+            actor=personas["coordinator"],
+            event=workshop,
+            mode="online",
+            guest=guest(f"Karimov Alisher {n:02d}"),
+        )
+    personas["coordinator"].language = "en"
+    personas["coordinator"].save()
+    text = client_for("coordinator").get(_url(workshop, "Karimov")).content.decode()
+    assert text.count("<tr><td>Karimov Alisher") == 25
+    assert "3 more: type more of the name" in text

@@ -117,6 +117,18 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     can_manage = can_manage_event(request.user, event)
     reader_zone = timezone.get_current_timezone_name()
+    places = {m: free_places(event, m) for m in modes_for(event)}
+    open_to_me = can_register(request.user, event) and event.ends_at > timezone.now()
+    closed_reason = ""
+    if can_register(request.user, event) and not mine:
+        if event.ends_at <= timezone.now():
+            closed_reason = _("Registration has closed: the event is over.")
+        elif places and all(free == 0 for free in places.values()) and not event.waiting_list:
+            closed_reason = _(
+                "Registration has closed: every place is taken and the organisers keep no "
+                "waiting list."
+            )
+            open_to_me = False
     return render(
         request,
         "meetings/event_detail.html",
@@ -126,9 +138,10 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "co_organisers": list(event.co_organisers.all()),
             "mine": mine,
             "can_manage": can_manage,
-            "can_register": can_register(request.user, event) and event.ends_at > timezone.now(),
+            "can_register": open_to_me,
+            "closed_reason": closed_reason,
             "register_form": RegisterForm(event=event),
-            "places": {m: free_places(event, m) for m in modes_for(event)},
+            "places": places,
             "show_reader_zone": reader_zone != event.time_zone,
             "reader_zone": reader_zone,
             "hours": programme_hours(event),

@@ -22,7 +22,9 @@ def test_it_proposes_the_case_for_the_next_board(client_for, next_board, cases):
     assert (item.status, item.consultation) == ("proposed", cases[0])
 
 
-def test_an_ended_partnership_says_so_and_changes_nothing(client_for, next_board, cases):
+def test_an_ended_partnership_says_so_and_changes_nothing(client_for, personas, next_board, cases):
+    personas["clinician"].language = "en"
+    personas["clinician"].save()
     Partnership.objects.update(status=PartnershipStatus.ENDED)
     response = client_for("clinician").post(_url(cases[0]), {"event": next_board.pk})
     assert response.status_code == 400

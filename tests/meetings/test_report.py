@@ -129,3 +129,13 @@ def test_only_the_organisers_see_the_report(client_for, workshop):
             client_for(persona).get(reverse("meetings:report", args=[workshop.pk])).status_code
             == 403
         )
+
+
+def test_an_event_title_never_becomes_a_formula(personas, workshop):
+    from consilium.meetings.models import Event
+    from consilium.meetings.report import report_csv
+
+    Event.objects.filter(pk=workshop.pk).update(title='=HYPERLINK("http://x","y")')
+    workshop.refresh_from_db()
+    rows = list(csv.reader(io.StringIO(report_csv(build_report(workshop)))))
+    assert rows[1][1] == '\'=HYPERLINK("http://x","y")'

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import TestCase
+from django.utils import timezone
 from django_tasks import TaskContext
 from django_tasks_db.models import DBTaskResult
 
@@ -374,7 +375,8 @@ def create_consultation(personas):
         title="VNCH – Institut Curie",
         institutions=[vnch, curie],
         valid_from=datetime.date(2024, 12, 2),
-        valid_until=datetime.date(2029, 12, 1),
+        # Relative to today: a fixed end date would expire the fixture one day.
+        valid_until=timezone.localdate() + datetime.timedelta(days=5 * 365),
         signed_on=datetime.date(2024, 12, 2),
         status=PartnershipStatus.ACTIVE,
         areas={AreaKind.TELEMEDICINE: "Case discussion"},

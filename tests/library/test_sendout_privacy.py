@@ -152,4 +152,4 @@ def test_the_clinician_requests_a_test_on_the_page(partnership, patient, client_
 def test_the_list_has_a_fixed_query_budget(sendout, client_for, django_assert_max_num_queries):
     client = client_for("clinician")
     with django_assert_max_num_queries(16):
-        client.get(reverse("library:sendouts"))
+        assert client.get(reverse("library:sendouts")).status_code == 200

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 FORMAT = "consilium-backup"
 VERSION = 1
@@ -104,7 +105,21 @@ def restore(archive: Path, *, force: bool = False) -> dict[str, object]:
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         shutil.copy2(restored_db, database)
         if (Path(tmp) / "media").exists():
-            if media.exists():
-                shutil.rmtree(media)
-            shutil.copytree(Path(tmp) / "media", media)
+            _swap_in(Path(tmp) / "media", media)
     return manifest
+
+
+def _swap_in(source: Path, media: Path) -> None:
+    """Copy the restored files beside the media folder, then swap the folders by renaming:
+    a restore stopped half-way (disk full, killed) leaves the old files in place, never a
+    media folder with half of them."""
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    incoming = media.with_name(f"{media.name}.restoring-{stamp}")
+    shutil.copytree(source, incoming)
+    if media.exists():
+        previous = media.with_name(f"{media.name}.replaced-{stamp}")
+        media.rename(previous)
+        incoming.rename(media)
+        shutil.rmtree(previous)
+    else:
+        incoming.rename(media)

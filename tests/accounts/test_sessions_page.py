@@ -40,7 +40,7 @@ def test_it_keeps_the_last_seen_time_to_the_minute_without_a_write_per_page(pers
     first_seen = session.last_seen_at
 
     with CaptureQueriesContext(connection) as queries:
-        client.get(reverse("profile"))
+        assert client.get(reverse("profile")).status_code == 200
     assert not [q for q in queries if "usersessions_usersession" in q["sql"]]
     session.refresh_from_db()
     assert session.last_seen_at == first_seen

@@ -1,9 +1,9 @@
 """Pages on an emulated 2G link, served as in production (whitenoise, compression).
 
 The small form of bench/bench_page_weight.py. What crosses the emulated link is the same on
-every run (Django's random gzip padding aside, under 100 bytes), and Chromium's emulation
-makes the time a matter of round trips and bytes rather than of this machine's speed, which
-is why a time budget can be checked here at all; the bench reports the real figures."""
+every run (Django's random gzip padding aside, under 100 bytes): the bytes and the requests
+are checked here. Load times depend on how busy the machine is, so they are the bench's to
+report, not a test's to assert."""
 
 import pytest
 from django.db import connections
@@ -21,7 +21,6 @@ TWO_G = {
 }
 COLD_BUDGET = 60_000
 WARM_BUDGET = 15_000
-TIME_BUDGET = 3.0  # seconds to the load event: stylesheet (and htmx) in
 
 
 @pytest.fixture
@@ -119,15 +118,12 @@ def test_it_serves_pages_within_the_2g_budgets(
             (expert, f"/consultations/{consultation.pk}/", 2),
             (clinician, "/registry/patients/new/", 3),
         ):
-            cold_bytes, cold_requests, cold_time = link.visit(path, cold=True)
-            warm_bytes, warm_requests, warm_time = link.visit(path, cold=False)
+            cold_bytes, cold_requests, _cold_time = link.visit(path, cold=True)
+            warm_bytes, warm_requests, _warm_time = link.visit(path, cold=False)
             assert cold_requests == requests, path
             assert warm_requests == 1, path  # the page alone: the rest is cached
             assert cold_bytes < COLD_BUDGET, (path, cold_bytes)
             assert warm_bytes < WARM_BUDGET, (path, warm_bytes)
-            # Two round trips of 300 ms at least: the link really is shaped.
-            assert 0.5 < cold_time < TIME_BUDGET, (path, cold_time)
-            assert warm_time < TIME_BUDGET, (path, warm_time)
     finally:
         for link in (anonymous, expert, clinician):
             link.context.close()

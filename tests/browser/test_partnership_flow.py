@@ -30,7 +30,9 @@ def test_a_coordinator_records_an_mou_signed_at_a_congress(page, personas, passw
     page.get_by_label("Signed on").fill("2024-12-02")
     page.get_by_label("Where it was signed").fill("Pediatric Oncology Workshop 2024, Hanoi")
     page.get_by_label("Valid from").fill("2024-12-02")
-    page.get_by_label("Valid until").fill("2029-12-01")
+    page.get_by_label("Valid until").fill(
+        (timezone.localdate() + datetime.timedelta(days=5 * 365)).isoformat()
+    )
     page.get_by_label("Status").select_option("active")
     page.get_by_label("Training and retraining of specialists").check()
     page.get_by_label("Clinical case discussion by telemedicine").check()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import TestCase
+from django.utils import timezone
 from django_tasks import TaskContext
 from django_tasks_db.models import DBTaskResult
 
@@ -58,12 +59,24 @@ def run_queued_tasks(task_path: str | None = None, *, exclude: Collection = ()) 
             count += 1
 
 
+def queued_notification_ids() -> set:
+    """The thread notifications waiting for the worker (see queued_emails)."""
+    return {
+        row.id
+        for row in DBTaskResult.objects.ready().filter(task_path=SEND_EMAIL)
+        if "X-Consilium-Consultation" in (row.args_kwargs["kwargs"].get("headers") or {})
+    }
+
+
 def queued_emails() -> list[dict]:
-    """The keyword arguments of every send_email task still waiting for the worker."""
-    return [
+    """The keyword arguments of every bounce and notice of the mail gateway still waiting for
+    the worker. Not the thread's notifications (they carry X-Consilium-Consultation): the
+    actions queue those with their change, so they are queued in these tests too."""
+    queued = [
         row.args_kwargs["kwargs"]
         for row in DBTaskResult.objects.ready().filter(task_path=SEND_EMAIL)
     ]
+    return [m for m in queued if "X-Consilium-Consultation" not in (m.get("headers") or {})]
 
 
 # --------------------------------------------------------------------------- notifications
@@ -369,7 +382,8 @@ def create_consultation(personas):
         title="VNCH – Institut Curie",
         institutions=[vnch, curie],
         valid_from=datetime.date(2024, 12, 2),
-        valid_until=datetime.date(2029, 12, 1),
+        # Relative to today: a fixed end date would expire the fixture one day.
+        valid_until=timezone.localdate() + datetime.timedelta(days=5 * 365),
         signed_on=datetime.date(2024, 12, 2),
         status=PartnershipStatus.ACTIVE,
         areas={AreaKind.TELEMEDICINE: "Case discussion"},

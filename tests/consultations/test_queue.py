@@ -78,13 +78,15 @@ def test_it_runs_as_many_queries_for_a_long_queue_as_for_a_short_one(
         client = client_for(persona)
         client.get("/consultations/")  # the session's first request writes it
         with CaptureQueriesContext(connection) as first:
-            client.get("/consultations/")
+            assert client.get("/consultations/").status_code == 200
         counts[persona] = len(first)
     _open_cases(personas, institutions, patient, 3 * QUEUE_LIMIT, start=100)
     for persona in ("clinician", "expert"):
         client = client_for(persona)
         client.get("/consultations/")
         with CaptureQueriesContext(connection) as again:
-            page = client.get("/consultations/").content.decode()
+            response = client.get("/consultations/")
+        assert response.status_code == 200
+        page = response.content.decode()
         assert len(again) == counts[persona]
         assert _show_all(persona, 4 * QUEUE_LIMIT + 5) in page

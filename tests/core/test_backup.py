@@ -52,6 +52,8 @@ def test_it_backs_up_and_restores_database_and_files(installation, tmp_path):
         assert db.execute("SELECT COUNT(*) FROM accounts_user").fetchone()[0] == 6
     assert (installation / "media" / "mou" / "2024" / "mou-1.pdf").read_bytes() == b"%PDF-1.4 test"
     assert "Audit log intact" in refused.stdout
+    # The files were copied beside the media folder and swapped in: nothing left over.
+    assert sorted(p.name for p in installation.iterdir() if p.name.startswith("media")) == ["media"]
 
 
 def test_it_will_not_overwrite_a_database_without_force(installation, tmp_path):

@@ -30,7 +30,8 @@ def partnership(personas, institutions):
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],
         valid_from=datetime.date(2024, 12, 2),
-        valid_until=datetime.date(2029, 12, 1),
+        # Relative to today: a fixed end date would expire the fixture one day.
+        valid_until=timezone.localdate() + datetime.timedelta(days=5 * 365),
         status=PartnershipStatus.ACTIVE,
         areas={
             AreaKind.PROTOCOLS: "Adapted protocols",

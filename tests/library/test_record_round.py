@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from consilium.library import compliance
 from consilium.library.actions import compliance as actions
@@ -78,7 +79,7 @@ def test_bad_results_and_future_dates_are_refused(checklist, personas, instituti
             checklist=checklist,
             institution=institutions["VNCH"],
             unit=" ",
-            audited_on=datetime.date.today() + datetime.timedelta(days=3),
+            audited_on=timezone.localdate() + datetime.timedelta(days=3),
             observations=_observations(checklist, "maybe"),
         )
     assert set(caught.value.error_dict) == {"unit", "audited_on", "observations"}

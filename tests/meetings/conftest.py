@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.utils import timezone
 
 from consilium.meetings import actions, attendance
 from consilium.meetings.choices import EventKind, EventMode, SessionKind, Visibility
@@ -28,7 +29,8 @@ def partnership(personas, institutions):
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],
         valid_from=datetime.date(2024, 1, 1),
-        valid_until=datetime.date(2029, 12, 1),
+        # Relative to today: a fixed end date would expire the fixture one day.
+        valid_until=timezone.localdate() + datetime.timedelta(days=5 * 365),
         signed_on=datetime.date(2024, 12, 2),
         signed_place="Pediatric Oncology Workshop 2024, Hanoi",
         status=PartnershipStatus.ACTIVE,

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from consilium.network.models import AreaKind, Institution, PartnershipStatus
 from tests.network.helpers import confirmed_partnership
@@ -33,7 +34,8 @@ def partnership(personas, institutions):
         title="VNCH – Institut Curie",
         institutions=[institutions["VNCH"], institutions["CURIE"]],
         valid_from=datetime.date(2024, 12, 2),
-        valid_until=datetime.date(2029, 12, 1),
+        # Relative to today: a fixed end date would expire the fixture one day.
+        valid_until=timezone.localdate() + datetime.timedelta(days=5 * 365),
         signed_on=datetime.date(2024, 12, 2),
         status=PartnershipStatus.ACTIVE,
         areas={AreaKind.TELEMEDICINE: "Case discussion", AreaKind.TRAINING: "Fellowships"},

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from consilium.audit.models import AuditEntry
 from consilium.network import actions
@@ -21,7 +22,7 @@ def _form(parties, **overrides):
         "signed_on": "2024-06-05",
         "signed_place": "First International Congress, Tashkent",
         "valid_from": "2024-06-05",
-        "valid_until": "2029-06-04",
+        "valid_until": (timezone.localdate() + datetime.timedelta(days=5 * 365)).isoformat(),
         "status": "active",
         "areas": ["training", "telemedicine", "molecular_diagnostics"],
     }

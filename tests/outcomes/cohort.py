@@ -8,6 +8,8 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from consilium.outcomes.endpoints import DEFINITIONS, Endpoint
 from consilium.registry import actions
 from consilium.registry.models import DeathCause, EventKind, Patient, VitalStatus
@@ -96,7 +98,7 @@ def register(plan_: Plan, *, serial: int, institution, actor) -> Patient:
         confirm_duplicate=True,
     )
     # Nothing may be dated in the future: drop what the plan put after today.
-    limit = (datetime.date.today() - d).days
+    limit = (timezone.localdate() - d).days
     for kind, days, cause in plan_.events:
         if days > limit:
             return patient

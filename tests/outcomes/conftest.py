@@ -2,6 +2,7 @@ import datetime
 import random
 
 import pytest
+from django.utils import timezone
 
 from consilium.network.models import Institution
 from tests.network.helpers import confirmed_partnership
@@ -41,7 +42,8 @@ def partnership(personas, sites):
         title="VNCH – Institut Curie",
         institutions=[sites["VNCH"], curie],
         valid_from=datetime.date(2020, 1, 1),
-        valid_until=datetime.date(2029, 12, 1),
+        # Relative to today: a fixed end date would expire the fixture one day.
+        valid_until=timezone.localdate() + datetime.timedelta(days=5 * 365),
         signed_on=datetime.date(2020, 1, 1),
         status=PartnershipStatus.ACTIVE,
         areas={AreaKind.TELEMEDICINE: "Case discussion"},

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from consilium.outcomes.indicators import indicator_rows, wilson
 from consilium.registry import actions
@@ -61,7 +62,7 @@ def people_of(code: str) -> list[Patient]:
 
 
 def test_it_counts_every_indicator_as_a_patient_by_patient_count_would(patients, sites):
-    today = datetime.date.today()
+    today = timezone.localdate()
     rows = indicator_rows([sites["VNCH"], sites["UZPHO"]], early_death_weeks=6, today=today)
     assert [r.institution for r in rows] == ["UZPHO", "VNCH", "All"]
     for row in rows[:2]:
@@ -91,7 +92,7 @@ def test_it_counts_the_awkward_histories_as_a_patient_by_patient_count_would(per
     events must equal the patient-by-patient ones."""
     actor = personas["data_manager"]
     site = sites["VNCH"]
-    today = datetime.date.today()
+    today = timezone.localdate()
     days = datetime.timedelta
     serial = iter(range(1000))
 

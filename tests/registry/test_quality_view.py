@@ -1,7 +1,6 @@
-import datetime
-
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from consilium.registry.models import QualityIssue
 from tests.registry.conftest import diagnosis_data, identity, patient_data
@@ -11,7 +10,7 @@ def _registry(register):
     register()  # stale follow-up: no contact since the diagnosis in 2024
     register(
         identity=identity(name="Trần Thị Mai", hospital_number="2"),
-        patient=patient_data(last_contact=datetime.date.today()),
+        patient=patient_data(last_contact=timezone.localdate()),
         diagnosis=diagnosis_data(basis_of_diagnosis="2", stage_value=""),
     )
 

@@ -53,8 +53,15 @@ def _sheets(rows: int, folder: Path) -> dict[str, list[list]]:
         "patients": [header, *body],
         "events": [["hospital_number", "date", "kind", "death_cause", "note"], *events],
         "treatments": [
-            ["hospital_number", "start_date", "end_date", "modalities", "intent"]
-            + ["protocol_name", "protocol_version"],
+            [
+                "hospital_number",
+                "start_date",
+                "end_date",
+                "modalities",
+                "intent",
+                "protocol_name",
+                "protocol_version",
+            ],
             *treatments,
         ],
         "markers": [
@@ -104,7 +111,7 @@ def main() -> None:
     from consilium.registry.models import Patient
 
     institution = Institution.objects.get(code="KHOSP")
-    for start in range(0, 10**9, 2000):  # a previous run's patients (PostgreSQL)
+    for _start in range(0, 10**9, 2000):  # a previous run's patients (PostgreSQL)
         ids = list(
             Patient.objects.filter(institution=institution).values_list("pk", flat=True)[:2000]
         )

@@ -96,7 +96,7 @@ def report_csv(report: EventReport) -> str:
     out = io.StringIO()
     writer = csv_cells.writer(out)
     writer.writerow([_("section"), _("item"), _("registered"), _("attended")])
-    writer.writerow([_("total"), _safe(report.event.title), report.registered, report.attended])
+    writer.writerow([_("total"), report.event.title, report.registered, report.attended])
     writer.writerow([_("total"), _("waiting list"), report.waiting, ""])
     writer.writerow([_("total"), _("cancelled"), report.cancelled, ""])
     for section, rows in (

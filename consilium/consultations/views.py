@@ -55,6 +55,7 @@ from consilium.network.access import telemedicine_partner_ids
 from consilium.network.models import Institution
 from consilium.network.resources import grouped_catalogue
 from consilium.registry.access import patients_for_user
+from consilium.search import similar as similar_cases
 
 
 def _uploads(files) -> list[actions.Upload]:
@@ -290,9 +291,16 @@ def _detail_context(
         assign_form.fields["expert"].queryset = assign_form.fields[
             "expert"
         ].queryset.model.objects.filter(pk__in=ids)
+    # The network's memory, for the expert deciding what to advise (docs/search.md).
+    similar = (
+        similar_cases.for_patient(request.user, consultation.patient, request=request)
+        if side == Side.EXPERT and consultation.is_open
+        else []
+    )
     return {
         "consultation": consultation,
         "side": side,
+        "similar": similar,
         "patient": consultation.patient,
         "diagnoses": diagnosis_lines(consultation.patient),
         "thread": thread,

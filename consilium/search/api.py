@@ -6,7 +6,7 @@ from ninja import Router, Schema, Status
 from consilium.search.engine import search
 from consilium.search.models import Kind
 from consilium.search.query import QueryError
-from consilium.search.similar import similar_cases
+from consilium.search.similar import for_patient
 from consilium.search.views import audit_search
 
 router = Router(tags=["search"])
@@ -70,28 +70,10 @@ def search_everything(request: HttpRequest, q: str = "", kind: str = "", offset:
 @router.get("/similar/{consultation_id}", response=list[SimilarOut])
 def similar_to_consultation(request: HttpRequest, consultation_id: int):
     """Up to five past consultations like this one, among those the reader may see."""
-    from consilium.audit.actions import record
     from consilium.consultations.access import get_consultation_for_user
 
     consultation, _side = get_consultation_for_user(request.auth, consultation_id, request=request)
-    diagnoses = sorted(
-        consultation.patient.diagnoses.prefetch_related("markers"), key=lambda d: (d.date, d.pk)
-    )
-    cases = similar_cases(
-        request.auth,
-        diagnoses[0] if diagnoses else None,
-        exclude_patient_id=consultation.patient_id,
-    )
-    if cases:
-        record(
-            actor=request.auth,
-            verb="search.similar_shown",
-            details={
-                "for": consultation.patient.pseudonym,
-                "consultations": [c.consultation_id for c in cases],
-            },
-            request=request,
-        )
+    cases = for_patient(request.auth, consultation.patient, request=request)
     return [
         {
             "consultation": c.consultation_id,

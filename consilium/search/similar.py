@@ -201,3 +201,20 @@ def similar_cases(
         )
     found.sort(key=lambda case: (-case.points, -case.created_at.timestamp()))
     return found[:SHOWN]
+
+
+def for_patient(user, patient: Patient, *, request=None) -> list[SimilarCase]:
+    """Similar cases for this child's first diagnosis, the showing of them audited (they are
+    other children's data)."""
+    from consilium.audit.actions import record
+
+    diagnoses = sorted(patient.diagnoses.prefetch_related("markers"), key=lambda d: (d.date, d.pk))
+    cases = similar_cases(user, diagnoses[0] if diagnoses else None, exclude_patient_id=patient.pk)
+    if cases:
+        record(
+            actor=user,
+            verb="search.similar_shown",
+            details={"for": patient.pseudonym, "consultations": [c.consultation_id for c in cases]},
+            request=request,
+        )
+    return cases

@@ -12,7 +12,7 @@ from consilium.audit.actions import record
 from consilium.search.engine import Results, search
 from consilium.search.models import Kind
 from consilium.search.query import QueryError
-from consilium.search.similar import similar_cases
+from consilium.search.similar import for_patient
 
 PER_PAGE = 20
 MAX_PAGE = 50
@@ -104,16 +104,6 @@ def similar(request: HttpRequest) -> HttpResponse:
         patient = consultation.patient
     else:
         raise Http404
-    diagnoses = sorted(patient.diagnoses.prefetch_related("markers"), key=lambda d: (d.date, d.pk))
-    cases = similar_cases(
-        request.user, diagnoses[0] if diagnoses else None, exclude_patient_id=patient.pk
-    )
-    if cases:
-        record(
-            actor=request.user,
-            verb="search.similar_shown",
-            details={"for": patient.pseudonym, "consultations": [c.consultation_id for c in cases]},
-            request=request,
-        )
+    cases = for_patient(request.user, patient, request=request)
     template = "search/_similar.html" if request.htmx else "search/similar.html"
     return render(request, template, {"cases": cases, "pseudonym": patient.pseudonym})

@@ -5,6 +5,7 @@ confirms it, and the outcomes page shows the abandonment rate."""
 
 import datetime
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from consilium.registry.models import FollowUpEvent
 from tests.registry.conftest import diagnosis_data, identity, patient_data
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("CONSILIUM_SCREENSHOTS", "/tmp/consilium-screens"))
+SHOTS = Path(os.environ.get("CONSILIUM_SCREENSHOTS", tempfile.gettempdir())) / "consilium-screens"
 
 
 def _register(personas, vnch, name, number, diagnosed):

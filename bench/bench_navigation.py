@@ -81,13 +81,13 @@ def main() -> None:
         ],
         batch_size=5000,
     )
-    # Each child's visits a week apart, ending between 30 days ago and 180 days ahead, so a
-    # day holds a realistic few hundred visits; past ones attended but for one in ten left
-    # unmarked (the catch-up) and, for one child in fifty, a stop five weeks ago.
+    # Each child's visits a week apart, ending between 900 days ago and 195 days ahead, so a
+    # day holds a few hundred visits (a big day clinic); past ones attended but for one in ten
+    # left unmarked (the catch-up) and, for one child in fifty, a stop five weeks ago.
     batch: list[PlannedVisit] = []
     total = 0
     for n, plan in enumerate(plans):
-        end = today + datetime.timedelta(days=(n * 7919) % 210 - 30)
+        end = today + datetime.timedelta(days=(n * 7919) % 1095 - 900)
         stopped = n % 50 == 0
         for k in range(per_patient):
             day = end - datetime.timedelta(days=7 * (per_patient - 1 - k))

@@ -108,3 +108,11 @@ def plan(personas, patient):
 
 def visit(plan, label):
     return plan.visits.get(label=label)
+
+
+@pytest.fixture(autouse=True)
+def _navigator_reads_english(personas):
+    """The demo navigator reads Vietnamese; the pages' words are checked in English here
+    (the call-list test switches back to show the reader's language)."""
+    personas["navigator"].language = "en"
+    personas["navigator"].save(update_fields=["language"])

@@ -33,14 +33,17 @@ def test_it_shows_the_plan_and_audits_the_read(client_for, plan, patient):
 def test_it_hides_the_child_from_everyone_else(client_for, plan, patient, persona):
     client = client_for(persona)
     assert client.get(url("patient", patient.pk)).status_code == 404
-    response = client.post(url("contact_new", patient.pk), {"kind": "call", "reached": "yes"})
+    response = client.post(
+        url("contact_new", patient.pk), {"contact-kind": "call", "contact-reached": "yes"}
+    )
     assert response.status_code == 404
     assert not Contact.objects.exists()
 
 
 def test_it_makes_a_plan_from_the_adopted_protocol(client_for, patient, protocol):
     response = client_for("navigator").post(
-        url("plan_new", patient.pk), {"version": protocol.pk, "start_date": days(0).isoformat()}
+        url("plan_new", patient.pk),
+        {"protocol-version": protocol.pk, "protocol-start_date": days(0).isoformat()},
     )
     assert response.status_code == 302
     assert TreatmentPlan.objects.get().visits.count() == 5
@@ -50,7 +53,7 @@ def test_it_says_why_a_visit_before_the_diagnosis_is_refused(client_for, plan, p
     client = client_for("navigator")
     response = client.post(
         url("visit_new", patient.pk),
-        {"kind": "follow_up", "date": days(-400).isoformat()},
+        {"visit-kind": "follow_up", "visit-date": days(-400).isoformat()},
         follow=True,
     )
     assert "before the diagnosis" in response.content.decode()
@@ -62,7 +65,12 @@ def test_it_logs_a_call_that_reached_the_mother_and_closes_the_task(client_for, 
     client = client_for("navigator")
     response = client.post(
         url("contact_new", patient.pk),
-        {"kind": "call", "reached": "yes", "spoke_with": "Mother", "agreed": "Comes Monday"},
+        {
+            "contact-kind": "call",
+            "contact-reached": "yes",
+            "contact-spoke_with": "Mother",
+            "contact-agreed": "Comes Monday",
+        },
         follow=True,
     )
     assert "The contact is logged." in response.content.decode()
@@ -74,7 +82,11 @@ def test_it_logs_a_call_that_reached_the_mother_and_closes_the_task(client_for, 
 def test_it_records_transport_support(client_for, patient):
     client_for("navigator").post(
         url("support_new", patient.pk),
-        {"kind": "transport", "given_on": days(0).isoformat(), "amount": "150000"},
+        {
+            "support-kind": "transport",
+            "support-given_on": days(0).isoformat(),
+            "support-amount": "150000",
+        },
     )
     assert Support.objects.get().kind == "transport"
 
@@ -82,7 +94,11 @@ def test_it_records_transport_support(client_for, patient):
 def test_it_refuses_a_negative_amount(client_for, patient):
     response = client_for("navigator").post(
         url("support_new", patient.pk),
-        {"kind": "transport", "given_on": days(0).isoformat(), "amount": "-5"},
+        {
+            "support-kind": "transport",
+            "support-given_on": days(0).isoformat(),
+            "support-amount": "-5",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -95,10 +111,10 @@ def test_it_encrypts_the_familys_phone_and_address_at_rest(client_for, patient):
     client_for("navigator").post(
         url("family_new", patient.pk),
         {
-            "relation": "Mother",
-            "name": "Trần Thị Hà",
-            "phone": "+84 98 765 4321",
-            "address": "Xã Yên Bình, Hà Giang",
+            "family-relation": "Mother",
+            "family-name": "Trần Thị Hà",
+            "family-phone": "+84 98 765 4321",
+            "family-address": "Xã Yên Bình, Hà Giang",
         },
     )
     with connection.cursor() as cursor:

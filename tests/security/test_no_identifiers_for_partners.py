@@ -181,7 +181,8 @@ def test_it_finds_the_familys_phone_on_the_navigators_call_list(world):
     """The family's number is an identifier the crawl looks for: the call list shows it to
     the institution's clinical roles (and so must not to anyone else)."""
     pdf = csrf_client(world, "clinician").get("/navigation/calls.pdf?institution=VNCH")
-    assert "+84 98 765 4321" in leaks({"call list": text_of(pdf)})[0]
+    found = leaks({"call list": text_of(pdf)})
+    assert any("+84 98 765 4321" in leak for leak in found), found
 
 
 def test_it_does_not_match_a_name_inside_a_longer_name(world):

@@ -65,20 +65,23 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": list(child.navigation_contacts.select_related("recorded_by")[:50]),
             "support": list(child.navigation_support.all()[:50]),
             "proposals": list(ProposedAbandonment.objects.filter(patient=child)),
-            "protocol_form": ProtocolPlanForm(versions=versions) if versions else None,
-            "hand_form": HandPlanForm(),
-            "visit_form": VisitForm(),
+            "protocol_form": ProtocolPlanForm(versions=versions, prefix="protocol")
+            if versions
+            else None,
+            "hand_form": HandPlanForm(prefix="hand"),
+            "visit_form": VisitForm(prefix="visit"),
             "profile_form": ProfileForm(
+                prefix="profile",
                 initial={f: getattr(profile, f) for f in risk_actions.PROFILE_FIELDS}
                 if profile
-                else None
+                else None,
             ),
-            "contact_form": ContactForm(),
+            "contact_form": ContactForm(prefix="contact"),
             "support_form": SupportForm(
-                initial={"given_on": plan_actions.local_today(child.institution)}
+                prefix="support", initial={"given_on": plan_actions.local_today(child.institution)}
             ),
-            "family_form": FamilyForm(),
-            "reschedule_form": RescheduleForm(),
+            "family_form": FamilyForm(prefix="family"),
+            "reschedule_form": RescheduleForm(prefix="reschedule"),
         },
     )
 
@@ -88,9 +91,11 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_patient_for_navigation(request.user, pk, audit=False)
     try:
-        if request.POST.get("version"):
+        if request.POST.get("protocol-version"):
             form = ProtocolPlanForm(
-                request.POST, versions=plan_actions.adopted_protocols(child.institution)
+                request.POST,
+                versions=plan_actions.adopted_protocols(child.institution),
+                prefix="protocol",
             )
             if not form.is_valid():
                 form_errors(request, form)
@@ -103,7 +108,7 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         else:
-            form = HandPlanForm(request.POST)
+            form = HandPlanForm(request.POST, prefix="hand")
             if not form.is_valid():
                 form_errors(request, form)
                 return _back(pk)
@@ -126,7 +131,7 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_patient_for_navigation(request.user, pk, audit=False)
     plan = TreatmentPlan.objects.filter(patient=child, status=PlanStatus.ACTIVE).first()
-    form = VisitForm(request.POST)
+    form = VisitForm(request.POST, prefix="visit")
     if plan is None:
         messages.error(request, _("Make a treatment plan first."))
     elif not form.is_valid():
@@ -171,7 +176,7 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = ProfileForm(request.POST)
+    form = ProfileForm(request.POST, prefix="profile")
     if not form.is_valid():
         form_errors(request, form)
         return _back(pk)
@@ -194,7 +199,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = ContactForm(request.POST)
+    form = ContactForm(request.POST, prefix="contact")
     if not form.is_valid():
         form_errors(request, form)
         return _back(pk)
@@ -213,7 +218,7 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def support_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = SupportForm(request.POST)
+    form = SupportForm(request.POST, prefix="support")
     if not form.is_valid():
         form_errors(request, form)
         return _back(pk)
@@ -232,7 +237,7 @@ def support_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def family_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = FamilyForm(request.POST)
+    form = FamilyForm(request.POST, prefix="family")
     if not form.is_valid():
         form_errors(request, form)
         return _back(pk)

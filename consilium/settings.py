@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "consilium.core.middleware.NulInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "consilium.accounts.middleware.SessionTimeoutMiddleware",
     "consilium.accounts.middleware.UserPreferencesMiddleware",

@@ -79,3 +79,26 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class NulInputMiddleware:
+    """A NUL character in a query string or a form field is refused (400) before any view:
+    PostgreSQL cannot hold one even in a search filter, and SQLite would store it, so both
+    databases now answer the same. (JSON bodies are checked by the API's parser.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):  # the API answers in JSON (consilium.api)
+            return self.get_response(request)
+        fields = [request.GET]
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            fields.append(request.POST)
+        for data in fields:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    from consilium.core.views import bad_request
+
+                    return bad_request(request)
+        return self.get_response(request)

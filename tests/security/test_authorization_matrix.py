@@ -462,7 +462,7 @@ ROWS: list[Row] = [
     # Without a file the comparison is refused as bad input, after the access check.
     Row("outcomes:compare_file", get="403 200 200 200 403 403 L", post="403 400 400 400 403 403 L"),
     # --- the API
-    Row("api:openapi-json", get="200 200 200 200 200 200 200"),
+    Row("api:openapi-json", get="200 200 200 200 200 200 L"),
     Row("api:openapi-view", get="200 200 200 200 200 200 L"),
     Row("api:api-root", get="404 404 404 404 404 404 404"),
     Row("api:list_institutions", get="200 200 200 200 200 200 401"),

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "consilium.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, which answers static files (pre-compressed) before this runs; see the
     # class for why pages are gzipped only for requests this site itself made (BREACH).
@@ -105,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "consilium.core.middleware.NulInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "consilium.accounts.middleware.SessionTimeoutMiddleware",
     "consilium.accounts.middleware.UserPreferencesMiddleware",
@@ -314,6 +316,16 @@ if CONSILIUM_MAIL_UNVERIFIED_ACTIONS not in ("hold", "allow"):
 # How long a held action can be confirmed.
 CONSILIUM_MAIL_HOLD_HOURS = env_int("CONSILIUM_MAIL_HOLD_HOURS", 72, minimum=1)
 CONSILIUM_MAX_ATTACHMENT_MB = env_int("CONSILIUM_MAX_ATTACHMENT_MB", 50, minimum=1)
+# Request size: no request body larger than this is read at all (413); uploaded files are
+# streamed to temporary files on disk, never held whole in memory; form and JSON bodies
+# (everything but files) are capped by DATA_UPLOAD_MAX_MEMORY_SIZE.
+CONSILIUM_MAX_REQUEST_BYTES = (
+    env_int("CONSILIUM_MAX_REQUEST_MB", 2 * CONSILIUM_MAX_ATTACHMENT_MB + 10, minimum=1)
+    * 1024
+    * 1024
+)
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CONSILIUM_MAX_FORM_MB", 5, minimum=1) * 1024 * 1024
 # Named in mails to people without an account (a password reset for an unknown address).
 CONSILIUM_CONTACT_EMAIL = env_str("CONSILIUM_CONTACT_EMAIL", "")
 DEFAULT_FROM_EMAIL = env_str("CONSILIUM_FROM_EMAIL", "Consilium <consilium@localhost>")

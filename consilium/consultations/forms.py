@@ -28,8 +28,17 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: object, initial: object = None) -> list:
         if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
+            files = [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        else:
+            files = [super().clean(data, initial)] if data else []
+        # Checked on the size the upload declares, before the view reads a file into memory.
+        limit = settings.CONSILIUM_MAX_ATTACHMENT_MB
+        for upload in files:
+            if upload.size > limit * 1024 * 1024:
+                raise forms.ValidationError(
+                    _("The file is larger than the limit of {limit} MB.").format(limit=limit)
+                )
+        return files
 
 
 ATTACHMENT_HELP = _(

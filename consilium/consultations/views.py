@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Page, Paginator
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -444,8 +445,11 @@ def edit_message(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse
     message = Message.objects.filter(pk=message_pk, consultation=consultation).first()
     if message is None:
         raise Http404
+    body = request.POST.get("body", "")
     try:
-        actions.edit_message(actor=request.user, message=message, body=request.POST.get("body", ""))
+        # No form here, so the check a form's CharField makes: PostgreSQL cannot store a NUL.
+        ProhibitNullCharactersValidator()(body)
+        actions.edit_message(actor=request.user, message=message, body=body)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("consultations:detail", pk=pk)

@@ -1,6 +1,11 @@
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.gzip import GZipMiddleware
+from django.template.defaultfilters import filesizeformat
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 # Text worth compressing; images, PDFs and DICOM are compressed already or gain nothing.
 COMPRESSIBLE_TYPES = frozenset(
@@ -44,3 +49,56 @@ class SameOriginGZipMiddleware(GZipMiddleware):
         if request.headers.get("Sec-Fetch-Site", "").lower() not in UNPROMPTED_FETCH_SITES:
             return response
         return super().process_response(request, response)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body is larger than any the site accepts before a
+    byte of it is read (uploads are then streamed to disk, see FILE_UPLOAD_HANDLERS), and an
+    API body larger than a JSON body may be, with a JSON answer the API's clients can read."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        api = request.path.startswith("/api/")
+        multipart = request.content_type == "multipart/form-data"
+        limit = (
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if api and not multipart
+            else settings.CONSILIUM_MAX_REQUEST_BYTES
+        )
+        if length > limit:
+            message = _("The request is larger than the limit of %(limit)s.") % {
+                "limit": filesizeformat(limit)
+            }
+            if api:
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class NulInputMiddleware:
+    """A NUL character in a query string or a form field is refused (400) before any view:
+    PostgreSQL cannot hold one even in a search filter, and SQLite would store it, so both
+    databases now answer the same. (JSON bodies are checked by the API's parser.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):  # the API answers in JSON (consilium.api)
+            return self.get_response(request)
+        fields = [request.GET]
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            fields.append(request.POST)
+        for data in fields:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    from consilium.core.views import bad_request
+
+                    return bad_request(request)
+        return self.get_response(request)

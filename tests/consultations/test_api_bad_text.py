@@ -26,3 +26,17 @@ def test_it_refuses_nul_in_a_message_typed_on_the_page(client_for, consultation)
     )
     assert response.status_code < 500
     assert Message.objects.count() == before
+
+
+def test_it_refuses_nul_in_an_edited_message(client_for, consultation):
+    from consilium.consultations import actions
+
+    message = actions.post_message(
+        actor=consultation.requested_by, consultation=consultation, body="First draft"
+    )
+    client_for("clinician").post(
+        reverse("consultations:edit_message", args=[consultation.pk, message.pk]),
+        {"body": "Second\x00 draft"},
+    )
+    message.refresh_from_db()
+    assert message.body == "First draft"

@@ -675,7 +675,7 @@ ROWS: list[Row] = [
         get="404 404 200 200 200 404 401",
     ),
     # --- the API
-    Row("api:openapi-json", get="200 200 200 200 200 200 200"),
+    Row("api:openapi-json", get="200 200 200 200 200 200 L"),
     Row("api:openapi-view", get="200 200 200 200 200 200 L"),
     Row("api:api-root", get="404 404 404 404 404 404 404"),
     Row("api:list_institutions", get="200 200 200 200 200 200 401"),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY
 from consilium.registry.models import Patient
+from consilium.registry.toronto import stage_label
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def diagnosis_lines(patient: Patient) -> list[DiagnosisLine]:
                 topography=d.topography,
                 topography_name=TOPOGRAPHY.get(d.topography, ""),
                 age=d.age_at_diagnosis,
-                stage=d.stage_value,
+                stage=stage_label(d.stage_value),
                 risk_group=d.get_risk_group_display() if d.risk_group else "",
             )
         )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from consilium.outcomes.report import SurvivalReport
 from consilium.outcomes.survival import DAYS_PER_YEAR
 
@@ -117,9 +119,11 @@ def kaplan_meier_chart(report: SurvivalReport, *, title: str, bands: bool = True
         )
     height = int(rows_top + ROW_HEIGHT * (len(series) + 1))
     summary = "; ".join(
-        f"{g.label}: {g.patients} patients, {g.events} events"
+        _("%(group)s: %(patients)s patients, %(events)s events")
+        % {"group": g.label, "patients": g.patients, "events": g.events}
         + "".join(
-            f", {e.years}-year {100 * e.point.survival:.0f}%"
+            _(", %(years)s-year %(percent)s%%")
+            % {"years": e.years, "percent": f"{100 * e.point.survival:.0f}"}
             for e in g.estimates
             if e.point is not None and e.years in (1, 3, 5)
         )
@@ -136,7 +140,7 @@ def kaplan_meier_chart(report: SurvivalReport, *, title: str, bands: bool = True
         x_ticks=[Tick(x(year * DAYS_PER_YEAR / unit), str(year)) for year in range(span_years + 1)],
         y_ticks=[Tick(y(v / 100), f"{v}%") for v in (0, 25, 50, 75, 100)],
         title=title,
-        description=f"Kaplan-Meier curves. {summary}.",
+        description=_("Kaplan-Meier curves. %(summary)s.") % {"summary": summary},
         x_label_x=(LEFT + WIDTH - RIGHT) / 2,
         x_label_y=bottom + 36,
         at_risk_title_y=rows_top,

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy as _
+
 from consilium.outcomes.aggregates import EXCLUSION_REASONS
 from consilium.outcomes.indicators import IndicatorRow
 from consilium.outcomes.report import YEARS, SurvivalReport
 
 TABLES = ("estimates", "at_risk", "life_table", "logrank", "excluded", "indicators")
+# What each download is called on the page, in the reader's language.
+TABLE_NAMES = {
+    "estimates": _("Survival estimates"),
+    "at_risk": _("Numbers at risk"),
+    "life_table": _("Life table"),
+    "logrank": _("Log-rank test"),
+    "excluded": _("Patients not on the curves"),
+    "indicators": _("Quality indicators"),
+}
 
 
 def _num(value: float | None, digits: int = 6) -> str:

@@ -87,7 +87,7 @@ def _context(request: HttpRequest, outcomes: Outcomes) -> dict[str, object]:
         "indicators": outcomes.indicators,
         "years": YEARS,
         "query": request.GET.urlencode(),
-        "csv_tables": tables.TABLES,
+        "csv_tables": [(key, tables.TABLE_NAMES[key]) for key in tables.TABLES],
         "generated_at": timezone.now(),
     }
 

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from consilium.accounts.access import institution_ids_with_role
-from consilium.accounts.models import CLINICAL_ROLES, Role, User
+from consilium.accounts.models import CLINICAL_ROLES, Membership, Role, User
 from consilium.audit.actions import record
 from consilium.audit.refusals import record_refusal
 from consilium.network.models import Institution
@@ -29,6 +29,19 @@ def clinical_institution_ids(user: AnyUser) -> set[int]:
 def aggregate_institution_ids(user: AnyUser) -> set[int]:
     """Institutions whose registry figures (not patients) the user may see."""
     return institution_ids_with_role(user, {*CLINICAL_ROLES, Role.COORDINATOR})
+
+
+def own_institution_id(user: AnyUser) -> int | None:
+    """The institution a person registers patients at by default: where they first took a
+    clinical role (still held), not the first of their institutions by name."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, ended_at__isnull=True, role__in=CLINICAL_ROLES)
+        .order_by("started_at", "pk")
+        .values_list("institution_id", flat=True)
+        .first()
+    )
 
 
 def clinical_institutions(user: AnyUser) -> QuerySet[Institution]:

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from gettext import GNUTranslations
+from pathlib import Path
 from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consilium.registry import iccc, toronto
@@ -133,6 +137,45 @@ def _interpolate(message: StrOrPromise, params: Mapping[str, Any]) -> str:
         for key, value in params.items()
     }
     return str(message) % values
+
+
+def reader_message(stored: str) -> str:
+    """A finding saved earlier (in the language of whoever or whatever ran the check), in the
+    reader's language: the saved text is matched against the catalogue's messages and its
+    values put into the translation. Text that matches none is shown as saved."""
+    if not stored:
+        return stored
+    plain = gettext(stored)
+    if plain != stored:
+        return plain
+    for pattern, msgid in _message_patterns():
+        found = pattern.fullmatch(stored)
+        if found:
+            return gettext(msgid) % found.groupdict()
+    return stored
+
+
+@functools.cache
+def _message_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    # Every catalogue holds every msgid; French is one that always ships.
+    path = Path(__file__).resolve().parents[1] / "locale/fr/LC_MESSAGES/django.mo"
+    try:
+        with path.open("rb") as file:
+            msgids = [m for m in GNUTranslations(file)._catalog if isinstance(m, str)]
+    except OSError:
+        return ()
+    patterns = []
+    for msgid in msgids:
+        if "%(" not in msgid:
+            continue
+        parts = re.split(r"%\((\w+)\)s", msgid)
+        if len(parts) < 3 or len(set(parts[1::2])) != len(parts[1::2]):
+            continue
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        patterns.append((re.compile(regex, re.DOTALL), msgid))
+    return tuple(patterns)
 
 
 # `_("…") % {…}` would translate at once, in whatever language is active when the check runs

@@ -350,6 +350,12 @@ class Diagnosis(models.Model):
         return f"{self.topography} {self.morphology}/{self.behaviour}"
 
     @property
+    def stage_label(self) -> str:
+        from consilium.registry.toronto import stage_label
+
+        return stage_label(self.stage_value)
+
+    @property
     def topography_display(self) -> str:
         return f"{self.topography[:3]}.{self.topography[3:]}"
 
@@ -457,6 +463,12 @@ class QualityIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.level})"
+
+    @property
+    def reader_message(self) -> str:
+        from consilium.registry.checks import reader_message
+
+        return reader_message(self.message)
 
 
 class ImportStatus(models.TextChoices):

@@ -64,6 +64,21 @@ class Tier(models.IntegerChoices):
 
 
 _LOCALISED_METASTATIC = ("Localised", "Metastatic")
+# The stage values that are words: stored and exported as the guideline writes them, shown
+# in the reader's language.
+STAGE_WORDS = {
+    "Localised": _("Localised"),
+    "Metastatic": _("Metastatic"),
+    "CNS negative": _("CNS negative"),
+    "CNS positive": _("CNS positive"),
+}
+
+
+def stage_label(value: str) -> str:
+    """A stored stage value as the reader reads it ("Localised" → "Khu trú"; "IV" as is)."""
+    return str(STAGE_WORDS.get(value, value))
+
+
 _ROMAN_I_IV = ("I", "II", "III", "IV")
 
 # Stage values are the guideline's own labels, so a registry export reads as the paper does.

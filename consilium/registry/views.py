@@ -27,7 +27,7 @@ from consilium.accounts.access import has_role
 from consilium.accounts.models import Role
 from consilium.audit.actions import record
 from consilium.network.models import Institution
-from consilium.registry import access, actions, codes, exports, quality
+from consilium.registry import access, actions, codes, exports, quality, toronto
 from consilium.registry.actions import PossibleDuplicate
 from consilium.registry.checks import CheckResult, Level
 from consilium.registry.forms import (
@@ -242,7 +242,7 @@ def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
                 else "",
                 group=first.iccc_main_group if first else "",
                 recode=first.iccc_recode if first else "",
-                stage=first.stage_value if first else "",
+                stage=toronto.stage_label(first.stage_value) if first else "",
                 more=max(len(diagnoses) - 1, 0),
                 status=statuses.get(patient.vital_status, patient.vital_status),
                 last_contact=patient.last_contact.isoformat() if patient.last_contact else "",
@@ -318,7 +318,11 @@ def _duplicate_message(duplicates: list[Patient]) -> str:
 def patient_new(request: HttpRequest) -> HttpResponse:
     _require_clinical(request)
     institutions = access.clinical_institutions(request.user)
-    form = PatientEntryForm(request.POST or None, institutions=institutions)
+    form = PatientEntryForm(
+        request.POST or None,
+        institutions=institutions,
+        initial={"institution": access.own_institution_id(request.user)},
+    )
     duplicates: list[Patient] = []
     warnings: list[CheckResult] = []
     if request.method == "POST" and form.is_valid():

@@ -109,3 +109,17 @@ def test_it_checks_the_form_as_it_is_typed(client_for, vnch):
     assert "Retinoblastoma is expected at C69.2" in html
     fine = client_for("data_manager").post(reverse("registry:check"), _form(vnch)).content.decode()
     assert "No problem found so far" in fine
+
+
+def test_it_defaults_the_institution_to_the_persons_own(client_for, personas, vnch):
+    from consilium.accounts.models import Membership, Role
+    from consilium.network.models import Institution
+
+    # A second clinical role, taken later, at a hospital whose name sorts first.
+    other = Institution.objects.create(code="AAA", name="Aaa Provincial Hospital", country="VN")
+    Membership.objects.create(user=personas["clinician"], institution=other, role=Role.CLINICIAN)
+
+    page = client_for("clinician").get(URL).content.decode()
+
+    assert f'<option value="{vnch.pk}" selected>' in page
+    assert f'<option value="{other.pk}">' in page

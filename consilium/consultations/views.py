@@ -193,8 +193,12 @@ def new(request: HttpRequest) -> HttpResponse:
     template = request.GET.get("template") or request.POST.get("template") or ""
     patient_id = query_int(request.GET.get("patient"))
     initial = {"language": request.user.language or "en"}
+    similar = []
     if patient_id is not None and (patient := patients.filter(pk=patient_id).first()):
         initial["patient"] = patient
+        if request.method == "GET":
+            # What the network advised for children like this one, before the question.
+            similar = similar_cases.for_patient(request.user, patient, request=request)
         group = patient.diagnoses.values_list("iccc_main_group", flat=True).first()
         template = template or ICCC_TEMPLATE.get(group or "", SummaryTemplate.GENERAL)
     request_draft = None
@@ -254,6 +258,7 @@ def new(request: HttpRequest) -> HttpResponse:
             "has_partners": bool(partner_ids),
             "summary_fields": actions.SUMMARY_FIELDS,
             "request_draft": request_draft,
+            "similar": similar,
         },
     )
 

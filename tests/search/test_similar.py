@@ -79,3 +79,18 @@ def test_the_page_is_for_those_who_may_see_the_case(personas, past, client_for):
         .content.decode()
     )
     assert "IVa" in page and "<html" not in page  # the clinician reads Vietnamese
+
+
+def test_the_request_form_and_the_experts_page_show_them(personas, past, client_for):
+    new = make_case(personas, name="E E", number="S-5", question="New L2", mycn="not_detected")
+    closest = past["closest"].patient.pseudonym
+    form = client_for("clinician").get("/consultations/new/", {"patient": new.patient_id})
+    assert form.status_code == 200
+    assert closest in form.content.decode()
+    # The new consultation is open and offered to the partner's expert.
+    page = client_for("expert").get(f"/consultations/{new.pk}/")
+    assert page.status_code == 200
+    assert 'class="similar"' in page.content.decode()
+    assert closest in page.content.decode()
+    # The outsider opens neither.
+    assert client_for("outsider").get(f"/consultations/{new.pk}/").status_code == 404

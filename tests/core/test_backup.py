@@ -6,6 +6,8 @@ import tarfile
 
 import pytest
 
+from consilium.core.demo_data import PERSONAS
+
 
 def _run(data_dir, *args):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
@@ -49,7 +51,7 @@ def test_it_backs_up_and_restores_database_and_files(installation, tmp_path):
     assert refused.returncode == 0, refused.stderr  # no database left: nothing to protect
 
     with sqlite3.connect(installation / "consilium.sqlite3") as db:
-        assert db.execute("SELECT COUNT(*) FROM accounts_user").fetchone()[0] == 6
+        assert db.execute("SELECT COUNT(*) FROM accounts_user").fetchone()[0] == len(PERSONAS)
     assert (installation / "media" / "mou" / "2024" / "mou-1.pdf").read_bytes() == b"%PDF-1.4 test"
     assert "Audit log intact" in refused.stdout
     # The files were copied beside the media folder and swapped in: nothing left over.

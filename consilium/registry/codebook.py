@@ -6,7 +6,6 @@ The sheets and their columns are `consilium.registry.sheets`'; this module only 
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consilium.lib import csv_cells
 from consilium.registry.models import (
     BasisOfDiagnosis,
     ConsentStatus,
@@ -196,5 +196,5 @@ def write_template_zip(out: BinaryIO) -> None:
         for layout in LAYOUTS.values():
             text = io.StringIO()
             text.write("\ufeff")
-            csv.writer(text).writerow(layout.columns)
+            csv_cells.writer(text).writerow(layout.columns)
             archive.writestr(f"{layout.sheet}.csv", text.getvalue().encode())

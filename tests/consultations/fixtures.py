@@ -68,6 +68,15 @@ def queued_notification_ids() -> set:
     }
 
 
+def all_queued_emails() -> list[dict]:
+    """The keyword arguments of every mail waiting for the worker, the thread's notifications
+    included."""
+    return [
+        row.args_kwargs["kwargs"]
+        for row in DBTaskResult.objects.ready().filter(task_path=SEND_EMAIL)
+    ]
+
+
 def queued_emails() -> list[dict]:
     """The keyword arguments of every bounce and notice of the mail gateway still waiting for
     the worker. Not the thread's notifications (they carry X-Consilium-Consultation): the

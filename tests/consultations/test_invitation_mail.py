@@ -4,13 +4,13 @@ mail carries the message in full and one line of context."""
 from consilium.consultations import actions
 from consilium.network.models import ResourceProfile
 
-from .fixtures import queued_emails
+from .fixtures import all_queued_emails
 
 
 def test_it_puts_the_clinical_summary_in_the_invitation(
     personas, partnership, patient, institutions, django_capture_on_commit_callbacks
 ):
-    before = len(queued_emails())
+    before = len(all_queued_emails())
     with django_capture_on_commit_callbacks(execute=True):
         actions.request_consultation(
             actor=personas["clinician"],
@@ -20,7 +20,9 @@ def test_it_puts_the_clinical_summary_in_the_invitation(
             urgency="routine",
             summary={"history": "Abdominal mass for 4 weeks.", "imaging": "MIBG avid, M."},
         )
-    invitation = next(m for m in queued_emails()[before:] if personas["expert"].email in m["to"])
+    invitation = next(
+        m for m in all_queued_emails()[before:] if personas["expert"].email in m["to"]
+    )
     body = invitation["body"]
     for expected in (
         patient.pseudonym,
@@ -42,11 +44,11 @@ def test_it_puts_the_clinical_summary_in_the_invitation(
 def test_it_sends_a_later_message_in_full_with_one_line_of_context(
     consultation, personas, django_capture_on_commit_callbacks
 ):
-    before = len(queued_emails())
+    before = len(all_queued_emails())
     text = "Please send the MRI.\nAnd the bone marrow report, both sides."
     with django_capture_on_commit_callbacks(execute=True):
         actions.post_message(actor=personas["clinician"], consultation=consultation, body=text)
-    mail = next(m for m in queued_emails()[before:] if personas["expert"].email in m["to"])
+    mail = next(m for m in all_queued_emails()[before:] if personas["expert"].email in m["to"])
     assert text in mail["body"]
     assert "3-year-old boy, abdominal mass" not in mail["body"]  # no full summary again
     assert consultation.patient.pseudonym in mail["body"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from consilium.consultations.mail import notify
 from consilium.consultations.models import Consultation
 
-from .fixtures import queued_emails
+from .fixtures import all_queued_emails
 
 HOSTILE = (
     '<script>alert(1)</script> <img src=x onerror="alert(2)"> '
@@ -69,7 +69,7 @@ def test_it_finds_the_consultation_mail_templates():
 def test_it_escapes_typed_text_in_the_html_part_of_each_consultation_mail(
     template, hostile, personas, django_capture_on_commit_callbacks
 ):
-    before = len(queued_emails())
+    before = len(all_queued_emails())
     with django_capture_on_commit_callbacks(execute=True):
         notify.send(
             hostile["consultation"],
@@ -77,7 +77,7 @@ def test_it_escapes_typed_text_in_the_html_part_of_each_consultation_mail(
             template,
             context=hostile["context"],
         )
-    mail = queued_emails()[before:]
+    mail = all_queued_emails()[before:]
     assert len(mail) == 1
     _assert_escaped_if_present(mail[0]["html"], mail[0]["body"])
 
@@ -92,12 +92,12 @@ def _assert_escaped_if_present(html: str, text: str) -> None:
 
 
 def test_it_keeps_the_text_part_as_typed(hostile, personas, django_capture_on_commit_callbacks):
-    before = len(queued_emails())
+    before = len(all_queued_emails())
     with django_capture_on_commit_callbacks(execute=True):
         notify.send(
             hostile["consultation"], [personas["expert"]], "message", context=hostile["context"]
         )
-    mail = queued_emails()[before]
+    mail = all_queued_emails()[before]
     assert HOSTILE in mail["body"]
     _assert_escaped(mail["html"])
 

@@ -81,13 +81,13 @@ def test_it_mails_a_message_to_the_people_of_the_consultation_only(
     consultation, personas, django_capture_on_commit_callbacks
 ):
     """The asker and the assigned expert; not the data manager nor the coordinator."""
-    from .fixtures import queued_emails
+    from .fixtures import all_queued_emails
 
-    before = len(queued_emails())
+    before = len(all_queued_emails())
     with django_capture_on_commit_callbacks(execute=True):
         actions.post_message(
             actor=personas["expert"], consultation=consultation, body="Please send the MRI."
         )
-    to = {address for mail in queued_emails()[before:] for address in mail["to"]}
+    to = {address for mail in all_queued_emails()[before:] for address in mail["to"]}
     assert to == {personas["clinician"].email}
     assert personas["data_manager"].email not in to

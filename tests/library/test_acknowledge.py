@@ -48,7 +48,7 @@ def test_the_page_tracks_who_has_acknowledged(adoption, nurses, client_for, clie
 
     page = client_for("coordinator").get(reverse("library:adoption", args=[adoption.pk]))
     html = page.content.decode()
-    assert "1 / 2" in html
+    assert "1 / 3" in html  # the two nurses and the navigator, a nurse at VNCH too
     assert "Võ Thị Thu" in html and "not yet" in html
 
 
@@ -66,10 +66,12 @@ def test_the_coordinator_reminds_those_who_have_not_acknowledged(
     actions.acknowledge(actor=nurses[0], adoption=adoption)
     count = actions.remind_pending(actor=personas["coordinator"], adoption=adoption)
     call_command("worker", batch=True, verbosity=0)
-    assert count == 1
-    # Both nurses were asked when the version was put in force; only one is reminded.
+    assert count == 2
+    # Both nurses and the navigator (a nurse) were asked when the version was put in force;
+    # only those who have not acknowledged are reminded.
     reminders = [m for m in smtp_inbox.messages if m["Subject"].startswith("Reminder")]
-    assert [m["To"] for m in reminders] == [nurses[1].email]
+    assert [m["To"] for m in reminders] == [nurses[1].email]  # the navigator reads Vietnamese
+    assert nurses[0].email not in {m["To"] for m in smtp_inbox.messages[-2:]}
 
 
 def test_outsiders_do_not_see_the_adoption(adoption, client_for):

@@ -32,6 +32,7 @@ def test_the_demo_loads_through_the_actions_and_only_once(db):
     assert _counts() == first
     assert {(v.document.code, v.number, v.status) for v in DocumentVersion.objects.all()} == {
         ("IC-BUNDLE", 1, "approved"),
+        ("RMS-VN", 1, "approved"),
         ("WILMS-VN", 1, "retired"),
         ("WILMS-VN", 2, "approved"),
     }

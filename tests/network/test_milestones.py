@@ -34,7 +34,8 @@ def test_it_adds_a_milestone_with_an_owner(client_for, personas, partnership, te
 def test_it_refuses_a_due_date_outside_the_partnerships_validity(
     client_for, partnership, telemedicine
 ):
-    response = _add(client_for("coordinator"), partnership, telemedicine, due_on="2031-01-01")
+    late = (partnership.valid_until + datetime.timedelta(days=31)).isoformat()
+    response = _add(client_for("coordinator"), partnership, telemedicine, due_on=late)
     assert response.status_code == 400
     assert (
         "outside the partnership's validity"

@@ -49,8 +49,14 @@ class IdentifierToken(models.Model):
     """A keyed digest of one word of a patient's name, or of the hospital number: the only way
     an identifier can be searched, and only by the institution's clinical roles."""
 
+    # No constraint in the database: the registry's bulk clean-ups delete patients with plain
+    # DELETEs (children first), and a token left behind matches no patient anyone may see.
     patient = models.ForeignKey(
-        "registry.Patient", on_delete=models.CASCADE, related_name="+", db_index=False
+        "registry.Patient",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     digest = models.CharField(max_length=64)
 

@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("digest", models.CharField(max_length=64)),
-                ("patient", models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.patient")),
+                ("patient", models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.patient")),
             ],
             options={
                 "indexes": [models.Index(fields=["digest", "patient"], name="search_ident_digest")],

@@ -195,58 +195,59 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(pk)
 
 
-@login_required
-@require_POST
-def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+def _record_for_child(
+    request: HttpRequest, pk: int, form_class: type, prefix: str, action, done: str
+) -> HttpResponse:
+    """The child's page's small forms (a contact, support, a family contact): one form, one
+    action, a message, back to the page; a refusal keeps nothing."""
     child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = ContactForm(request.POST, prefix="contact")
+    form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
         form_errors(request, form)
         return _back(pk)
     try:
-        outreach_actions.log_contact(
-            actor=request.user, patient=child, request=request, **form.cleaned_data
-        )
+        action(actor=request.user, patient=child, request=request, **form.cleaned_data)
     except ValidationError as exc:
         refuse(request, exc)
     else:
-        messages.success(request, _("The contact is logged."))
+        messages.success(request, done)
     return _back(pk)
+
+
+@login_required
+@require_POST
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record_for_child(
+        request,
+        pk,
+        ContactForm,
+        "contact",
+        outreach_actions.log_contact,
+        _("The contact is logged."),
+    )
 
 
 @login_required
 @require_POST
 def support_new(request: HttpRequest, pk: int) -> HttpResponse:
-    child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = SupportForm(request.POST, prefix="support")
-    if not form.is_valid():
-        form_errors(request, form)
-        return _back(pk)
-    try:
-        outreach_actions.give_support(
-            actor=request.user, patient=child, request=request, **form.cleaned_data
-        )
-    except ValidationError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, _("The support is recorded."))
-    return _back(pk)
+    return _record_for_child(
+        request,
+        pk,
+        SupportForm,
+        "support",
+        outreach_actions.give_support,
+        _("The support is recorded."),
+    )
 
 
 @login_required
 @require_POST
 def family_new(request: HttpRequest, pk: int) -> HttpResponse:
-    child = get_patient_for_navigation(request.user, pk, audit=False)
-    form = FamilyForm(request.POST, prefix="family")
-    if not form.is_valid():
-        form_errors(request, form)
-        return _back(pk)
-    try:
-        outreach_actions.add_family_contact(
-            actor=request.user, patient=child, request=request, **form.cleaned_data
-        )
-    except ValidationError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, _("The family contact is saved."))
-    return _back(pk)
+    return _record_for_child(
+        request,
+        pk,
+        FamilyForm,
+        "family",
+        outreach_actions.add_family_contact,
+        _("The family contact is saved."),
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -268,25 +268,21 @@ def search(
         extra = by_identifier.exclude(pk__in=matched_ids)
         identifier_ids = list(extra.values_list("object_id", flat=True))
         results.identifier_patients = identifier_ids
-    counts = dict(_matching(rows, query).order_by().values_list("kind").annotate(n=Count("id")))
+    counts, chosen = _counted_pages(matched, offset=offset, per_kind=per_kind)
     if identifier_ids:
         counts[Kind.PATIENT] = counts.get(Kind.PATIENT, 0) + len(identifier_ids)
     results.counts = {k: counts[k] for k in Kind.values if counts.get(k)}
+    shown = SearchDocument.objects.in_bulk([pk for ids in chosen.values() for pk in ids])
     for group in results.counts:
-        page = list(
-            matched.filter(kind=group)
-            .order_by("rank", "-updated_at", "pk")
-            .values("kind", "object_id", "title", "body", "rank")[offset : offset + per_kind]
-        )
         hits = [
             Hit(
-                kind=row["kind"],
-                object_id=row["object_id"],
-                title=row["title"],
-                snippet=snippet(row["body"] or row["title"], query),
-                url=_url(row["kind"], row["object_id"]),
+                kind=row.kind,
+                object_id=row.object_id,
+                title=row.title,
+                snippet=snippet(row.body or row.title, query),
+                url=_url(row.kind, row.object_id),
             )
-            for row in page
+            for row in (shown[pk] for pk in chosen.get(group, []))
         ]
         if group == Kind.PATIENT and identifier_ids and len(hits) < per_kind:
             for row in SearchDocument.objects.filter(
@@ -304,3 +300,33 @@ def search(
                 )
         results.groups[group] = hits
     return results
+
+
+def _counted_pages(
+    matched: QuerySet[SearchDocument], *, offset: int, per_kind: int
+) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """How many rows of each kind match, and the ids of each kind's page in rank order, from
+    one pass over the match: the full-text match and the reader's access subqueries are the
+    costly part, so they are evaluated once rather than once for the counts and again for each
+    kind's page (a window per kind does both)."""
+    inner, params = (
+        matched.order_by().values("id", "kind", "rank", "updated_at").query.sql_with_params()
+    )
+    # `inner` is the compiler's SQL of a queryset, its values passed apart as parameters.
+    sql = (
+        "SELECT id, kind, n, place FROM ("  # noqa: S608
+        " SELECT id, kind, COUNT(*) OVER (PARTITION BY kind) AS n,"
+        " ROW_NUMBER() OVER (PARTITION BY kind ORDER BY rank, updated_at DESC, id) AS place"
+        f" FROM ({inner}) matched"
+        # The first row of each kind always comes, so a page past a kind's end still counts it.
+        ") ranked WHERE place = 1 OR (place > %s AND place <= %s) ORDER BY kind, place"
+    )
+    counts: dict[str, int] = {}
+    chosen: dict[str, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, offset, offset + per_kind])
+        for pk, kind, n, place in cursor.fetchall():
+            counts[kind] = n
+            if place > offset:
+                chosen.setdefault(kind, []).append(pk)
+    return counts, chosen

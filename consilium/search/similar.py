@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consilium.consultations.access import consultations_for_user
-from consilium.registry.models import Diagnosis, Patient, VitalStatus
+from consilium.consultations.models import Consultation
+from consilium.registry.models import Diagnosis, MolecularMarker, Patient, VitalStatus
 from consilium.search.index import _roman_subgroup
 
 CANDIDATES = 400
@@ -57,20 +58,39 @@ def age_band(age: int | None) -> tuple[int, int] | None:
 
 
 def profile_of(diagnosis: Diagnosis) -> Profile:
-    markers = {}
-    for marker in diagnosis.markers.all():
-        name = marker.other_name if marker.marker == "other" else marker.marker
+    return _profile(
+        {field: getattr(diagnosis, field) for field in PROFILE_FIELDS},
+        [(m.marker, m.other_name, m.result) for m in diagnosis.markers.all()],
+    )
+
+
+PROFILE_FIELDS = (
+    "iccc_main_group",
+    "iccc_recode",
+    "stage_tumour",
+    "stage_tier",
+    "stage_value",
+    "age_at_diagnosis",
+    "topography",
+)
+
+
+def _profile(row: dict, markers: list[tuple[str, str, str]]) -> Profile:
+    """A diagnosis's profile from its columns and its (marker, other name, result) rows."""
+    named = {}
+    for marker, other_name, result in markers:
+        name = other_name if marker == "other" else marker
         if name:
-            markers[name.upper()] = marker.result
+            named[name.upper()] = result
     return Profile(
-        main_group=diagnosis.iccc_main_group or "",
-        subgroup=_roman_subgroup(diagnosis.iccc_recode or "", diagnosis.iccc_main_group or ""),
-        stage_tumour=diagnosis.stage_tumour or "",
-        stage_tier=diagnosis.stage_tier,
-        stage_value=diagnosis.stage_value or "",
-        age=diagnosis.age_at_diagnosis,
-        site=(diagnosis.topography or "")[:3],
-        markers=markers,
+        main_group=row["iccc_main_group"] or "",
+        subgroup=_roman_subgroup(row["iccc_recode"] or "", row["iccc_main_group"] or ""),
+        stage_tumour=row["stage_tumour"] or "",
+        stage_tier=row["stage_tier"],
+        stage_value=row["stage_value"] or "",
+        age=row["age_at_diagnosis"],
+        site=(row["topography"] or "")[:3],
+        markers=named,
     )
 
 
@@ -161,26 +181,49 @@ def similar_cases(
     if diagnosis is None or not diagnosis.iccc_main_group:
         return []
     this = profile_of(diagnosis)
-    visible = consultations_for_user(user)
-    candidates = (
-        visible.filter(patient__diagnoses__iccc_main_group=this.main_group)
+    # Scored from plain columns first, then only the few shown are read whole: building
+    # hundreds of model objects with their recommendations cost more than the query.
+    candidates = list(
+        consultations_for_user(user)
+        .filter(patient__diagnoses__iccc_main_group=this.main_group)
         .exclude(patient_id=exclude_patient_id)
-        .select_related("patient", "follow_up")
-        .prefetch_related("patient__diagnoses__markers", "recommendations")
         .order_by("-created_at")
+        .values_list("pk", "patient_id", "created_at")
         .distinct()[:CANDIDATES]
+    )
+    patient_ids = {patient_id for _pk, patient_id, _at in candidates}
+    rows = list(
+        Diagnosis.objects.filter(
+            patient_id__in=patient_ids, iccc_main_group=this.main_group
+        ).values("pk", "patient_id", *PROFILE_FIELDS)
+    )
+    markers: dict[int, list[tuple[str, str, str]]] = {}
+    for diagnosis_id, *marker in MolecularMarker.objects.filter(
+        diagnosis_id__in=[row["pk"] for row in rows]
+    ).values_list("diagnosis_id", "marker", "other_name", "result"):
+        markers.setdefault(diagnosis_id, []).append(tuple(marker))
+    best: dict[int, tuple[int, list[str]]] = {}
+    for row in rows:
+        scored = score(this, _profile(row, markers.get(row["pk"], [])))
+        if row["patient_id"] not in best or scored[0] > best[row["patient_id"]][0]:
+            best[row["patient_id"]] = scored
+    ranked = sorted(
+        (
+            (best[patient_id], pk, created_at)
+            for pk, patient_id, created_at in candidates
+            if patient_id in best
+        ),
+        key=lambda item: (-item[0][0], -item[2].timestamp()),
+    )[:SHOWN]
+    shown = (
+        Consultation.objects.select_related("patient", "follow_up")
+        .prefetch_related("recommendations")
+        .in_bulk([pk for _scored, pk, _at in ranked])
     )
     today = timezone.localdate()
     found: list[SimilarCase] = []
-    for consultation in candidates:
-        diagnoses = [
-            d for d in consultation.patient.diagnoses.all() if d.iccc_main_group == this.main_group
-        ]
-        if not diagnoses:
-            continue
-        points, reasons = max(
-            (score(this, profile_of(d)) for d in diagnoses), key=lambda pair: pair[0]
-        )
+    for (points, reasons), pk, created_at in ranked:
+        consultation = shown[pk]
         finals = [r for r in consultation.recommendations.all() if r.status == "final"]
         advice = ""
         if finals:
@@ -189,18 +232,17 @@ def similar_cases(
         follow_up = getattr(consultation, "follow_up", None)
         found.append(
             SimilarCase(
-                consultation_id=consultation.pk,
+                consultation_id=pk,
                 pseudonym=consultation.patient.pseudonym,
                 points=points,
                 reasons=reasons,
                 advice=advice,
                 followed=str(follow_up.get_adherence_display()) if follow_up else "",
                 outcome=outcome_of(consultation.patient, today),
-                created_at=consultation.created_at,
+                created_at=created_at,
             )
         )
-    found.sort(key=lambda case: (-case.points, -case.created_at.timestamp()))
-    return found[:SHOWN]
+    return found
 
 
 def for_patient(user, patient: Patient, *, request=None) -> list[SimilarCase]:

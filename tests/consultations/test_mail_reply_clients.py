@@ -130,7 +130,7 @@ def _outlook_html_header(block: str, *, owa: bool) -> str:
             'style="font-size:11pt" color="#000000">' + "<br>".join(lines) + "</font></div>"
         )
     return (
-        "<div><div style=\"border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm\">"
+        '<div><div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
         '<p class="MsoNormal">' + "<br>".join(lines) + "</p></div></div>"
     )
 
@@ -168,7 +168,8 @@ def outlook_desktop(lang: Language, code: str) -> tuple[str, str]:
 
 
 def outlook_web(lang: Language, code: str) -> tuple[str, str]:
-    plain = f"{lang.answer}\n\n________________________________\n{lang.outlook}\n\n{lang.question}\n"
+    rule = "_" * 32
+    plain = f"{lang.answer}\n\n{rule}\n{lang.outlook}\n\n{lang.question}\n"
     markup = (
         f'<div dir="ltr">{_divs(lang.answer)}</div><div id="appendonsend"></div>'
         + _outlook_html_header(lang.outlook, owa=True)
@@ -218,9 +219,7 @@ def thunderbird(lang: Language, code: str) -> tuple[str, str]:
 
 def yandex(lang: Language, code: str) -> tuple[str, str]:
     mobile = YANDEX_MOBILE[code]
-    plain = (
-        f"{lang.answer}\n\n-- \n{mobile}\n\n{YANDEX_ATTRIBUTION}\n{_quoted(lang.question)}\n"
-    )
+    plain = f"{lang.answer}\n\n-- \n{mobile}\n\n{YANDEX_ATTRIBUTION}\n{_quoted(lang.question)}\n"
     markup = (
         f"{_divs(lang.answer)}<div>&nbsp;</div><div>-- <br>{html.escape(mobile)}</div>"
         f"<div>&nbsp;</div><div>{html.escape(YANDEX_ATTRIBUTION)}</div>"
@@ -264,7 +263,7 @@ def _message(plain: str | None, markup: str | None, *, flowed: bool = False) -> 
         if flowed:
             msg.set_param("format", "flowed")
     if markup is not None:
-        body = f"<html><head><meta charset=\"utf-8\"></head><body>{markup}</body></html>"
+        body = f'<html><head><meta charset="utf-8"></head><body>{markup}</body></html>'
         if plain is None:
             msg.set_content(body, subtype="html", cte="quoted-printable")
         else:

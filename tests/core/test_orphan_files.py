@@ -92,8 +92,8 @@ def test_it_runs_with_the_scheduler_s_jobs(media, personas, consultation):  # no
 def test_a_message_whose_transaction_fails_after_the_write_leaves_no_file(
     media,
     personas,
-    consultation,
-    monkeypatch,  # noqa: F811
+    consultation,  # noqa: F811
+    monkeypatch,
 ):
     from consilium.consultations.mail import notify
 
@@ -113,10 +113,10 @@ def test_a_message_whose_transaction_fails_after_the_write_leaves_no_file(
 def test_a_request_whose_transaction_fails_after_the_write_leaves_no_file(
     media,
     personas,
-    patient,
-    partnership,
-    institutions,
-    monkeypatch,  # noqa: F811
+    patient,  # noqa: F811
+    partnership,  # noqa: F811
+    institutions,  # noqa: F811
+    monkeypatch,
 ):
     from consilium.consultations import actions
 

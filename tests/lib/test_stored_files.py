@@ -53,14 +53,14 @@ def test_a_rolled_back_savepoint_takes_its_file_and_leaves_the_outer_one(db, med
         assert ((media / kept).exists(), (media / dropped).exists()) == (True, False)
 
 
-def test_it_keeps_the_file_when_its_transaction_commits(transactional_db, media):
+def test_it_keeps_the_file_when_its_transaction_commits(audit_triggers_off_after_test, media):
     with transaction.atomic():
         name = _write("consultations/scan.dcm")
 
     assert (media / name).read_bytes() == b"scan"
 
 
-def test_it_keeps_a_file_written_outside_a_transaction(transactional_db, media):
+def test_it_keeps_a_file_written_outside_a_transaction(audit_triggers_off_after_test, media):
     name = _write("consultations/scan.dcm")
 
     assert (media / name).exists()

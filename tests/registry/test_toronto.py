@@ -2,6 +2,7 @@ import pytest
 
 from consilium.registry.iccc import classify
 from consilium.registry.toronto import (
+    STAGE_WORDS,
     Tier,
     TorontoTumour,
     allowed_stages,
@@ -67,6 +68,17 @@ PUBLISHED = {
     (TorontoTumour.OVARIAN, 1): ("Localised", "Metastatic"),
     (TorontoTumour.OVARIAN, 2): ("I", "II", "III", "IV"),
 }
+
+
+def test_the_stored_values_stay_what_the_database_holds():
+    # Rows keep these strings and numbers; renaming one orphans every diagnosis staged with it.
+    assert [t.value for t in TorontoTumour] == [
+        "all", "aml", "hodgkin", "nhl", "neuroblastoma", "wilms", "rhabdomyosarcoma", "nrsts",
+        "osteosarcoma", "ewing", "retinoblastoma", "hepatoblastoma", "medulloblastoma",
+        "ependymoma", "testicular", "ovarian",
+    ]  # fmt: skip
+    assert [t.value for t in Tier] == [1, 2]
+    assert list(STAGE_WORDS) == ["Localised", "Metastatic", "CNS negative", "CNS positive"]
 
 
 def test_every_tumour_and_tier_has_its_list_pinned():

@@ -3,7 +3,8 @@
 Three ways of appending the same entries, each for --seconds with --writers threads (each its
 own connection), while one sealer seals every CONSILIUM_AUDIT_SEAL_SECONDS as a worker does:
 - one: `record`, one entry per transaction (an audited page view);
-- batch: `record_many`, --batch entries per transaction (bulk paths: the importer, history);
+- batch: `record_many`, --batch entries per transaction (bulk paths such as the consultation
+  history; the importer writes one entry per import, not per patient);
 The figures: entries per second appended, the sealing lag p50/p99 after the writers stop,
 and `audit-verify` at the end. Target (issue 22): >= 5,000 entries/s, lag p99 < 5 s.
 

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/consilium
 export CONSILIUM_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: demo test test-sqlite test-postgres lint install messages bench clean
+.PHONY: demo test test-sqlite test-postgres lint install messages bench clean mutate
 
 $(BIN)/consilium: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ test-postgres: install
 		echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): skipping the PostgreSQL run"; \
 		if [ -n "$$CI" ]; then exit 1; fi; \
 	fi
+
+# Mutation testing of one small critical module against its own tests (never part of `make
+# test`: it runs the tests once per mutant). The tests run without Django and conftests
+# (seconds a mutant, not minutes), so the module and its tests must be pure Python.
+# Another module: make mutate MUTATE_PATHS=consilium/... MUTATE_TESTS=tests/...
+MUTATE_PATHS ?= consilium/registry/toronto.py
+MUTATE_TESTS ?= tests/registry/test_toronto.py
+mutate: install
+	rm -f .mutmut-cache
+	CONSILIUM_DATA_DIR=$(CURDIR)/data/mutate DATABASE_URL= $(BIN)/mutmut run \
+		--paths-to-mutate "$(MUTATE_PATHS)" --tests-dir tests --no-progress --simple-output \
+		--runner "$(CURDIR)/$(BIN)/pytest -x -q -p no:cacheprovider -p no:django --noconftest $(MUTATE_TESTS)" || true
+	$(BIN)/mutmut results
 
 messages: install
 	cd consilium && ../$(BIN)/consilium makemessages -l fr -l ru -l vi -l uz -e html,txt,py,svg --no-location -i "*/migrations/*"

@@ -16,6 +16,7 @@ from consilium.consultations.deid.deidentify import (
     dicom_preview_png,
 )
 from consilium.consultations.models import Attachment, AttachmentKind, Consultation, Message
+from consilium.lib import stored_files
 
 _EXTENSIONS = {
     Kind.DICOM: "dcm",
@@ -92,8 +93,8 @@ def save(
         needs_review=prepared.needs_review,
         changes=list(prepared.changes),
     )
-    attachment.file.save(name, ContentFile(prepared.data), save=False)
+    stored_files.save(attachment.file, name, ContentFile(prepared.data))
     if prepared.preview:
-        attachment.preview.save(f"{name}.png", ContentFile(prepared.preview), save=False)
+        stored_files.save(attachment.preview, f"{name}.png", ContentFile(prepared.preview))
     attachment.save()
     return attachment

@@ -5,6 +5,7 @@ from django_tasks import task
 from consilium.consultations.mail import notify
 from consilium.consultations.models import Recommendation
 from consilium.consultations.report import render_report
+from consilium.lib import stored_files
 
 
 @task(queue_name="default")
@@ -25,7 +26,8 @@ def deliver_report(*, recommendation_id: int) -> str:
         if not recommendation.report:
             pdf = render_report(recommendation)
             name = f"consultation-{consultation.pk}-report.pdf"
-            recommendation.report.save(name, ContentFile(pdf), save=True)
+            stored_files.save(recommendation.report, name, ContentFile(pdf))
+            recommendation.save(update_fields=["report"])
             filename = f"{consultation.patient.pseudonym}-recommendation.pdf"
             notify.send(
                 consultation,

@@ -15,6 +15,7 @@ JOBS = [
     "consilium.meetings.agenda_mail.send_due_agendas",
     "consilium.registry.import_jobs.sweep",
     "consilium.navigation.actions.sweep.run",
+    "consilium.core.orphan_files.sweep",
 ]
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
+from consilium.lib import stored_files
 from consilium.lib.timezones import time_zone_names
 from consilium.lib.uploads import validate_pdf
 from consilium.meetings.choices import (
@@ -552,7 +553,8 @@ def add_presentation(
         )
         presentation.speakers.set(speakers)
         if slides is not None:
-            presentation.slides.save(f"slides-{presentation.pk}.pdf", slides, save=True)
+            stored_files.save(presentation.slides, f"slides-{presentation.pk}.pdf", slides)
+            presentation.save(update_fields=["slides"])
         record(
             actor=actor,
             verb="meetings.presentation_added",

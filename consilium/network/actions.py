@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
+from consilium.lib import stored_files
 from consilium.lib.uploads import validate_pdf
 from consilium.network import consent, reminders
 from consilium.network.access import (
@@ -147,7 +148,8 @@ def create_partnership(
             for kind, objectives in (areas or {}).items()
         )
         if document is not None:
-            partnership.document.save(f"mou-{partnership.pk}.pdf", document, save=True)
+            stored_files.save(partnership.document, f"mou-{partnership.pk}.pdf", document)
+            partnership.save(update_fields=["document"])
         record(
             actor=actor,
             verb="network.partnership_created",
@@ -355,7 +357,7 @@ def update_milestone(
         if note.strip() or file is not None:
             evidence = MilestoneEvidence(milestone=milestone, note=note.strip(), added_by=actor)
             if file is not None:
-                evidence.file.save(f"evidence-{milestone.pk}.pdf", file, save=False)
+                stored_files.save(evidence.file, f"evidence-{milestone.pk}.pdf", file)
             evidence.save()
         record(
             actor=actor,

@@ -32,8 +32,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -67,7 +66,6 @@ from consilium.consultations.mail.reply_tokens import (
     parse_reply_address,
 )
 from consilium.consultations.models import (
-    Attachment,
     Consultation,
     InboundEmail,
     InboundStatus,
@@ -363,25 +361,15 @@ class _Handler:
                     "new text and no attachment."
                 ),
             )
-        written: list[str] = []
+        # Attachment files written before a refusal go with its rollback
+        # (consilium.lib.stored_files).
         try:
             with transaction.atomic():
-                try:
-                    refused = _execute(
-                        command, person, self.consultation, parsed, self.email, verified
-                    )
-                except BaseException:
-                    written = _attachment_files(self.email.message_id)
-                    raise
+                refused = _execute(command, person, self.consultation, parsed, self.email, verified)
         except PermissionDenied:
-            _delete_files(written)
             raise _Refusal(f"{command.kind} not allowed", _not_allowed(command.kind)) from None
         except ValidationError as exc:
-            _delete_files(written)
             raise _Refusal(f"{command.kind} refused", " ".join(exc.messages)) from None
-        except BaseException:
-            _delete_files(written)
-            raise
         reason = f"{command.kind} by {person.email}"
         if not verified:
             reason += " (sender not verified)"
@@ -539,26 +527,6 @@ def _post(
         )
     post(good)
     return refused
-
-
-def _attachment_files(message_id: str) -> list[str]:
-    """The files this email's attachments were written to, read before a rollback forgets
-    them: the database rolls back, the storage does not."""
-    try:
-        rows = Attachment.objects.filter(message__email_message_id=message_id).values_list(
-            "file", "preview"
-        )
-        return [name for row in rows for name in row if name]
-    except DatabaseError:  # the transaction is already broken; nothing more to learn
-        return []
-
-
-def _delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.warning("could not delete %s after a rollback", name, exc_info=True)
 
 
 def _not_allowed(kind: str) -> Promise:

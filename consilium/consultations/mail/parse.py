@@ -8,7 +8,10 @@ Design notes:
   ``UnparseableMessage``, never anything else, so the gateway can always bounce with a reason.
 - ``reply_text`` is what the expert actually wrote: quoted history, attributions ("On ... wrote:"
   in the languages of the network), Outlook header blocks, forwarded messages and signatures
-  are cut.  When unsure we keep text: losing a line of clinical advice is worse than showing a
+  are cut.  In HTML, a citation (``<blockquote type="cite">``, Gmail's and Thunderbird's
+  quote containers) is skipped and what follows it is kept, so an answer written below the
+  quote (Thunderbird's default) or between quotes survives; an Outlook header ends the
+  reply.  When unsure we keep text: losing a line of clinical advice is worse than showing a
   stray quote, and ``full_text`` always has everything.
 - mail-parser-reply was evaluated and not used: it lacks Russian, Vietnamese and Uzbek, drops
   hyphen lists ("- start vincristine") as signatures and cuts at "Thanks,"; here every
@@ -577,10 +580,14 @@ _BLOCK_TAGS = frozenset(
      "section", "article", "header", "footer", "address", "dd", "dt", "dl", "hr", "center",
      "form", "fieldset", "figure", "figcaption", "main", "nav", "aside", "tbody", "thead"}
 )  # fmt: skip
-_QUOTE_CLASSES = frozenset(
+# Containers that hold the quoted history itself, or its attribution: skipped, and what
+# follows them is read (Thunderbird answers below the quote, anyone may answer in between).
+_CITE_CLASSES = frozenset(
     {"gmail_quote", "gmail_quote_container", "gmail_attr", "moz-cite-prefix", "yahoo_quoted",
-     "protonmail_quote", "zmail_extra", "outlookmessageheader"}
+     "protonmail_quote"}
 )  # fmt: skip
+# Headers of a quoted message whose body follows as their siblings: everything after is history.
+_QUOTE_CLASSES = frozenset({"zmail_extra", "outlookmessageheader"})
 _QUOTE_IDS = frozenset(
     {"divrplyfwdmsg", "x_divrplyfwdmsg", "appendonsend", "mail-editor-reference-message-container",
      "reply-intro", "isforwardcontent", "isreplycontent"}
@@ -595,6 +602,8 @@ class _HtmlToText(HTMLParser):
         self.lines: list[str] = []
         self.current = ""
         self.skip = 0
+        self.cite: list = []  # [tag, nesting] of the quoted container being skipped
+        self.cited = False  # some quoted history was skipped
         self.quote_depth = 0
         self.pre = 0
         self.p_is_line = False
@@ -635,14 +644,21 @@ class _HtmlToText(HTMLParser):
             return
         if self.skip:
             return
+        if self.cite:
+            self.cite[1] += tag == self.cite[0]
+            return
         attr = {k: (v or "") for k, v in attrs}
         classes = set(attr.get("class", "").lower().split())
         is_cite = tag == "blockquote" and (
             attr.get("type", "").lower() == "cite" or any("quote" in c for c in classes)
         )
+        if self.stop_at_quote and (is_cite or classes & _CITE_CLASSES):
+            self._break()
+            self.cite = [tag, 1]
+            self.cited = True
+            return
         if self.stop_at_quote and (
-            is_cite
-            or classes & _QUOTE_CLASSES
+            classes & _QUOTE_CLASSES
             or attr.get("id", "").lower() in _QUOTE_IDS
             or (tag == "div" and "border-top:solid #e1e1e1" in attr.get("style", "").lower())
         ):
@@ -667,13 +683,14 @@ class _HtmlToText(HTMLParser):
                 self.current = f"{self.lists[-1][1]}. "
             else:
                 self.current = "- "
+        elif tag == "pre":  # a block whose line breaks are kept (Thunderbird's signature)
+            self._break()
+            self.pre += 1
         elif tag in _BLOCK_TAGS:
             self._break()
         elif tag in ("td", "th"):
             if self.current and not self.current.endswith(" "):
                 self.current += " "
-        elif tag == "pre":
-            self.pre += 1
         elif tag == "a":
             self.links.append((attr.get("href", ""), len(self.current)))
         if tag == "div" and "gmail_signature" in classes:
@@ -696,6 +713,12 @@ class _HtmlToText(HTMLParser):
             return
         if self.skip:
             return
+        if self.cite:
+            if tag == self.cite[0]:
+                self.cite[1] -= 1
+                if not self.cite[1]:
+                    self.cite = []
+            return
         if tag == "blockquote":
             self._break()
             self.quote_depth = max(0, self.quote_depth - 1)
@@ -712,10 +735,11 @@ class _HtmlToText(HTMLParser):
             self._break()
             if self.lists:
                 self.lists.pop()
+        elif tag == "pre":
+            self._break()
+            self.pre = max(0, self.pre - 1)
         elif tag in _BLOCK_TAGS:
             self._break()
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
         elif tag == "a" and self.links:
             href, start = self.links.pop()
             label = self.current[start:].strip()
@@ -723,7 +747,7 @@ class _HtmlToText(HTMLParser):
                 self.current += f" <{href}>"
 
     def handle_data(self, data: str) -> None:
-        if self.stopped or self.skip:
+        if self.stopped or self.skip or self.cite:
             return
         data = data.replace("\xa0", " ")
         if self.pre:
@@ -746,7 +770,7 @@ def _html_to_text(html: str, *, stop_at_quote: bool) -> tuple[str, bool]:
         parser.close()
     except Exception:  # html.parser is lenient, but never fail the message.
         logger.debug("html.parser failed", exc_info=True)
-    return _tidy(parser.text()), parser.stopped
+    return _tidy(parser.text()), parser.stopped or parser.cited
 
 
 def html_to_text(html: str) -> str:
@@ -801,6 +825,8 @@ _ATTRIBUTION_RES = [
         r"^.{4,300}\s(?:пишет|писал|написал|написала|написал\(а\)|написали)\s*:$",
         r"^(?:(?:пн|вт|ср|чт|пт|сб|вс),?\s+)?\d{1,2}\s+[а-яё]+\.?\s+\d{4}\s*г\.?,?\s*"
         r"в\s+\d{1,2}:\d{2},?\s.{0,200}<[^<>\s]+@[^<>\s]+>\s*:$",
+        # Yandex, in every language: "03.06.2024, 10:00, "Name" <a@b>:"
+        r"^\d{1,2}\.\d{1,2}\.\d{4},\s*\d{1,2}:\d{2},\s.{0,200}<[^<>\s]+@[^<>\s]+>\s*:$",
         # Vietnamese: Gmail "Vào Th 2, 3 thg 6, 2024 lúc 10:00 Name <a@b> đã viết:"
         r"^.{4,300}\sđã\s+viết\s*:$",
         # Uzbek (Latin and Cyrillic)
@@ -882,12 +908,16 @@ def _attribution_length(lines: list[str], i: int) -> tuple[int, bool]:
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
-    """Outlook and forwarded-message header blocks: From: ... plus two other header lines."""
+    """Outlook and forwarded-message header blocks: From: ... plus two other header lines,
+    with no blank line in between (a wrapped "To:" list may continue on unlabelled lines).
+    A reply that starts "From: ... / To: ..." above a real block is prose, not the block."""
     match = _HEADER_LINE_RE.match(_normalise_line(lines[i]))
     if not match or not match.group("from"):
         return False
     seen = set()
     for line in lines[i + 1 : i + 9]:
+        if not line.strip(" >"):
+            break
         other = _HEADER_LINE_RE.match(_normalise_line(line))
         if other:
             seen.add(next(k for k in _HEADER_KEYS if other.group(k)))

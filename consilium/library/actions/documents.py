@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from consilium.accounts.access import roles_by_institution
 from consilium.accounts.models import User
 from consilium.audit.actions import record
+from consilium.lib import stored_files
 from consilium.lib.uploads import validate_pdf
 from consilium.library import mail
 from consilium.library.access import (
@@ -209,7 +210,7 @@ def add_file(
     with transaction.atomic():
         version.files.filter(language=language).delete()
         row = VersionFile(version=version, language=language, uploaded_by=actor)
-        row.file.save(f"{version.code.lower()}-{language}.pdf", upload, save=False)
+        stored_files.save(row.file, f"{version.code.lower()}-{language}.pdf", upload)
         row.save()
         record(
             actor=actor,

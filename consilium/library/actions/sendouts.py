@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
 from consilium.audit.actions import record
+from consilium.lib import stored_files
 from consilium.lib.uploads import validate_pdf
 from consilium.library import mail
 from consilium.library.access import (
@@ -315,7 +316,7 @@ def report_result(
         sendout.reported_at = reported_at
         sendout.registry_marker = registry_marker
         if report is not None:
-            sendout.report.save(f"sendout-{sendout.pk}.pdf", report, save=False)
+            stored_files.save(sendout.report, f"sendout-{sendout.pk}.pdf", report)
         sendout.save()
         mail.sendout_finished(sendout)
     return sendout

@@ -33,11 +33,15 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=20_000)
     parser.add_argument("--visits", type=int, default=400_000)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="keep the visits and sweeps of the last run and time the pages again",
+    )
     args = parser.parse_args()
     setup_django(str(Path(tempfile.gettempdir()) / "consilium-bench-navigation"))
 
     from django.db import connection, transaction
-    from django.test import Client
 
     from consilium.accounts.models import Membership, Role, User
     from consilium.navigation.actions import continuity, sweep
@@ -66,6 +70,14 @@ def main() -> None:
     )[: args.patients]
     per_patient = max(1, args.visits // len(patients))
 
+    if args.pages_only:
+        total = PlannedVisit.objects.filter(institution=institution).count()
+        print(
+            f"Navigation on {connection.vendor}: {len(patients):,} children, {total:,} planned"
+            f" visits kept from the last run; load {os.getloadavg()[0]:.1f}"
+        )
+        time_pages(args, institution, user)
+        return
     started = time.perf_counter()
     with transaction.atomic():
         ProposedAbandonment.objects.filter(institution=institution).delete()
@@ -153,6 +165,12 @@ def main() -> None:
         f"  daily sweep:    {time.perf_counter() - started:.1f} s"
         f" ({result['missed']:,} visits missed, {result['proposed']:,} abandonments proposed)"
     )
+
+    time_pages(args, institution, user)
+
+
+def time_pages(args, institution, user) -> None:
+    from django.test import Client
 
     client = Client()
     client.force_login(user)

@@ -99,7 +99,7 @@ def interrupted(institution: Institution, today: datetime.date):
         )
         .exclude(patient__vital_status=VitalStatus.DEAD)
         .annotate(first_missed=F("interrupted_since"))
-        .values("patient_id", "first_missed")
+        .values("patient_id", "first_missed", "last_attended")
     )
 
 
@@ -139,17 +139,21 @@ def _propose(institution: Institution, now: datetime.datetime) -> int:
         return 0
     proposals = []
     for row in new:
-        before = (
-            PlannedVisit.objects.filter(
-                patient_id=row["patient_id"],
-                status=VisitStatus.ATTENDED,
-                kind__in=THERAPY_KINDS,
-                date__lt=row["first_missed"],
+        # The kept last attended visit is the one before the interruption, unless a therapy
+        # visit was attended on the very day of the first one missed: then ask the visits.
+        before = row["last_attended"]
+        if before is not None and before >= row["first_missed"]:
+            before = (
+                PlannedVisit.objects.filter(
+                    patient_id=row["patient_id"],
+                    status=VisitStatus.ATTENDED,
+                    kind__in=THERAPY_KINDS,
+                    date__lt=row["first_missed"],
+                )
+                .order_by("-date")
+                .values_list("date", flat=True)
+                .first()
             )
-            .order_by("-date")
-            .values_list("date", flat=True)
-            .first()
-        )
         proposals.append(
             ProposedAbandonment(
                 patient_id=row["patient_id"],

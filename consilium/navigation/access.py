@@ -9,7 +9,7 @@ Confirming or rejecting a proposed abandonment is the data manager's, as any reg
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest
 
 from consilium.accounts.access import has_role
@@ -28,10 +28,15 @@ def navigation_institutions(user: AnyUser) -> QuerySet[Institution]:
 
 
 def get_navigation_institution(user: AnyUser, code: str | None) -> Institution:
-    """The institution asked for, or the reader's first one; 404 for anyone without a clinical
-    role there, so a partner learns nothing."""
+    """The institution asked for, or by default the reader's first one where navigation is in
+    use (a data manager of two registries lands where the plans are, not on the one first in
+    the alphabet); 404 for anyone without a clinical role there, so a partner learns nothing."""
     institutions = navigation_institutions(user)
-    institution = institutions.filter(code=code).first() if code else institutions.first()
+    if code:
+        institution = institutions.filter(code=code).first()
+    else:
+        in_use = PlannedVisit.objects.filter(institution_id=OuterRef("pk"))
+        institution = institutions.order_by(Exists(in_use).desc(), "name").first()
     if institution is None:
         raise Http404
     return institution

@@ -47,6 +47,8 @@ from consilium.navigation.models import (
 from consilium.registry.models import Patient
 
 RETURN_DAYS = 14
+# The shared aggregate files' periods, as the survival tables' (consilium.outcomes.exchange).
+PERIOD_YEARS = 5
 NOT_ASSESSED = "not_assessed"
 
 
@@ -172,6 +174,38 @@ def measures(
         sides.append(_side(_("Before the programme"), institution_ids, since, start))
         sides.append(_side(_("From the programme's start"), institution_ids, start, until))
     return Measures(start=start, sides=sides, by_year=by_year)
+
+
+def abandonment_cells(institution_ids: list[int], by: str) -> dict[str, Rate]:
+    """The abandonment rate's counts for a shared aggregate file (consilium.outcomes.exchange):
+    per group, the children diagnosed and those with a recorded abandonment. ``by`` is "all",
+    "period" (five-year blocks of the year of diagnosis, "2015-2019") or "risk" (the social
+    risk band at diagnosis, "not_assessed" without a profile)."""
+    patients = Patient.objects.filter(institution_id__in=institution_ids, origin_date__isnull=False)
+    if by == "all":
+        return {"all": _abandonment(patients)[0]}
+    if by == "risk":
+        _total, by_band = _abandonment(patients)
+        keys = [*RiskBand.values, NOT_ASSESSED]
+        return {
+            key: rate for key, (_label, rate) in zip(keys, by_band, strict=True) if rate.denominator
+        }
+    if by == "period":
+        cells: dict[str, Rate] = {}
+        for row in (
+            patients.annotate(year=ExtractYear("origin_date"))
+            .values("year")
+            .annotate(
+                n=Count("pk"), abandoned=Count("pk", filter=Q(abandonment_date__isnull=False))
+            )
+        ):
+            first = row["year"] // PERIOD_YEARS * PERIOD_YEARS
+            key = f"{first}-{first + PERIOD_YEARS - 1}"
+            cell = cells.setdefault(key, Rate(0, 0))
+            cell.numerator += row["abandoned"]
+            cell.denominator += row["n"]
+        return dict(sorted(cells.items()))
+    raise ValueError(f"no abandonment cells by {by!r}")
 
 
 def for_outcomes_page(request, institutions) -> dict[str, object]:

@@ -17,6 +17,9 @@ Disclosure control, and why it is done this way:
   suppression); a site with fewer patients than the threshold publishes nothing in that
   grouping. Every combination is listed under ``suppressed``.
 - Patients excluded for bad data (see :mod:`aggregates`) are counted per endpoint.
+- The **abandonment rate** (SIOP PODC) travels as counts, children diagnosed and children with a
+  recorded abandonment, overall, by five-year period of diagnosis and by social risk band, under
+  the same rule: a group of fewer than ``threshold`` children is combined, never published.
 
 The import (``consilium outcomes-pool``) refuses a file of another format or version, rows
 that are not whole non-negative numbers, two files from the same site, and files of
@@ -36,6 +39,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from consilium.navigation.measures import Rate, abandonment_cells
 from consilium.network.models import Institution
 from consilium.outcomes import aggregates, groupings
 from consilium.outcomes.aggregates import GroupedTables
@@ -50,6 +54,7 @@ DEFAULT_THRESHOLD = 5
 OTHER = "_other"
 # Groupings every site exports; periods are fixed five-year blocks so sites line up.
 EXPORTED_BY = ("all", "iccc", "index", "stage", "period")
+ABANDONMENT_BY = ("all", "period", "risk")
 PERIOD_YEARS = 5
 
 
@@ -87,24 +92,52 @@ class Suppressed:
     withheld: list[str]
 
 
-def suppress(tables: dict[str, LifeTable], threshold: int) -> Suppressed:
-    """Publish groups of at least ``threshold`` patients; combine the rest (see module doc)."""
-    sizes = {key: t.subjects for key, t in tables.items()}
-    small = sorted((k for k in tables if sizes[k] < threshold), key=lambda k: (sizes[k], k))
-    large = sorted((k for k in tables if sizes[k] >= threshold), key=lambda k: (sizes[k], k))
+def _partition(sizes: dict[str, int], threshold: int) -> tuple[list[str], list[str], bool]:
+    """(groups published alone, groups combined, whether the combination is published)."""
+    small = sorted((k for k in sizes if sizes[k] < threshold), key=lambda k: (sizes[k], k))
+    large = sorted((k for k in sizes if sizes[k] >= threshold), key=lambda k: (sizes[k], k))
     if small:
         while sum(sizes[k] for k in small) < threshold and large:
             small.append(large.pop(0))
-    published = {key: {"rows": tables[key].to_rows()} for key in sorted(large)}
+    return sorted(large), sorted(small), sum(sizes[k] for k in small) >= threshold
+
+
+def suppress(tables: dict[str, LifeTable], threshold: int) -> Suppressed:
+    """Publish groups of at least ``threshold`` patients; combine the rest (see module doc)."""
+    large, small, publish_small = _partition({k: t.subjects for k, t in tables.items()}, threshold)
+    published = {key: {"rows": tables[key].to_rows()} for key in large}
     combined: list[str] = []
     withheld: list[str] = []
     if small:
-        if sum(sizes[k] for k in small) >= threshold:
+        if publish_small:
             published[OTHER] = {"rows": LifeTable.pooled(tables[k] for k in small).to_rows()}
-            combined = sorted(small)
+            combined = small
         else:
-            withheld = sorted(small)
+            withheld = small
     return Suppressed(groups=published, combined=combined, withheld=withheld)
+
+
+def suppress_rates(cells: dict[str, Rate], threshold: int) -> dict[str, Any]:
+    """The abandonment counts under the same rule as the life tables: a group of fewer than
+    ``threshold`` children is combined with others (secondary suppression included), so no
+    published count can be narrowed to fewer children than the threshold."""
+    large, small, publish_small = _partition(
+        {k: rate.denominator for k, rate in cells.items()}, threshold
+    )
+    groups = {
+        key: {"abandoned": cells[key].numerator, "children": cells[key].denominator}
+        for key in large
+    }
+    if small and publish_small:
+        groups[OTHER] = {
+            "abandoned": sum(cells[k].numerator for k in small),
+            "children": sum(cells[k].denominator for k in small),
+        }
+    return {
+        "groups": groups,
+        "combined_into_other": small if publish_small else [],
+        "withheld": [] if publish_small else small,
+    }
 
 
 def _grouping(by: str, institution: Institution) -> Grouping:
@@ -157,6 +190,12 @@ def export_document(
         "threshold": threshold,
         "endpoints": endpoints,
         "excluded": excluded,
+        # SIOP PODC abandonment rate: children diagnosed, and those with a recorded abandonment
+        # (the abandonment-sensitive survival is the endpoints' as_os and as_efs).
+        "abandonment": {
+            by: suppress_rates(abandonment_cells([institution.pk], by), threshold)
+            for by in ABANDONMENT_BY
+        },
     }
 
 
@@ -214,6 +253,7 @@ def read_document(source: str, text: str) -> SiteAggregates:
         raise ExchangeError(f"{source}: expected monthly tables under 'endpoints'")
     aggregates_ = SiteAggregates(site=site, source=source, document=document)
     # Validate every table now, so a bad file is refused before any figure is printed.
+    _abandonment_section(source, document)
     for endpoint, per_by in document["endpoints"].items():
         if not isinstance(per_by, dict):
             raise ExchangeError(f"{source}: endpoint {endpoint!r} is not a table set")
@@ -240,6 +280,44 @@ def read_files(paths: Sequence[Path]) -> list[SiteAggregates]:
     if not result:
         raise ExchangeError("give at least one aggregate file")
     return result
+
+
+def _abandonment_section(source: str, document: dict[str, Any]) -> dict[str, Any]:
+    """The file's abandonment counts, checked; files exported before they were added have none."""
+    section = document.get("abandonment", {})
+    if not isinstance(section, dict):
+        raise ExchangeError(f"{source}: 'abandonment' is not a table set")
+    for by, part in section.items():
+        groups = part.get("groups") if isinstance(part, dict) else None
+        if not isinstance(groups, dict):
+            raise ExchangeError(f"{source}: abandonment by {by!r} has no groups")
+        for key, cell in groups.items():
+            if not (
+                isinstance(cell, dict)
+                and _is_count(cell.get("abandoned"))
+                and _is_count(cell.get("children"))
+                and cell["abandoned"] <= cell["children"]
+            ):
+                raise ExchangeError(
+                    f"{source}: abandonment by {by!r}, group {key!r}: expected whole numbers"
+                    f" 'abandoned' <= 'children', got {json.dumps(cell)}"
+                )
+    return section
+
+
+def pool_abandonment(sites: Sequence[SiteAggregates], *, by: str) -> dict[str, Rate]:
+    """The sites' abandonment counts added up: per site (``by="institution"``) or per group."""
+    if by != "institution" and by not in ABANDONMENT_BY:
+        raise ExchangeError(f"abandonment counts are held by {', '.join(ABANDONMENT_BY)} only")
+    pooled: dict[str, Rate] = {}
+    for site in sites:
+        section = _abandonment_section(site.source, site.document)
+        part = section.get("all" if by == "institution" else by, {"groups": {}})
+        for key, cell in part["groups"].items():
+            rate = pooled.setdefault(site.site if by == "institution" else key, Rate(0, 0))
+            rate.numerator += cell["abandoned"]
+            rate.denominator += cell["children"]
+    return pooled
 
 
 class _Labels:

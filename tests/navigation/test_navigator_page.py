@@ -98,3 +98,23 @@ def test_it_prints_the_call_list_in_the_readers_language(personas, client_for, s
     assert "Mother" in text
     assert "Danh sách cần gọi" in text and "Call list" not in text  # the reader's language
     assert AuditEntry.objects.filter(verb="navigation.call_list_printed").exists()
+
+
+def test_it_opens_where_navigation_is_in_use_for_a_reader_of_two_institutions(
+    personas, client_for, swept
+):
+    """The demo's data manager also keeps a second registry whose name sorts first; the page
+    opens on the institution with plans, and the other stays one link away."""
+    from consilium.accounts.models import Membership, Role
+    from consilium.network.models import Institution
+
+    first = Institution.objects.exclude(code="VNCH").order_by("name").first()
+    assert first.name < Institution.objects.get(code="VNCH").name
+    Membership.objects.create(
+        user=personas["data_manager"], institution=first, role=Role.DATA_MANAGER
+    )
+    client = client_for("data_manager")
+    page = client.get(reverse("navigation:home")).content.decode()
+    assert "Vietnam National Children" in page.split("<h1")[1].split("</h1>")[0]
+    other = client.get(reverse("navigation:home") + f"?institution={first.code}")
+    assert first.name in other.content.decode().split("<h1")[1].split("</h1>")[0]

@@ -100,3 +100,29 @@ def test_it_is_one_of_the_schedulers_jobs():
     from consilium.core.periodic import JOBS
 
     assert "consilium.navigation.actions.sweep.run" in JOBS
+
+
+def test_it_dates_an_interruption_starting_on_a_day_a_visit_was_attended_at_the_visit_before(
+    personas, patient
+):
+    """Surgery missed on the day a cycle was given: the interruption starts that day, and the
+    last visit attended *before* it is the cycle a week earlier (not the kept same-day one)."""
+    plan = plan_actions.create_plan_by_hand(
+        actor=personas["navigator"],
+        patient=patient,
+        title="Local control",
+        start_date=days(-42),
+        visits=[
+            ("chemotherapy", "C1", days(-42)),
+            ("chemotherapy", "C2", days(-35)),
+            ("surgery", "S", days(-35)),
+        ],
+    )
+    for label, status in (("C1", "attended"), ("C2", "attended"), ("S", "missed")):
+        plan_actions.mark_visit(
+            actor=personas["navigator"], visit=visit(plan, label), status=status
+        )
+    sweep.run(now=at(days(0), 12))
+    proposal = ProposedAbandonment.objects.get()
+    assert proposal.interruption_from == days(-35)
+    assert (proposal.last_attended, proposal.abandonment_date) == (days(-42), days(-42))

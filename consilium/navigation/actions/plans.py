@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.library.models import PUBLISHED_STATUSES, Adoption, DocumentKind, DocumentVersion
+from consilium.navigation.actions import continuity
 from consilium.navigation.checks import check_visit_date, is_dead, require_clinical
 from consilium.navigation.models import (
     AbandonmentStatus,
@@ -246,6 +247,7 @@ def mark_visit(
         visit.marked_at = timezone.now()
         visit.marked_by = actor
         visit.save(update_fields=["status", "marked_at", "marked_by"])
+        continuity.refresh([visit.patient_id])
         if status == VisitStatus.ATTENDED:
             _returned_to_care(visit.patient, visit.date)
             OutreachTask.objects.filter(visit=visit, status=TaskStatus.OPEN).update(
@@ -323,6 +325,9 @@ def reschedule_visit(
             date=date,
             rescheduled_from=old,
         )
+        # A planned visit moved, or a missed one given a new date, leaves the interruption as
+        # it was; refreshed all the same so no path that touches visits can leave it stale.
+        continuity.refresh([old.patient_id])
         record(
             actor=actor,
             verb="navigation.visit_rescheduled",

@@ -16,10 +16,11 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from consilium.audit.actions import record
+from consilium.navigation.actions import continuity
 from consilium.navigation.models import (
     INTERRUPTION_DAYS,
     THERAPY_KINDS,
@@ -28,6 +29,7 @@ from consilium.navigation.models import (
     ProposedAbandonment,
     SweepRun,
     TaskReason,
+    TherapyState,
     VisitStatus,
 )
 from consilium.network.models import Institution
@@ -59,6 +61,7 @@ def _mark_missed(institution: Institution, now: datetime.datetime) -> int:
             PlannedVisit.objects.filter(
                 pk__in=[pk for pk, _patient in ids], status=VisitStatus.PLANNED
             ).update(status=VisitStatus.MISSED, marked_at=now, missed_by_sweep=True)
+            continuity.refresh(patient_id for _pk, patient_id in ids)
             OutreachTask.objects.bulk_create(
                 [
                     OutreachTask(
@@ -87,24 +90,16 @@ def _mark_missed(institution: Institution, now: datetime.datetime) -> int:
 
 def interrupted(institution: Institution, today: datetime.date):
     """Per patient, the first therapy visit missed with no therapy visit attended after it,
-    for the children whose interruption has lasted 28 days or more."""
-    attended_after = PlannedVisit.objects.filter(
-        patient_id=OuterRef("patient_id"),
-        status=VisitStatus.ATTENDED,
-        kind__in=THERAPY_KINDS,
-        date__gt=OuterRef("date"),
-    )
+    for the children whose interruption has lasted 28 days or more (read from the kept
+    TherapyState, not from the visits)."""
     return (
-        PlannedVisit.objects.filter(
+        TherapyState.objects.filter(
             institution=institution,
-            status=VisitStatus.MISSED,
-            kind__in=THERAPY_KINDS,
-            date__lte=today - datetime.timedelta(days=INTERRUPTION_DAYS),
+            interrupted_since__lte=today - datetime.timedelta(days=INTERRUPTION_DAYS),
         )
         .exclude(patient__vital_status=VitalStatus.DEAD)
-        .exclude(Exists(attended_after))
-        .values("patient_id")
-        .annotate(first_missed=Min("date"))
+        .annotate(first_missed=F("interrupted_since"))
+        .values("patient_id", "first_missed", "last_attended")
     )
 
 
@@ -144,17 +139,21 @@ def _propose(institution: Institution, now: datetime.datetime) -> int:
         return 0
     proposals = []
     for row in new:
-        before = (
-            PlannedVisit.objects.filter(
-                patient_id=row["patient_id"],
-                status=VisitStatus.ATTENDED,
-                kind__in=THERAPY_KINDS,
-                date__lt=row["first_missed"],
+        # The kept last attended visit is the one before the interruption, unless a therapy
+        # visit was attended on the very day of the first one missed: then ask the visits.
+        before = row["last_attended"]
+        if before is not None and before >= row["first_missed"]:
+            before = (
+                PlannedVisit.objects.filter(
+                    patient_id=row["patient_id"],
+                    status=VisitStatus.ATTENDED,
+                    kind__in=THERAPY_KINDS,
+                    date__lt=row["first_missed"],
+                )
+                .order_by("-date")
+                .values_list("date", flat=True)
+                .first()
             )
-            .order_by("-date")
-            .values_list("date", flat=True)
-            .first()
-        )
         proposals.append(
             ProposedAbandonment(
                 patient_id=row["patient_id"],

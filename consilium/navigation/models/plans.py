@@ -112,3 +112,33 @@ class PlannedVisit(models.Model):
     @property
     def is_therapy(self) -> bool:
         return self.kind in THERAPY_KINDS
+
+
+class TherapyState(models.Model):
+    """Kept per child so the navigator's page and the sweep read one indexed row instead of
+    searching every visit: the last therapy visit attended, and the first therapy visit missed
+    with no therapy visit attended after it (the start of the interruption; none when the child
+    is in care). consilium.navigation.actions.continuity.refresh rewrites it from the visits
+    inside every action that changes a visit's status; nothing else writes it."""
+
+    patient = models.OneToOneField(
+        "registry.Patient", on_delete=models.CASCADE, related_name="navigation_therapy"
+    )
+    institution = models.ForeignKey(
+        "network.Institution", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    last_attended = models.DateField(_("last attended visit"), null=True, blank=True)
+    interrupted_since = models.DateField(_("therapy interrupted since"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # the navigator's page and the sweep: one institution's interruptions, oldest first
+            models.Index(
+                fields=["institution", "interrupted_since"],
+                condition=Q(interrupted_since__isnull=False),
+                name="navigation_therapy_stopped",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: interrupted since {self.interrupted_since}"

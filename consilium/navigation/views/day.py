@@ -78,7 +78,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
             "institution": institution,
             "day": day,
             "today": today,
-            "visits": list(queries.day_visits(institution, day)),
+            "visits": queries.labelled(list(queries.day_visits(institution, day))),
             "previous": day - datetime.timedelta(days=1),
             "next": day + datetime.timedelta(days=1),
         },

@@ -37,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     yesterday = today - datetime.timedelta(days=1)
     record_read(request.user, "navigation.page_viewed", institution, request, day=today)
     tasks = list(queries.outreach_due(institution, today))
+    expected = queries.day_visits(institution, today)
     return render(
         request,
         "navigation/home.html",
@@ -45,8 +46,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "institutions": navigation_institutions(request.user),
             "today": today,
             "yesterday": yesterday,
-            "expected": list(queries.day_visits(institution, today)),
-            "missed": list(queries.missed_on(institution, yesterday)),
+            # The day list holds the whole day; here the first rows and how many there are.
+            "expected": queries.labelled(list(expected[: queries.ROWS])),
+            "expected_count": expected.count(),
+            "missed": queries.labelled(list(queries.missed_on(institution, yesterday))),
             "interrupted": queries.interruptions(institution, today),
             "high_risk": list(queries.new_high_risk(institution)),
             "tasks": tasks,

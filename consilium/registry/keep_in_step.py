@@ -228,7 +228,7 @@ def apply(
     ids = [pk for _row, pk, _columns in updates]
     patients = {
         p.pk: p
-        for p in Patient.objects.select_for_update()
+        for p in Patient.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .select_related("identity")
         .prefetch_related("diagnoses")

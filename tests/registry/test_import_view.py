@@ -1,3 +1,4 @@
+import io
 import re
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from consilium.audit.models import AuditEntry
 from consilium.registry.models import ImportJob, Patient
-from tests.registry.csv_samples import ROWS, csv_bytes
+from tests.registry.csv_samples import HEADER, ROWS, csv_bytes
 
 
 def _upload(client, vnch, content: bytes):
@@ -181,3 +182,29 @@ def test_only_the_clinical_team_decides(audit_triggers_off_after_test, client_fo
         assert response.status_code in (403, 404)
     job.refresh_from_db()
     assert job.status == "preview" and job.confirmed_at is None
+
+
+def test_an_xlsx_upload_is_read_though_it_waits_under_another_name(
+    audit_triggers_off_after_test, client_for, vnch
+):
+    """The upload waits as "<uuid>.upload": openpyxl refuses such a path by its name."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "patients"
+    sheet.append(HEADER.split(","))
+    for row in ROWS:
+        sheet.append(row.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    client = client_for("data_manager")
+    client.post(
+        reverse("registry:import"),
+        {"institution": vnch.pk, "file": SimpleUploadedFile("registry.xlsx", out.getvalue())},
+    )
+
+    call_command("worker", batch=True, verbosity=0)
+
+    job = ImportJob.objects.get()
+    assert (job.status, job.preview["new"]) == ("preview", 3), job.errors

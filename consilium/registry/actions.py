@@ -29,6 +29,7 @@ from consilium.registry.models import (
     EventKind,
     FollowUpEvent,
     ImportJob,
+    ImportStatus,
     MolecularMarker,
     Patient,
     PatientIdentity,
@@ -815,3 +816,52 @@ def start_import(
         # The queue row commits with the job: a job is never left "queued" with no task.
         enqueue_in_transaction(run_import, job_id=job.pk)
     return job
+
+
+class ImportNotWaiting(Exception):
+    """The job is not waiting for a confirmation (confirmed, cancelled or expired already)."""
+
+
+def confirm_import(*, actor: Actor, job: ImportJob, request: HttpRequest | None = None) -> None:
+    """The data manager accepts the preview: the worker checks the file again and writes it
+    (the registry may have changed in between; the same checks hold)."""
+    from consilium.registry.tasks import run_import
+
+    with transaction.atomic():
+        taken = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
+            status=ImportStatus.QUEUED, confirmed_at=timezone.now(), rows_done=0
+        )
+        if not taken:
+            raise ImportNotWaiting(job.pk)
+        record(
+            actor=actor,
+            verb="registry.import_confirmed",
+            obj=job,
+            institution_id=job.institution_id,
+            details={
+                "new": job.preview.get("new", 0),
+                "changed": job.preview.get("changed", 0),
+                "unchanged": job.preview.get("unchanged", 0),
+            },
+            request=request,
+        )
+        enqueue_in_transaction(run_import, job_id=job.pk)
+
+
+def cancel_import(*, actor: Actor, job: ImportJob, request: HttpRequest | None = None) -> None:
+    """The data manager drops the preview: nothing is written and the upload is deleted."""
+    with transaction.atomic():
+        taken = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(), path=""
+        )
+        if not taken:
+            raise ImportNotWaiting(job.pk)
+        record(
+            actor=actor,
+            verb="registry.import_cancelled",
+            obj=job,
+            institution_id=job.institution_id,
+            request=request,
+        )
+    if job.path:
+        Path(job.path).unlink(missing_ok=True)

@@ -30,6 +30,9 @@ TASK_LOST_AFTER = datetime.timedelta(minutes=10)
 # it deleted the file, or the upload was written and its job never committed.
 ORPHAN_AFTER = datetime.timedelta(hours=1)
 _UNFINISHED = (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.SAVING)
+# A preview nobody confirmed within this time is dropped with its upload (identifiers in
+# clear are not kept waiting for ever).
+PREVIEW_KEPT = datetime.timedelta(days=1)
 
 
 def uploads_folder() -> Path:
@@ -81,7 +84,9 @@ def fail(job: ImportJob, message: str) -> bool:
     """Fail an unfinished job with ``message``: False if it had finished meanwhile."""
     with transaction.atomic():
         changed = (
-            ImportJob.objects.filter(pk=job.pk, status__in=_UNFINISHED).update(
+            ImportJob.objects.filter(
+                pk=job.pk, status__in=(*_UNFINISHED, ImportStatus.PREVIEW)
+            ).update(
                 status=ImportStatus.FAILED,
                 finished_at=timezone.now(),
                 path="",
@@ -140,6 +145,16 @@ def sweep() -> dict[str, int]:
         if lost and job.created_at > now - TASK_LOST_AFTER:
             continue
         failed += fail(job, _reason(job, statuses, lost))
+    for job in ImportJob.objects.filter(
+        status=ImportStatus.PREVIEW, created_at__lt=now - PREVIEW_KEPT
+    ).select_related("created_by"):
+        language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            reason = _(
+                "Nobody confirmed this import within a day: nothing was imported and the file"
+                " was deleted; upload it again."
+            )
+        failed += fail(job, reason)
     # An undo that stopped half-way (its process died) is finished here.
     leftovers = set(
         Patient.objects.filter(import_job__status=ImportStatus.FAILED)
@@ -156,7 +171,7 @@ def _remove_orphans(now: datetime.datetime) -> int:
     if not folder.is_dir():
         return 0
     waiting = set(
-        ImportJob.objects.filter(status__in=_UNFINISHED)
+        ImportJob.objects.filter(status__in=(*_UNFINISHED, ImportStatus.PREVIEW))
         .exclude(path="")
         .values_list("path", flat=True)
     )

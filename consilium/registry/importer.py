@@ -1,5 +1,10 @@
 """CSV import of patients (one row per patient with the first diagnosis): all or nothing.
 
+A row whose hospital number is registered already is compared with the registry
+(`consilium.registry.keep_in_step`): unchanged rows are left, changed ones updated, so a
+hospital's monthly re-export can be imported again. A preview (``apply=False``) stops after
+the first pass and lists the new, changed and unchanged rows for the data manager to confirm.
+
 The file is read twice, streaming, never whole into memory. The first pass checks every row
 and collects every problem with its row and column, while the progress record is updated for
 the page that watches it. Only a file without a single error gets the second pass, which
@@ -26,7 +31,7 @@ from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.lib.db_statistics import analyze
 from consilium.network.models import Institution
-from consilium.registry import repeated, survival_facts
+from consilium.registry import keep_in_step, repeated, survival_facts
 from consilium.registry.bulk import insert
 from consilium.registry.checks import Level
 from consilium.registry.crypto import hospital_number_digest, name_birth_digest
@@ -107,6 +112,25 @@ class Outcome:
     extras: dict[str, repeated.Extras] = field(default_factory=dict)
     # The patients sheet's label in the messages ("" for a lone CSV file).
     sheet: str = ""
+    # Rows whose hospital number is registered: row number -> patient id (keep in step).
+    matched: dict[int, int] = field(default_factory=dict)
+    # Of those, the rows that differ from the registry, listed up to keep_in_step.MAX_LISTED.
+    changes: list[keep_in_step.Change] = field(default_factory=list)
+    changed: dict[int, list[str]] = field(default_factory=dict)  # row -> changed columns
+    unchanged: int = 0
+    updated: int = 0
+
+    @property
+    def new(self) -> int:
+        return self.rows - len(self.matched)
+
+    def preview(self) -> dict:
+        return {
+            "new": self.new,
+            "changed": len(self.changed),
+            "unchanged": self.unchanged,
+            "changes": [change.as_dict() for change in self.changes],
+        }
 
     @property
     def ok(self) -> bool:
@@ -278,18 +302,20 @@ def validate(
     file_name: str = "",
 ) -> Outcome:
     outcome = Outcome()
-    existing_names: set[str] = set()
-    existing_numbers: set[str] = set()
+    existing_names: dict[str, int] = {}
+    existing_numbers: dict[str, int] = {}
     registered = PatientIdentity.objects.filter(patient__institution=institution)
     if job is not None and job.rows_imported:
         # Resumed: the rows this job wrote before its worker died are not duplicates.
         registered = registered.exclude(patient__import_job=job)
-    for name_digest, number_digest in registered.values_list(
-        "name_birth_digest", "hospital_number_digest"
+    for name_digest, number_digest, patient_id in registered.values_list(
+        "name_birth_digest", "hospital_number_digest", "patient_id"
     ).iterator(chunk_size=5000):
-        existing_names.add(name_digest)
+        existing_names[name_digest] = patient_id
         if number_digest:
-            existing_numbers.add(number_digest)
+            existing_numbers[number_digest] = patient_id
+    # Rows of registered patients waiting to be compared, a batch at a time.
+    pending: list[tuple[Row, int]] = []
     seen_names: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
     seen: set[str] = set()
@@ -334,13 +360,19 @@ def validate(
                 elif not outcome.ok:
                     outcome.warnings.clear()
             # A row with other problems can still be a duplicate: say so in the same pass.
-            digests = _duplicates(
+            digests, registered_id = _duplicates(
                 number,
                 parser.parsed_identity,
                 outcome,
                 (existing_names, existing_numbers),
                 (seen_names, seen_numbers),
             )
+            if registered_id is not None:
+                outcome.matched[number] = registered_id
+                if row is not None and outcome.ok:
+                    pending.append((row, registered_id))
+                    if len(pending) >= BATCH:
+                        _compare(pending, extras, outcome, institution)
             if outcome.ok:
                 outcome.digests[number] = digests
             else:
@@ -349,6 +381,7 @@ def validate(
                 progress("validating", outcome.rows, total)
         repeated.unmatched(extras, seen, outcome.add)
         if outcome.ok:
+            _compare(pending, extras, outcome, institution)
             outcome.extras = extras
     except FileProblem as problem:
         outcome.add(problem.error)
@@ -357,14 +390,29 @@ def validate(
     return outcome
 
 
+def _compare(
+    pending: list[tuple[Row, int]], extras: dict, outcome: Outcome, institution: Institution
+) -> None:
+    if not pending:
+        return
+    changes, unchanged = keep_in_step.compare(pending, extras, institution)
+    outcome.unchanged += unchanged
+    for change in changes:
+        outcome.changed[change.row] = [f[0] for f in change.fields]
+        if len(outcome.changes) < keep_in_step.MAX_LISTED:
+            outcome.changes.append(change)
+    pending.clear()
+
+
 def _duplicates(
     number: int,
     identity: tuple[str, datetime.date | None, str],
     outcome: Outcome,
-    existing: tuple[set[str], set[str]],
+    existing: tuple[dict[str, int], dict[str, int]],
     seen: tuple[dict[str, int], dict[str, int]],
-) -> tuple[str, str]:
-    """Flag the row if it repeats a registered patient or an earlier row; its two digests."""
+) -> tuple[tuple[str, str], int | None]:
+    """Flag the row if it repeats an earlier row, or a registered patient other than the one
+    its hospital number names; its two digests, and the registered patient it names."""
     name, birth_date, hospital_number = identity
     checks = []
     name_digest = ""
@@ -380,6 +428,8 @@ def _duplicates(
             )
         )
     number_digest = hospital_number_digest(hospital_number)
+    # The hospital number names the registered patient the row keeps in step.
+    registered_id = existing[1].get(number_digest) if number_digest else None
     if digest := number_digest:
         checks.append(
             (
@@ -391,13 +441,15 @@ def _duplicates(
             )
         )
     for kind, column, digest, registered, again in checks:
-        if digest in existing[kind]:
-            outcome.add(RowError(number, column, registered))
-        elif digest in seen[kind]:
+        if digest in seen[kind]:
             outcome.add(RowError(number, column, again % {"row": seen[kind][digest]}))
-        else:
-            seen[kind][digest] = number
-    return name_digest, number_digest
+            continue
+        seen[kind][digest] = number
+        if kind == 0 and digest in existing[0] and existing[0][digest] != registered_id:
+            # Another registered child (or one with another hospital number) has this name
+            # and date of birth.
+            outcome.add(RowError(number, column, registered))
+    return (name_digest, number_digest), registered_id
 
 
 def _rows(path: Path, file_name: str) -> Iterator[Row]:
@@ -432,7 +484,9 @@ def write(
     skip: int = 0,
     extras: dict[str, repeated.Extras] | None = None,
     file_name: str = "",
-) -> int:
+    matched: dict[int, int] | None = None,
+    changed: dict[int, list[str]] | None = None,
+) -> tuple[int, int]:
     """Second pass, a transaction per batch of BATCH rows, so SQLite's single write lock is
     held a fraction of a second at a time and a sign-in or a mail waits for one batch, not
     for the whole file (a 200,000-row file held it ~29 s in one transaction).
@@ -442,15 +496,25 @@ def write(
     (two workers) or a registration in between would otherwise both pass. Each batch also
     commits how many rows are written, so a worker that dies resumes after them (``skip``).
     If anything stops the write, the rows written so far are taken out again
-    (`consilium.registry.import_jobs.undo`): an import lands whole or not at all."""
+    (`consilium.registry.import_jobs.undo`): an import lands whole or not at all.
+
+    Rows of registered patients (``matched``) are not inserted: the changed ones among them
+    are updated after the new rows, in one transaction. Returns (written, updated)."""
     from consilium.registry.import_jobs import undo
 
     written = skip
+    matched = matched or {}
+    changed = changed or {}
+    updates: list[tuple[Row, int, list[str]]] = []
     if progress:
         progress("saving", written, total)
     try:
         batch: list[Row] = []
         for row in _rows(path, file_name):
+            if row.number in matched:
+                if row.number in changed:
+                    updates.append((row, matched[row.number], changed[row.number]))
+                continue
             if skip:
                 skip -= 1
                 continue
@@ -481,20 +545,31 @@ def write(
                 extras or {},
             )
         with transaction.atomic():
+            if updates:
+                keep_in_step.apply(
+                    updates,
+                    extras or {},
+                    institution=institution,
+                    actor=actor,
+                    job=job,
+                    warnings=warnings or {},
+                )
             record(
                 actor=actor,
                 actor_label="" if actor is not None else "consilium import-registry",
                 verb="registry.import_completed",
                 obj=job,
                 institution_id=institution.pk,
-                details={"patients": written},
+                details={"patients": written, "updated": len(updates)},
             )
     except BaseException:
         undo(job)
         raise
+    if updates:
+        keep_in_step.refresh_search([pk for _row, pk, _columns in updates])
     if progress:
         progress("saving", written, total)
-    return written
+    return written, len(updates)
 
 
 def _commit_batch(
@@ -671,8 +746,10 @@ def import_csv(
     job: ImportJob | None = None,
     progress: Progress | None = None,
     today: datetime.date | None = None,
+    apply: bool = True,
 ) -> Outcome:
-    """Validate, then (only if nothing is wrong) write. Messages are in the language active
+    """Validate, then (only if nothing is wrong, and ``apply``) write; without ``apply`` the
+    outcome is the preview. Messages are in the language active
     when called; a task has none, so the installation's is used.
 
     A job that has rows written already (its worker died half-way) resumes after them. Without
@@ -688,10 +765,18 @@ def import_csv(
     total = count_rows(path)
     language = translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
-        outcome = validate(path, institution, today=today, progress=progress, total=total, job=job)
-        if outcome.ok:
+        outcome = validate(
+            path,
+            institution,
+            today=today,
+            progress=progress,
+            total=total,
+            job=job,
+            file_name=job.file_name,
+        )
+        if outcome.ok and apply:
             try:
-                outcome.imported = write(
+                outcome.imported, outcome.updated = write(
                     path,
                     institution,
                     actor=actor,
@@ -703,6 +788,8 @@ def import_csv(
                     skip=job.rows_imported,
                     extras=outcome.extras,
                     file_name=job.file_name,
+                    matched=outcome.matched,
+                    changed=outcome.changed,
                 )
             except RegisteredMeanwhile as clash:
                 for error in clash.errors:

@@ -475,6 +475,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting for a worker")
     VALIDATING = "validating", _("Checking every row")
     SAVING = "saving", _("Saving")
+    PREVIEW = "preview", _("Checked: waiting for your confirmation")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Not imported")
 
@@ -499,6 +500,12 @@ class ImportJob(models.Model):
     rows_imported = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    # What the confirmed import would do: new, changed (with their columns, old -> new, no
+    # identifiers) and unchanged rows (consilium.registry.keep_in_step).
+    preview = models.JSONField(default=dict, blank=True)
+    # Set when the data manager confirms the preview; the worker then writes.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    rows_updated = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -509,6 +516,11 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def working(self) -> bool:
+        """A worker has it, or will: the page keeps watching."""
+        return not self.finished and self.status != ImportStatus.PREVIEW
 
     @property
     def percent(self) -> int:

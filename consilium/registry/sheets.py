@@ -336,11 +336,14 @@ class Workbook:
         else:
             import openpyxl
 
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-            try:
-                titles = list(workbook.sheetnames)
-            finally:
-                workbook.close()
+            # Opened by handle: openpyxl refuses a path not named .xlsx, and an upload waits
+            # as "<uuid>.upload".
+            with path.open("rb") as handle:
+                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+                try:
+                    titles = list(workbook.sheetnames)
+                finally:
+                    workbook.close()
             self.members = _named(titles, lambda t: t)
         if "patients" not in self.members:
             raise FileProblem(
@@ -444,7 +447,8 @@ def xlsx_records(path: Path, title: str, layout: Layout, sheet: str) -> Records:
     import openpyxl
     from openpyxl.utils import column_index_from_string
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    handle = path.open("rb")  # by handle: an upload is not named .xlsx (see Workbook)
+    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
     try:
         worksheet = workbook[title]
         worksheet.reset_dimensions()  # some programs write a wrong size: read every row
@@ -503,6 +507,7 @@ def xlsx_records(path: Path, title: str, layout: Layout, sheet: str) -> Records:
             yield number, {column: values.get(column, "") for column in columns}
     finally:
         workbook.close()
+        handle.close()
 
 
 def _header_text(cell: Any) -> str:

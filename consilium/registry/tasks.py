@@ -25,7 +25,11 @@ def _progress(job_id: int):
 
 
 def run_job(job: ImportJob) -> ImportJob:
+    """An unconfirmed job is checked and compared with the registry, and waits with its
+    preview (and its upload) for the data manager; a confirmed one is checked again and
+    written."""
     path = Path(job.path)
+    waits = False
     # The problems are listed in the language of the person who uploaded the file.
     language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
     try:
@@ -38,15 +42,32 @@ def run_job(job: ImportJob) -> ImportJob:
             job.error_count = 1
             job.rows_imported = 0
             return job
+        preview = job.confirmed_at is None
         with translation.override(language):
             outcome = import_csv(
-                path, job.institution, actor=job.created_by, job=job, progress=_progress(job.pk)
+                path,
+                job.institution,
+                actor=job.created_by,
+                job=job,
+                progress=_progress(job.pk),
+                apply=not preview,
             )
+        if preview:
+            job.rows_total = job.rows_done = outcome.rows
+            job.errors = [error.as_dict() for error in outcome.errors]
+            job.error_count = outcome.error_count
+            if outcome.ok:
+                job.status = ImportStatus.PREVIEW
+                job.preview = outcome.preview()
+                waits = True
+            return job
+        job.rows_updated = outcome.updated
         job.rows_total = job.rows_done = outcome.rows
         job.rows_imported = outcome.imported
         job.errors = [error.as_dict() for error in outcome.errors]
         job.error_count = outcome.error_count
         job.status = ImportStatus.DONE if outcome.ok else ImportStatus.FAILED
+        job.preview = outcome.preview() if outcome.ok else job.preview
         if outcome.ok and outcome.imported:
             from consilium.search.index import refresh_imported
 
@@ -64,15 +85,19 @@ def run_job(job: ImportJob) -> ImportJob:
         job.rows_imported = 0
         raise
     finally:
-        job.path = ""
-        job.finished_at = timezone.now()
-        if job.status != ImportStatus.DONE:
-            job.status = ImportStatus.FAILED
-        job.save()
-        # The upload holds identifiers in clear: it is not kept once read, whatever happened.
-        # Deleted after the job is saved: a worker that dies in between leaves a file that
-        # no job points to, which the sweep deletes (consilium.registry.import_jobs).
-        path.unlink(missing_ok=True)
+        if waits:
+            # Kept for the confirmed import; the sweep deletes it if nobody confirms.
+            job.save()
+        else:
+            job.path = ""
+            job.finished_at = timezone.now()
+            if job.status != ImportStatus.DONE:
+                job.status = ImportStatus.FAILED
+            job.save()
+            # The upload holds identifiers in clear: it is not kept once read, whatever
+            # happened. Deleted after the job is saved: a worker that dies in between leaves a
+            # file that no job points to, which the sweep deletes (registry.import_jobs).
+            path.unlink(missing_ok=True)
 
 
 @task(queue_name="default")
@@ -80,4 +105,6 @@ def run_import(*, job_id: int) -> int:
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
     if job.finished:  # a second run of a job that finished
         return job.rows_imported
+    if job.status == ImportStatus.PREVIEW:  # a second run of a checked job: it waits
+        return 0
     return run_job(job).rows_imported

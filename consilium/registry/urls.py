@@ -34,6 +34,7 @@ urlpatterns = [
     path("codes/", views.code_lookup, name="code_lookup"),
     path("import/", views.import_page, name="import"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<int:pk>/decide/", views.import_decide, name="import_decide"),
     path("import/codebook/", views.codebook_page, name="codebook"),
     path("import/template.xlsx", views.import_template, {"kind": "xlsx"}, name="template_xlsx"),
     path("import/template.zip", views.import_template, {"kind": "zip"}, name="template_zip"),

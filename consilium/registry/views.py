@@ -47,6 +47,7 @@ from consilium.registry.models import (
     Diagnosis,
     IcccGroup,
     ImportJob,
+    ImportStatus,
     Patient,
     QualityIssue,
     Sex,
@@ -704,6 +705,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+PREVIEW_PAGE = 50
+
+
 @login_required
 @require_GET
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
@@ -711,7 +715,34 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     template = "registry/import_job.html"
     if request.htmx:
         template += "#progress"
-    return render(request, template, {"job": job})
+    changes = Paginator(job.preview.get("changes", []), PREVIEW_PAGE).get_page(
+        request.GET.get("page")
+    )
+    if job.status == ImportStatus.PREVIEW and not request.htmx:
+        # The preview shows the changed rows' clinical values: who looked is recorded.
+        record(
+            actor=request.user,
+            verb="registry.import_previewed",
+            obj=job,
+            institution_id=job.institution_id,
+            details={"page": changes.number},
+            request=request,
+        )
+    return render(request, template, {"job": job, "changes": changes})
+
+
+@login_required
+@require_POST
+def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm the preview (the worker writes it) or cancel it (nothing is written)."""
+    _require_clinical(request)
+    job = access.get_import_job_for_user(request.user, pk)
+    decide = actions.confirm_import if "confirm" in request.POST else actions.cancel_import
+    try:
+        decide(actor=request.user, job=job, request=request)
+    except actions.ImportNotWaiting:
+        messages.error(request, _("This import is no longer waiting for a confirmation."))
+    return redirect("registry:import_job", pk=job.pk)
 
 
 def _export_institution(request: HttpRequest, code: str):

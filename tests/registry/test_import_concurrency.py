@@ -309,6 +309,10 @@ def test_it_fails_the_job_with_its_reason_and_takes_out_its_rows_on_an_error_hal
 
     monkeypatch.setattr(importer, "_write_batch", second_batch_breaks)
 
+    call_command("worker", batch=True, verbosity=0)  # the preview
+    client_for("data_manager").post(
+        reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"}
+    )
     call_command("worker", batch=True, verbosity=0)
 
     job.refresh_from_db()

@@ -23,6 +23,8 @@ def _import(client_for, vnch, tmp_path) -> tuple[ImportJob, Path]:
     job = ImportJob.objects.get()
     kept = tmp_path / "upload.csv"
     shutil.copy(job.path, kept)
+    call_command("worker", batch=True, verbosity=0)  # the preview
+    client.post(reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"})
     call_command("worker", batch=True, verbosity=0)
     job.refresh_from_db()
     assert (job.status, job.rows_imported, Patient.objects.count()) == ("done", 3, 3)

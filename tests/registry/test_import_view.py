@@ -1,3 +1,5 @@
+import io
+import re
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -6,7 +8,7 @@ from django.urls import reverse
 
 from consilium.audit.models import AuditEntry
 from consilium.registry.models import ImportJob, Patient
-from tests.registry.csv_samples import ROWS, csv_bytes
+from tests.registry.csv_samples import HEADER, ROWS, csv_bytes
 
 
 def _upload(client, vnch, content: bytes):
@@ -30,6 +32,14 @@ def test_it_imports_in_a_worker_and_shows_the_progress(
     assert 'hx-trigger="every 2s"' in waiting
     assert 'http-equiv="refresh"' in waiting  # reloads without JavaScript too
 
+    call_command("worker", batch=True, verbosity=0)
+
+    job.refresh_from_db()
+    assert (job.status, job.preview["new"], Patient.objects.count()) == ("preview", 3, 0)
+    preview = client.get(response["Location"]).content.decode()
+    assert "3 new patients" in preview and "every 2s" not in preview
+    assert Path(job.path).is_file()  # kept for the confirmed import
+    client.post(reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"})
     call_command("worker", batch=True, verbosity=0)
 
     job.refresh_from_db()
@@ -69,3 +79,132 @@ def test_it_refuses_the_page_and_the_jobs_outside_the_clinical_team(client_for, 
         client = client_for(persona)
         assert client.get(reverse("registry:import")).status_code == 403
         assert client.get(reverse("registry:import_job", args=[job.pk])).status_code == 404
+
+
+def _previewed(client, vnch, content: bytes) -> ImportJob:
+    response = _upload(client, vnch, content)
+    call_command("worker", batch=True, verbosity=0)
+    job = ImportJob.objects.order_by("-pk").first()
+    assert response["Location"] == reverse("registry:import_job", args=[job.pk])
+    return job
+
+
+def test_a_re_import_previews_exactly_the_two_changed_rows_and_writes_only_them(
+    audit_triggers_off_after_test, client_for, vnch
+):
+    client = client_for("data_manager")
+    first = _previewed(client, vnch, csv_bytes())
+    client.post(reverse("registry:import_decide", args=[first.pk]), {"confirm": "1"})
+    call_command("worker", batch=True, verbosity=0)
+    changed = [
+        ROWS[0].replace(",alive,2026-06-01", ",dead,2026-06-01"),
+        ROWS[1],
+        ROWS[2].replace(",III,", ",IV,"),
+    ]
+
+    job = _previewed(client, vnch, csv_bytes(changed))
+
+    assert job.status == "preview"
+    assert (job.preview["new"], job.preview["changed"], job.preview["unchanged"]) == (0, 2, 1)
+    html = client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
+    assert "2 patients changed" in html and "1 patient unchanged" in html
+    assert re.search(r"<td[^>]*>alive</td><td[^>]*>dead</td>", html)
+    assert re.search(r"<td[^>]*>III</td><td[^>]*>IV</td>", html)
+    assert "Nguyễn" not in html  # no identifier in the preview
+    assert AuditEntry.objects.filter(verb="registry.import_previewed").count() == 1
+    assert Patient.objects.filter(vital_status="dead").count() == 0
+
+    client.post(reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"})
+    call_command("worker", batch=True, verbosity=0)
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_imported, job.rows_updated) == ("done", 0, 2)
+    assert Patient.objects.filter(vital_status="dead").count() == 1
+    assert AuditEntry.objects.filter(verb="registry.import_updated").count() == 2
+    assert AuditEntry.objects.filter(verb="registry.import_confirmed").count() == 2
+    assert (
+        "2 patients updated"
+        in client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
+    )
+
+
+def test_a_cancelled_preview_writes_nothing_and_deletes_the_upload(
+    audit_triggers_off_after_test, client_for, vnch
+):
+    client = client_for("data_manager")
+    job = _previewed(client, vnch, csv_bytes())
+    upload = Path(job.path)
+
+    client.post(reverse("registry:import_decide", args=[job.pk]), {"cancel": "1"})
+
+    job.refresh_from_db()
+    assert (job.status, job.path, upload.exists()) == ("failed", "", False)
+    # Confirming afterwards is refused by message, and nothing is queued.
+    response = client.post(
+        reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"}, follow=True
+    )
+    assert "no longer waiting for a confirmation" in response.content.decode()
+    call_command("worker", batch=True, verbosity=0)
+    assert Patient.objects.count() == 0
+    assert AuditEntry.objects.filter(verb="registry.import_cancelled").count() == 1
+
+
+def test_an_unconfirmed_preview_is_dropped_with_its_upload_after_a_day(
+    audit_triggers_off_after_test, client_for, vnch
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from consilium.registry.import_jobs import sweep
+
+    job = _previewed(client_for("data_manager"), vnch, csv_bytes())
+    upload = Path(job.path)
+    sweep()
+    assert upload.exists()  # a fresh preview waits
+    ImportJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=2)
+    )
+
+    sweep()
+
+    job.refresh_from_db()
+    assert (job.status, upload.exists(), Patient.objects.count()) == ("failed", False, 0)
+    assert "Nobody confirmed" in job.errors[0]["message"]
+
+
+def test_only_the_clinical_team_decides(audit_triggers_off_after_test, client_for, vnch):
+    job = _previewed(client_for("data_manager"), vnch, csv_bytes())
+    for persona in ("coordinator", "expert", "outsider"):
+        response = client_for(persona).post(
+            reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"}
+        )
+        assert response.status_code in (403, 404)
+    job.refresh_from_db()
+    assert job.status == "preview" and job.confirmed_at is None
+
+
+def test_an_xlsx_upload_is_read_though_it_waits_under_another_name(
+    audit_triggers_off_after_test, client_for, vnch
+):
+    """The upload waits as "<uuid>.upload": openpyxl refuses such a path by its name."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "patients"
+    sheet.append(HEADER.split(","))
+    for row in ROWS:
+        sheet.append(row.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    client = client_for("data_manager")
+    client.post(
+        reverse("registry:import"),
+        {"institution": vnch.pk, "file": SimpleUploadedFile("registry.xlsx", out.getvalue())},
+    )
+
+    call_command("worker", batch=True, verbosity=0)
+
+    job = ImportJob.objects.get()
+    assert (job.status, job.preview["new"]) == ("preview", 3), job.errors

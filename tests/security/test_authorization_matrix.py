@@ -333,6 +333,8 @@ ROWS: list[Row] = [
     Row("registry:template_xlsx", get="200 200 200 200 200 200 L"),
     Row("registry:template_zip", get="200 200 200 200 200 200 L"),
     Row("registry:import_job", pk("import_job"), get="404 404 200 200 404 404 L"),
+    # The world's job is not waiting for a confirmation: refused by message, nothing done.
+    Row("registry:import_decide", pk("import_job"), post="403 403 302 302 403 403 L"),
     Row("registry:quality", code("VNCH"), get="404 200 200 200 404 404 L"),
     Row("registry:export_csv", code("VNCH"), get="404 404 200 200 404 404 L"),
     Row("registry:export_fhir", code("VNCH"), get="404 404 200 200 404 404 L"),

@@ -104,9 +104,14 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
         # The desk wants one person: a few rows render fast on a slow line; the rest refine.
         more = len(registrations) - DESK_RESULTS
         registrations = registrations[:DESK_RESULTS]
+    # Typing in the search box (htmx) swaps the table only: rendering the registration
+    # forms and the page around it again would cost most of the request (bench_check_in).
+    template = "meetings/participants.html"
+    if request.htmx and not forms:
+        template += "#desk-table"
     return render(
         request,
-        "meetings/participants.html",
+        template,
         {
             "event": event,
             "registered": [r for r in registrations if r.status == RegistrationStatus.REGISTERED],

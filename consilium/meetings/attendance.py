@@ -304,7 +304,10 @@ def check_in(
         DayAttendance.objects.create(
             registration=registration, day=day, method=method, at=at, by=actor
         )
-        fields = ["hours_attended"]
+        # A certificate mailed before this day no longer tells the truth: mailing the
+        # certificates again sends this person an updated one.
+        registration.certificate_mailed_at = None
+        fields = ["hours_attended", "certificate_mailed_at"]
         if registration.checked_in_at is None:
             registration.checked_in_at = at
             registration.checked_in_by = actor
@@ -365,7 +368,8 @@ def record_online_join(
             )
             attended = set(registration.days.values_list("day", flat=True))
             registration.hours_attended = hours_for_days(event, attended)
-            fields.append("hours_attended")
+            registration.certificate_mailed_at = None
+            fields += ["hours_attended", "certificate_mailed_at"]
         registration.save(update_fields=fields)
         record(
             actor=registration.user,

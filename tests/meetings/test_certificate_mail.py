@@ -101,3 +101,25 @@ def test_only_organisers_mail_certificates(client_for, two_days, people, persona
     response = client_for(persona).post(reverse("meetings:mail_certificates", args=[two_days.pk]))
     assert response.status_code in (403, 404)
     assert run_queued_tasks(SEND) == 0
+
+
+def test_a_day_checked_in_after_mailing_sends_an_updated_certificate(
+    client_for, personas, two_days, people
+):
+    certificates.mail_certificates(actor=personas["coordinator"], event=two_days)
+    run_queued_tasks(SEND)
+    attendance.check_in(
+        actor=personas["coordinator"],
+        event=two_days,
+        registration=people["hương"],
+        day=two_days.days()[1],
+    )
+    assert "1 of 2 attendees" in _progress(client_for("coordinator"), two_days)
+    mail.outbox.clear()
+    assert certificates.mail_certificates(actor=personas["coordinator"], event=two_days) == 1
+    run_queued_tasks(SEND)
+    (message,) = mail.outbox
+    assert message.to == ["h@example.org"]
+    pdf = message.attachments[0][1]
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "5.00 hours" in text

@@ -10,16 +10,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consilium.accounts.models import Membership, Profession, User
 from consilium.audit.actions import record
 from consilium.meetings import mail
 from consilium.meetings.access import can_manage_event, can_register
-from consilium.meetings.choices import AttendanceMode, EventMode, RegistrationStatus
-from consilium.meetings.models import Event, Registration
+from consilium.meetings.choices import (
+    AttendanceMode,
+    CheckInMethod,
+    EventMode,
+    RegistrationStatus,
+)
+from consilium.meetings.models import DayAttendance, Event, Registration
 from consilium.meetings.programme import programme_hours
 from consilium.network.models import Institution
+from consilium.search.text import fold
 
 LIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
 
@@ -58,6 +65,13 @@ def free_places(event: Event, mode: str) -> int | None:
         status=RegistrationStatus.REGISTERED, mode__in=limited_modes(event)
     ).count()
     return max(event.capacity - taken, 0)
+
+
+def search_text(details: dict[str, object]) -> str:
+    """What the desk's search looks in, folded once at registration. The bar keeps a
+    query from matching across two fields."""
+    parts = [details["full_name"], details["institution_name"], details["email"]]
+    return fold(" | ".join(str(p) for p in parts))
 
 
 def _snapshot_of_user(user: User) -> dict[str, object]:
@@ -156,7 +170,13 @@ def register(
                 )
             status = RegistrationStatus.WAITING
         registration = Registration.objects.create(
-            event=event, user=user, mode=mode, status=status, registered_by=actor, **details
+            event=event,
+            user=user,
+            mode=mode,
+            status=status,
+            registered_by=actor,
+            search_text=search_text(details),
+            **details,
         )
         record(
             actor=actor,
@@ -234,6 +254,24 @@ def _not_registered(registration: Registration | None, event: Event) -> Validati
     return None
 
 
+def desk_day(event: Event, at: datetime.datetime | None = None) -> datetime.date:
+    """The day of the event the desk works on: today in the event's zone while the event
+    runs; otherwise its first day (badges collected the evening before, or attendance
+    recorded afterwards, where the desk picks the day on its page)."""
+    today = (at or timezone.now()).astimezone(event.zone).date()
+    days = event.days()
+    return today if today in days else days[0]
+
+
+def hours_for_days(event: Event, days: set[datetime.date]) -> Decimal:
+    """Programme hours of the days attended. Without a programme, the whole event's hours
+    shared equally between its days."""
+    if not event.sessions.exists():
+        share = Decimal(len(days & set(event.days()))) / Decimal(len(event.days()))
+        return (programme_hours(event) * share).quantize(Decimal("0.01"))
+    return programme_hours(event, days=days)
+
+
 def check_in(
     *,
     actor: User,
@@ -241,32 +279,57 @@ def check_in(
     registration: Registration | None,
     hours: Decimal | None = None,
     at: datetime.datetime | None = None,
+    day: datetime.date | None = None,
+    method: str = CheckInMethod.DESK,
+    request: HttpRequest | None = None,
 ) -> Registration:
-    """A coordinator checks in a participant at the door. `registration` is whatever the
-    coordinator looked up; None or another event's is refused."""
+    """A coordinator checks in a participant for one day of the event, at the desk or by
+    scanning their badge. `registration` is whatever the coordinator looked up; None or
+    another event's is refused, and so is a second check-in on the same day."""
     if not can_manage_event(actor, event):
         raise PermissionDenied
     error = _not_registered(registration, event)
     if error is not None:
         raise error
-    if registration.checked_in_at is not None:
+    at = at or timezone.now()
+    day = day or desk_day(event, at)
+    if day not in event.days():
+        raise ValidationError(_("%(day)s is not a day of this event.") % {"day": date_format(day)})
+    if registration.days.filter(day=day).exists():
         raise ValidationError(
-            _("%(name)s was already checked in.") % {"name": registration.full_name}
+            _("%(name)s was already checked in on %(day)s.")
+            % {"name": registration.full_name, "day": date_format(day)}
         )
     with transaction.atomic():
-        registration.checked_in_at = at or timezone.now()
-        registration.checked_in_by = actor
+        DayAttendance.objects.create(
+            registration=registration, day=day, method=method, at=at, by=actor
+        )
+        # A certificate mailed before this day no longer tells the truth: mailing the
+        # certificates again sends this person an updated one.
+        registration.certificate_mailed_at = None
+        fields = ["hours_attended", "certificate_mailed_at"]
+        if registration.checked_in_at is None:
+            registration.checked_in_at = at
+            registration.checked_in_by = actor
+            fields += ["checked_in_at", "checked_in_by"]
         if hours is not None:
             registration.hours_attended = _valid_hours(event, hours)
-        elif registration.hours_attended is None:
-            registration.hours_attended = programme_hours(event)
-        registration.save(update_fields=["checked_in_at", "checked_in_by", "hours_attended"])
+        else:
+            attended = set(registration.days.values_list("day", flat=True))
+            registration.hours_attended = hours_for_days(event, attended)
+        registration.save(update_fields=fields)
         record(
             actor=actor,
             verb="meetings.checked_in",
             obj=registration,
             institution_id=event.host_id,
-            details={"event": event.pk, "hours": str(registration.hours_attended)},
+            details={
+                "event": event.pk,
+                "day": day.isoformat(),
+                "method": method,
+                "hours": str(registration.hours_attended),
+            },
+            request=request,
         )
     return registration
 
@@ -298,9 +361,15 @@ def record_online_join(
         if registration.first_joined_at is None:
             registration.first_joined_at = at
             fields.append("first_joined_at")
-        if registration.hours_attended is None:
-            registration.hours_attended = programme_hours(event)
-            fields.append("hours_attended")
+        day = desk_day(event, at)
+        if not registration.days.filter(day=day).exists():
+            DayAttendance.objects.create(
+                registration=registration, day=day, method=CheckInMethod.ONLINE, at=at
+            )
+            attended = set(registration.days.values_list("day", flat=True))
+            registration.hours_attended = hours_for_days(event, attended)
+            registration.certificate_mailed_at = None
+            fields += ["hours_attended", "certificate_mailed_at"]
         registration.save(update_fields=fields)
         record(
             actor=registration.user,

@@ -1,12 +1,32 @@
-"""Certificates of attendance, with the hours attended and the topics of the programme."""
+"""Certificates of attendance: the days and hours attended and the topics of the programme,
+with a short code and its QR code that lead to a public page confirming the certificate.
+The code is an HMAC of the registration, so it cannot be guessed from another one; mailing
+all certificates goes through the task queue, one task per attendee."""
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_tasks import task
 
-from consilium.meetings.models import Registration
+from consilium.accounts.models import User
+from consilium.audit.actions import record
+from consilium.lib.enqueue import enqueue_in_transaction
+from consilium.meetings.access import can_manage_event
+from consilium.meetings.badges import qr_data_uri
+from consilium.meetings.choices import RegistrationStatus
+from consilium.meetings.models import Event, Registration
 from consilium.meetings.pdf import render_pdf
 from consilium.meetings.programme import event_topics
+
+SALT = "consilium.meetings.certificate"
 
 
 def certificate_number(registration: Registration) -> str:
@@ -14,20 +34,138 @@ def certificate_number(registration: Registration) -> str:
     return f"{event.host.code}-{event.starts_at:%Y}-{event.pk:04d}-{registration.pk:05d}"
 
 
+def _signature(pk: int) -> str:
+    return salted_hmac(SALT, str(pk)).hexdigest()[:10].upper()
+
+
+def verification_code(registration: Registration) -> str:
+    """Short enough to type from paper: the registration number and ten hex digits."""
+    return f"{registration.pk}-{_signature(registration.pk)}"
+
+
+def verification_url(registration: Registration) -> str:
+    return settings.SITE_URL + reverse(
+        "meetings:verify_certificate", args=[verification_code(registration)]
+    )
+
+
+def eligible(event: Event) -> QuerySet[Registration]:
+    """Who gets a certificate: registered participants with attendance recorded."""
+    return event.registrations.filter(
+        status=RegistrationStatus.REGISTERED, days__isnull=False, hours_attended__gt=0
+    ).distinct()
+
+
+def certified_registration(code: str) -> Registration | None:
+    """The registration a genuine code stands for, if it still earns a certificate; None
+    for a forged or mistyped code and for a cancelled registration or one without
+    attendance."""
+    number, _dash, signature = code.strip().upper().partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    if not constant_time_compare(signature, _signature(int(number))):
+        return None
+    registration = Registration.objects.select_related("event").filter(pk=int(number)).first()
+    if registration is None:
+        return None
+    if not eligible(registration.event).filter(pk=registration.pk).exists():
+        return None
+    return registration
+
+
+def language_of(registration: Registration) -> str:
+    event = registration.event
+    language = (registration.user.language if registration.user else "") or (
+        event.languages[0] if event.languages else settings.LANGUAGE_CODE
+    )
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def certificate_pdf(registration: Registration, *, language: str | None = None) -> bytes:
     if not registration.attended or not registration.hours_attended:
         raise ValidationError(_("There is no attendance to certify yet."))
     event = registration.event
-    language = language or (registration.user.language if registration.user else "") or "en"
+    language = language or language_of(registration)
+    url = verification_url(registration)
     with translation.override(language), timezone.override(event.zone):
         return render_pdf(
             "meetings/pdf/certificate.html",
             {
                 "registration": registration,
                 "event": event,
+                "days": list(registration.days.values_list("day", flat=True)),
                 "organisers": [event.host, *event.co_organisers.all()],
                 "topics": event_topics(event),
                 "number": certificate_number(registration),
+                "code": verification_code(registration),
+                "verify_url": url,
+                "qr": qr_data_uri(url),
                 "issued_on": timezone.localdate(),
             },
         )
+
+
+def certificate_filename(registration: Registration, language: str) -> str:
+    with translation.override(language):
+        return _("certificate-%(number)s.pdf") % {"number": certificate_number(registration)}
+
+
+def mail_certificates(*, actor: User, event: Event, request: HttpRequest | None = None) -> int:
+    """Queue a certificate mail to every eligible attendee who has an address and has not
+    had one yet. Returns how many were queued."""
+    if not can_manage_event(actor, event):
+        raise PermissionDenied
+    pending = list(eligible(event).filter(certificate_mailed_at__isnull=True).exclude(email=""))
+    if not pending:
+        raise ValidationError(_("Every attendee with an email address has had a certificate."))
+    with transaction.atomic():
+        Event.objects.filter(pk=event.pk).update(certificates_requested_at=timezone.now())
+        for registration in pending:
+            enqueue_in_transaction(send_certificate, registration_id=registration.pk)
+        record(
+            actor=actor,
+            verb="meetings.certificates_mailed",
+            obj=event,
+            institution_id=event.host_id,
+            details={"queued": len(pending)},
+            request=request,
+        )
+    return len(pending)
+
+
+def mail_progress(event: Event) -> dict[str, int]:
+    candidates = eligible(event).exclude(email="")
+    return {
+        "mailed": candidates.filter(certificate_mailed_at__isnull=False).count(),
+        "total": candidates.count(),
+    }
+
+
+@task(queue_name="email")
+def send_certificate(*, registration_id: int) -> int:
+    """Render and mail one certificate, in the attendee's language. A registration that no
+    longer earns one (cancelled since) or already had it is skipped, so a retried task
+    sends nothing twice."""
+    registration = (
+        Registration.objects.select_related("event__host", "user")
+        .filter(pk=registration_id, certificate_mailed_at__isnull=True)
+        .exclude(email="")
+        .first()
+    )
+    if registration is None or not eligible(registration.event).filter(pk=registration_id):
+        return 0
+    language = language_of(registration)
+    pdf = certificate_pdf(registration, language=language)
+    context = {
+        "registration": registration,
+        "event": registration.event,
+        "verify_url": verification_url(registration),
+    }
+    with translation.override(language):
+        subject = render_to_string("meetings/email/certificate_subject.txt", context)
+        body = render_to_string("meetings/email/certificate.txt", context)
+    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[registration.email])
+    message.attach(certificate_filename(registration, language), pdf, "application/pdf")
+    sent = message.send()
+    Registration.objects.filter(pk=registration.pk).update(certificate_mailed_at=timezone.now())
+    return sent

@@ -79,3 +79,11 @@ class AgendaStatus(models.TextChoices):
     # The requester proposes; the coordinator accepts, orders and times the case.
     PROPOSED = "proposed", _("Proposed")
     ACCEPTED = "accepted", _("On the agenda")
+
+
+class CheckInMethod(models.TextChoices):
+    """How a day's attendance was recorded, for the desk's log and the report."""
+
+    DESK = "desk", _("At the desk")
+    BADGE = "badge", _("Badge scanned")
+    ONLINE = "online", _("Joined online")

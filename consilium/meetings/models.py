@@ -12,6 +12,7 @@ from consilium.lib.timezones import validate_time_zone
 from consilium.meetings.choices import (
     AgendaStatus,
     AttendanceMode,
+    CheckInMethod,
     EventKind,
     EventMode,
     RegistrationStatus,
@@ -130,6 +131,9 @@ class Event(models.Model):
     )
     agenda_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     agenda_sent_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # When an organiser last asked for the certificates to be mailed; the progress counts
+    # registrations whose certificate_mailed_at is set.
+    certificates_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -163,6 +167,10 @@ class Event(models.Model):
             self.starts_at.astimezone(self.zone).date(),
             self.ends_at.astimezone(self.zone).date(),
         )
+
+    def days(self) -> list[datetime.date]:
+        first, last = self.local_dates()
+        return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
     def organiser_ids(self) -> set[int]:
         return {self.host_id, *(i.pk for i in self.co_organisers.all())}
@@ -272,6 +280,10 @@ class Registration(models.Model):
     hours_attended = models.DecimalField(
         _("hours attended"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # Name, institution and email folded (lower case, no accents) for the desk's search:
+    # "huong" finds "Hương" and one LIKE on one column replaces three.
+    search_text = models.CharField(max_length=500, blank=True, default="", editable=False)
+    certificate_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -279,7 +291,10 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["event", "created_at", "pk"]
-        indexes = [models.Index(fields=["event", "status", "mode"])]
+        indexes = [
+            models.Index(fields=["event", "status", "mode"]),
+            models.Index(fields=["event", "search_text"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "user"],
@@ -297,6 +312,28 @@ class Registration(models.Model):
     @property
     def attended(self) -> bool:
         return self.checked_in_at is not None or self.first_joined_at is not None
+
+
+class DayAttendance(models.Model):
+    """One day of a multi-day event that a participant attended: checked in at the desk,
+    by their badge, or online. Certificates list these days and may require a share."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"))
+    method = models.CharField(_("how"), max_length=12, choices=CheckInMethod.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["registration", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "day"], name="one_attendance_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration} on {self.day}"
 
 
 class EventAgreement(models.Model):

@@ -1,21 +1,26 @@
 """Registration and attendance: register, cancel, the participants page with guests,
 check-in and hours, and the personal link that joins the online room."""
 
+import datetime
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consilium.lib.forms import add_action_errors
-from consilium.meetings import attendance
+from consilium.meetings import attendance, certificates
 from consilium.meetings.access import get_event_for_user, get_managed_event
 from consilium.meetings.choices import RegistrationStatus
 from consilium.meetings.forms import CheckInForm, GuestForm, HoursForm, MemberForm, RegisterForm
-from consilium.meetings.models import Registration
+from consilium.meetings.models import DayAttendance, Registration
+from consilium.search.text import fold
 
 
 @login_required
@@ -69,25 +74,44 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 DESK_RESULTS = 25
 
 
+def _desk_day(request: HttpRequest, event) -> datetime.date:
+    """The day the desk checks people in for: chosen on the page (?day=), else today while
+    the event runs. A day outside the event falls back to that default."""
+    chosen = parse_date_safely(request.GET.get("day") or request.POST.get("day") or "")
+    if chosen in event.days():
+        return chosen
+    return attendance.desk_day(event)
+
+
 def _render_participants(request: HttpRequest, event, status: int = 200, **forms) -> HttpResponse:
     found = event.registrations.exclude(status=RegistrationStatus.CANCELLED)
     # The desk's search: by name, institution or email; a plain GET, htmx as you type.
+    # One folded column, so "huong" finds "Hương" on SQLite and PostgreSQL alike.
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:100]
     if query:
-        found = found.filter(
-            Q(full_name__icontains=query)
-            | Q(institution_name__icontains=query)
-            | Q(email__icontains=query)
+        found = found.filter(search_text__contains=fold(query))
+    days = event.days()
+    day = _desk_day(request, event)
+    registrations = list(
+        found.order_by("status", "full_name").prefetch_related(
+            Prefetch("days", queryset=DayAttendance.objects.order_by("day"))
         )
-    registrations = list(found.order_by("status", "full_name"))
+    )
+    for r in registrations:
+        r.on_desk_day = any(a.day == day for a in r.days.all())
     more = 0
     if query and len(registrations) > DESK_RESULTS:
         # The desk wants one person: a few rows render fast on a slow line; the rest refine.
         more = len(registrations) - DESK_RESULTS
         registrations = registrations[:DESK_RESULTS]
+    # Typing in the search box (htmx) swaps the table only: rendering the registration
+    # forms and the page around it again would cost most of the request (bench_check_in).
+    template = "meetings/participants.html"
+    if request.htmx and not forms:
+        template += "#desk-table"
     return render(
         request,
-        "meetings/participants.html",
+        template,
         {
             "event": event,
             "registered": [r for r in registrations if r.status == RegistrationStatus.REGISTERED],
@@ -98,6 +122,9 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
             "places": {m: attendance.free_places(event, m) for m in attendance.modes_for(event)},
             "query": query,
             "more": more,
+            "days": days,
+            "day": day,
+            "progress": certificates.mail_progress(event),
         },
         status=status,
     )
@@ -149,13 +176,18 @@ def participants_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
                 found = found.filter(email__iexact=data["email"])
             try:
                 registration = attendance.check_in(
-                    actor=request.user, event=event, registration=found.first()
+                    actor=request.user,
+                    event=event,
+                    registration=found.first(),
+                    day=_desk_day(request, event),
+                    request=request,
                 )
             except ValidationError as exc:
                 add_action_errors(form, exc)
         if form.errors:
             return _render_participants(request, event, 400, checkin_form=form)
         messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
+        return _back_to_desk(event, request)
     elif action == "hours":
         registration = event.registrations.filter(pk=request.POST.get("registration")).first()
         form = HoursForm(request.POST)
@@ -175,6 +207,20 @@ def participants_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
     else:
         raise Http404
     return redirect("meetings:participants", pk=event.pk)
+
+
+def parse_date_safely(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _back_to_desk(event, request: HttpRequest) -> HttpResponse:
+    """Back to the desk with its day and search kept, so the next person is one step away."""
+    query = {k: request.POST[k] for k in ("day", "q") if request.POST.get(k)}
+    url = reverse("meetings:participants", args=[event.pk])
+    return HttpResponseRedirect(f"{url}?{urlencode(query)}" if query else url)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,5 +1,6 @@
 """Reading a programme: the hours it teaches and the topics it covers."""
 
+import datetime
 from collections import Counter
 from decimal import Decimal
 
@@ -7,13 +8,18 @@ from consilium.meetings.choices import DiagnosisGroup, Discipline, SessionKind
 from consilium.meetings.models import Event, Presentation
 
 
-def programme_hours(event: Event) -> Decimal:
+def programme_hours(event: Event, *, days: set[datetime.date] | None = None) -> Decimal:
     """The teaching hours of the programme: sessions other than breaks, with parallel
     sessions counted once (a participant is in one room at a time). An event without a
-    programme counts its whole length."""
+    programme counts its whole length. `days` (local dates) keeps the sessions that start
+    on those days only."""
     spans = sorted(
         event.sessions.exclude(kind=SessionKind.BREAK).values_list("starts_at", "ends_at")
     )
+    if days is not None:
+        spans = [s for s in spans if s[0].astimezone(event.zone).date() in days]
+        if not spans:
+            return Decimal("0.00")
     if not spans:
         seconds = (event.ends_at - event.starts_at).total_seconds()
     else:

@@ -181,3 +181,38 @@ def on_agenda(personas, event, consultation):
 
     item = agenda.propose_case(actor=personas["clinician"], event=event, consultation=consultation)
     return agenda.accept_case(actor=personas["coordinator"], item=item)
+
+
+@pytest.fixture
+def two_days(personas, institutions):
+    """A two-day hybrid workshop in Hanoi, today and tomorrow (local dates), with a 3-hour
+    session on the first day and a 2-hour one on the second."""
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(HANOI)).date()
+    tomorrow = today + datetime.timedelta(days=1)
+
+    def local(day, hour):
+        return at(day.year, day.month, day.day, hour)
+
+    event = actions.create_event(
+        actor=personas["coordinator"],
+        kind=EventKind.WORKSHOP,
+        title="Two-day workshop on retinoblastoma",
+        starts_at=local(today, 8),
+        ends_at=local(tomorrow, 17),
+        time_zone=HANOI,
+        host=institutions["VNCH"],
+        venue="VNCH, Hanoi",
+        online_link="https://visio.example.org/rb",
+        mode=EventMode.HYBRID,
+        visibility=Visibility.NETWORK,
+    )
+    for day, hours, title in ((today, 3, "Diagnosis"), (tomorrow, 2, "Treatment")):
+        actions.add_session(
+            actor=personas["coordinator"],
+            event=event,
+            kind=SessionKind.SECTION,
+            title=title,
+            starts_at=local(day, 9),
+            ends_at=local(day, 9 + hours),
+        )
+    return event

@@ -54,3 +54,13 @@ def test_it_shows_the_first_matches_and_says_how_many_more(client_for, personas,
     text = client_for("coordinator").get(_url(workshop, "Karimov")).content.decode()
     assert text.count("<tr><td>Karimov Alisher") == 25
     assert "3 more: type more of the name" in text
+
+
+def test_typing_in_the_search_box_returns_the_table_only(client_for, personas, workshop):
+    attendance.register(actor=personas["coordinator"], event=workshop, mode="online", guest=guest())
+    client = client_for("coordinator")
+    typed = client.get(_url(workshop, "huong"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="participants-table"' in typed and "Nguyễn Thị Hương" in typed
+    assert "Register a guest" not in typed and "<html" not in typed
+    plain = client.get(_url(workshop, "huong")).content.decode()
+    assert "Register a guest" in plain and "Nguyễn Thị Hương" in plain

@@ -34,6 +34,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from consilium.audit.actions import verify_chain
 from consilium.audit.models import AuditEntry
+from consilium.meetings.badges import badge_token
+from consilium.meetings.certificates import verification_code
 from tests.security.conftest import CSRF_SECRET, PERSONAS, csrf_client
 from tests.security.world import RECOMMENDATION, World
 
@@ -444,6 +446,20 @@ ROWS: list[Row] = [
     Row("meetings:slides", pk("presentation"), get="200 200 200 200 200 200 404"),
     Row("meetings:cancel", pk("registration"), post="404 302 404 404 302 404 L"),
     Row("meetings:certificate", pk("registration"), get="404 200 404 404 200 404 L"),
+    Row("meetings:badge", pk("registration"), get="404 200 404 404 200 404 L"),
+    Row("meetings:badges", pk("workshop"), get="403 200 403 403 403 403 L"),
+    Row(
+        "meetings:scan",
+        lambda w: {"pk": w.workshop.pk, "token": badge_token(w.registration)},
+        get="403 400 403 403 403 403 L",
+    ),
+    Row("meetings:mail_certificates", pk("workshop"), post="403 302 403 403 403 403 L"),
+    Row("meetings:verify", get="200 200 200 200 200 200 200"),
+    Row(
+        "meetings:verify_certificate",
+        lambda w: {"code": verification_code(w.registration)},
+        get="200 200 200 200 200 200 200",
+    ),
     Row(
         "meetings:join",
         lambda w: {"token": w.registration.join_token},

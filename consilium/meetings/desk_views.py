@@ -1,0 +1,127 @@
+"""The desk of a workshop or congress: badges with their QR codes, check-in by scanning
+one, certificates mailed to every attendee, and the public page that verifies a
+certificate."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from consilium.audit.actions import record
+from consilium.meetings import attendance, certificates
+from consilium.meetings.access import get_managed_event, get_registration_for_user
+from consilium.meetings.badges import badges_pdf, read_badge_token
+from consilium.meetings.choices import CheckInMethod, RegistrationStatus
+
+
+def _pdf(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def badge(request: HttpRequest, pk: int) -> HttpResponse:
+    """One registration's badge: for the participant to print, or the desk to reprint."""
+    registration = get_registration_for_user(request.user, pk)
+    if registration.status != RegistrationStatus.REGISTERED:
+        messages.error(request, _("Only registered participants have a badge."))
+        return redirect("meetings:event", pk=registration.event_id)
+    pdf = badges_pdf(registration.event, [registration], language=get_language())
+    return _pdf(pdf, _("badge-%(number)s.pdf") % {"number": f"{registration.pk:05d}"})
+
+
+@login_required
+@require_GET
+def badges(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every registered participant's badge, eight to an A4 sheet, in name order."""
+    event = get_managed_event(request.user, pk)
+    registrations = list(
+        event.registrations.filter(status=RegistrationStatus.REGISTERED).order_by("full_name")
+    )
+    if not registrations:
+        messages.error(request, _("Nobody is registered yet, so there is no badge to print."))
+        return redirect("meetings:participants", pk=pk)
+    record(
+        actor=request.user,
+        verb="meetings.badges_printed",
+        obj=event,
+        institution_id=event.host_id,
+        details={"badges": len(registrations)},
+        request=request,
+    )
+    return _pdf(
+        badges_pdf(event, registrations, language=get_language()),
+        _("badges-%(event)s.pdf") % {"event": event.pk},
+    )
+
+
+@login_required
+@require_GET
+def scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """What a phone opens from a badge's QR code. Opening it checks the holder in for the
+    desk's day: the scan is the desk's whole gesture, and only a genuine badge of this
+    event, opened by one of its organisers, changes anything (a second scan the same day
+    is refused, so a repeated GET does nothing)."""
+    event = get_managed_event(request.user, pk)
+    found = read_badge_token(token)
+    context = {"event": event, "day": attendance.desk_day(event)}
+    if found is None:
+        context["error"] = _("This is not a badge of Consilium: the code is damaged or forged.")
+        return render(request, "meetings/scan.html", context, status=400)
+    event_id, registration_id = found
+    if event_id != event.pk:
+        context["error"] = _("This badge is for another event.")
+        return render(request, "meetings/scan.html", context, status=400)
+    registration = event.registrations.filter(pk=registration_id).first()
+    context["registration"] = registration
+    try:
+        attendance.check_in(
+            actor=request.user,
+            event=event,
+            registration=registration,
+            method=CheckInMethod.BADGE,
+            request=request,
+        )
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "meetings/scan.html", context, status=400)
+    return render(request, "meetings/scan.html", context)
+
+
+@login_required
+@require_POST
+def mail_certificates(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_managed_event(request.user, pk)
+    try:
+        queued = certificates.mail_certificates(actor=request.user, event=event, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(n)s certificates are being mailed; the count below shows how many have gone.")
+            % {"n": queued},
+        )
+    return redirect("meetings:participants", pk=pk)
+
+
+@require_GET
+def verify_certificate(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Public: anyone holding a certificate's code or QR code sees whether it is genuine,
+    and only the name, the event, the days and the hours, nothing else."""
+    code = (code or request.GET.get("code", "")).strip()[:40]
+    registration = certificates.certified_registration(code) if code else None
+    days = list(registration.days.values_list("day", flat=True)) if registration else []
+    status = 404 if code and registration is None else 200
+    return render(
+        request,
+        "meetings/verify.html",
+        {"code": code, "registration": registration, "days": days},
+        status=status,
+    )

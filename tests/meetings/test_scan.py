@@ -1,0 +1,91 @@
+"""Scanning a badge: opening its QR code's address as an organiser checks its holder in for
+the desk's day; anything else is refused and changes nothing."""
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from consilium.meetings import attendance
+from consilium.meetings.badges import SALT, badge_token
+from consilium.meetings.models import DayAttendance
+from tests.meetings.conftest import guest
+
+
+@pytest.fixture
+def hương(personas, two_days):
+    return attendance.register(
+        actor=personas["coordinator"], event=two_days, mode="in_person", guest=guest()
+    )
+
+
+def _scan(client, event, token):
+    return client.get(reverse("meetings:scan", args=[event.pk, token]))
+
+
+def test_scanning_checks_the_holder_in_for_today(client_for, two_days, hương):
+    response = _scan(client_for("coordinator"), two_days, badge_token(hương))
+    assert response.status_code == 200
+    assert "Nguyễn Thị Hương" in response.content.decode()
+    (day,) = DayAttendance.objects.filter(registration=hương)
+    assert day.day == two_days.days()[0]
+    assert day.method == "badge"
+    hương.refresh_from_db()
+    assert hương.checked_in_at is not None
+    assert hương.hours_attended == 3
+
+
+def test_a_second_scan_the_same_day_changes_nothing(client_for, two_days, hương):
+    client = client_for("coordinator")
+    _scan(client, two_days, badge_token(hương))
+    response = _scan(client, two_days, badge_token(hương))
+    assert response.status_code == 400
+    assert "already checked in" in response.content.decode()
+    assert DayAttendance.objects.filter(registration=hương).count() == 1
+
+
+@pytest.mark.parametrize(
+    "make_token, message",
+    [
+        (lambda r: "not-a-token", "damaged or forged"),
+        (lambda r: signing.dumps([r.event_id, r.pk], key="k" * 50, salt=SALT), "forged"),
+        (lambda r: signing.dumps([r.event_id + 1000, r.pk], salt=SALT), "another event"),
+        (lambda r: signing.dumps({"e": 1}, salt=SALT), "forged"),
+    ],
+)
+def test_bad_codes_are_refused(client_for, two_days, hương, make_token, message):
+    response = _scan(client_for("coordinator"), two_days, make_token(hương))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not DayAttendance.objects.exists()
+
+
+def test_a_badge_of_another_event_is_refused(client_for, personas, two_days, workshop, hương):
+    theirs = attendance.register(
+        actor=personas["coordinator"], event=workshop, mode="in_person", guest=guest("Other")
+    )
+    response = _scan(client_for("coordinator"), two_days, badge_token(theirs))
+    assert response.status_code == 400
+    assert "another event" in response.content.decode()
+    assert not DayAttendance.objects.exists()
+
+
+def test_a_cancelled_registration_is_not_checked_in(client_for, personas, two_days, hương):
+    attendance.cancel_registration(actor=personas["coordinator"], registration=hương)
+    response = _scan(client_for("coordinator"), two_days, badge_token(hương))
+    assert response.status_code == 400
+    assert "cancelled" in response.content.decode()
+    assert not DayAttendance.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["clinician", "expert", "outsider"])
+def test_only_organisers_check_in_by_scan(client_for, two_days, hương, persona):
+    response = _scan(client_for(persona), two_days, badge_token(hương))
+    assert response.status_code in (403, 404)
+    assert not DayAttendance.objects.exists()
+
+
+def test_a_signed_out_phone_is_sent_to_sign_in_first(client, two_days, hương):
+    response = _scan(client, two_days, badge_token(hương))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert not DayAttendance.objects.exists()

@@ -1,5 +1,6 @@
 """Certificates of attendance, with the hours attended and the topics of the programme."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,11 +15,24 @@ def certificate_number(registration: Registration) -> str:
     return f"{event.host.code}-{event.starts_at:%Y}-{event.pk:04d}-{registration.pk:05d}"
 
 
+def _certificate_language(registration: Registration) -> str:
+    """The registrant's own language; for someone registered without an account, the event's
+    first language the product speaks (a congress in Tashkent certifies in Uzbek), then the
+    site's default, rather than English always."""
+    if registration.user and registration.user.language:
+        return registration.user.language
+    spoken = dict(settings.LANGUAGES)
+    for code in registration.event.languages or []:
+        if str(code).strip().lower() in spoken:
+            return str(code).strip().lower()
+    return settings.LANGUAGE_CODE
+
+
 def certificate_pdf(registration: Registration, *, language: str | None = None) -> bytes:
     if not registration.attended or not registration.hours_attended:
         raise ValidationError(_("There is no attendance to certify yet."))
     event = registration.event
-    language = language or (registration.user.language if registration.user else "") or "en"
+    language = language or _certificate_language(registration)
     with translation.override(language), timezone.override(event.zone):
         return render_pdf(
             "meetings/pdf/certificate.html",

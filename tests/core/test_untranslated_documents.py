@@ -159,9 +159,8 @@ def _pdfs(language: str) -> dict[str, bytes]:
     pdfs: dict[str, bytes] = {}
     recommendation = Recommendation.objects.select_related("consultation").first()
     pdfs["consultation report"] = render_report(recommendation)
-    registration = (
-        Registration.objects.filter(hours_attended__gt=0).order_by("user__isnull", "pk").first()
-    )
+    attended = Registration.objects.filter(hours_attended__gt=0)
+    registration = attended.filter(user__isnull=False).first() or attended.first()
     if registration is not None:
         pdfs["certificate"] = certificate_pdf(registration)
         with translation.override(language):

@@ -3,7 +3,7 @@ stage, the age at diagnosis. Nothing here identifies the child."""
 
 from dataclasses import dataclass
 
-from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY
+from consilium.registry import terms
 from consilium.registry.models import Patient
 from consilium.registry.toronto import stage_label
 
@@ -26,9 +26,9 @@ def diagnosis_lines(patient: Patient) -> list[DiagnosisLine]:
         lines.append(
             DiagnosisLine(
                 morphology=code,
-                morphology_name=MORPHOLOGY.get(code, ""),
-                topography=d.topography,
-                topography_name=TOPOGRAPHY.get(d.topography, ""),
+                morphology_name=terms.morphology_term(d.morphology, d.behaviour),
+                topography=d.topography_display,
+                topography_name=terms.topography_term(d.topography),
                 age=d.age_at_diagnosis,
                 stage=stage_label(d.stage_value),
                 risk_group=d.get_risk_group_display() if d.risk_group else "",

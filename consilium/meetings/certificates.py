@@ -74,11 +74,16 @@ def certified_registration(code: str) -> Registration | None:
 
 
 def language_of(registration: Registration) -> str:
-    event = registration.event
-    language = (registration.user.language if registration.user else "") or (
-        event.languages[0] if event.languages else settings.LANGUAGE_CODE
-    )
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    """The registrant's own language; for someone registered without an account, the event's
+    first language the product speaks (a congress in Tashkent certifies in Uzbek), then the
+    site's default, rather than English always."""
+    spoken = dict(settings.LANGUAGES)
+    if registration.user and registration.user.language in spoken:
+        return registration.user.language
+    for code in registration.event.languages or []:
+        if str(code).strip().lower() in spoken:
+            return str(code).strip().lower()
+    return settings.LANGUAGE_CODE
 
 
 def certificate_pdf(registration: Registration, *, language: str | None = None) -> bytes:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consilium.network.models import Institution, Partnership
 from consilium.outcomes import exchange
+from consilium.outcomes.chart import MAX_CURVES
 from consilium.outcomes.endpoints import Endpoint
 from consilium.outcomes.exchange import ExchangeError, SiteAggregates
 from consilium.outcomes.groupings import BY_CHOICES
@@ -43,6 +44,30 @@ class OutcomesForm(forms.Form):
         max_value=52,
         initial=DEFAULT_EARLY_DEATH_WEEKS,
     )
+
+    # The chooser under the chart: which groups are drawn (a group's key as text; none: the
+    # largest) and whether confidence bands are.
+    curve = forms.Field(label=_("Curves drawn"), required=False, widget=forms.MultipleHiddenInput)
+    bands = forms.ChoiceField(
+        label=_("Confidence bands"),
+        choices=[
+            ("auto", _("with up to two curves")),
+            ("on", _("always")),
+            ("off", _("never")),
+        ],
+        initial="auto",
+    )
+
+    def clean_curve(self) -> list[str]:
+        keys = self.cleaned_data.get("curve") or []
+        if len(keys) > MAX_CURVES:
+            raise forms.ValidationError(
+                _("Choose at most %(count)s curves: more cannot be told apart."),
+                params={"count": MAX_CURVES},
+            )
+        if any(len(key) > 60 for key in keys):
+            raise forms.ValidationError(_("A chosen curve is not one of these groups."))
+        return list(dict.fromkeys(keys))
 
     def __init__(
         self,

@@ -4,7 +4,7 @@ parameters, so a download repeats exactly what the page shows."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +18,17 @@ from consilium.audit.actions import record
 from consilium.lib import csv_cells
 from consilium.outcomes import tables
 from consilium.outcomes.access import outcome_partnerships, require_outcome_institutions
-from consilium.outcomes.chart import Chart, kaplan_meier_chart
+from consilium.outcomes.chart import (
+    MAX_CURVES,
+    PHONE,
+    TABLE_YEARS,
+    Chart,
+    TableRow,
+    bands_shown,
+    choose_curves,
+    kaplan_meier_chart,
+    table_rows,
+)
 from consilium.outcomes.compare import Comparison, compare_with_file
 from consilium.outcomes.endpoints import Endpoint
 from consilium.outcomes.exchange import ExchangeError
@@ -26,7 +36,7 @@ from consilium.outcomes.forms import CompareFileForm, OutcomesForm
 from consilium.outcomes.groupings import BY_CHOICES, GroupingError
 from consilium.outcomes.indicators import IndicatorRow, indicator_rows
 from consilium.outcomes.pdf import render_pdf
-from consilium.outcomes.report import YEARS, SurvivalReport
+from consilium.outcomes.report import YEARS, GroupSummary, SurvivalReport
 from consilium.outcomes.selection import Selection, survival_report
 
 
@@ -36,6 +46,11 @@ class Outcomes:
     error: str = ""
     report: SurvivalReport | None = None
     chart: Chart | None = None
+    phone_chart: Chart | None = None
+    # The text table beside the chart, and the groups the chooser can add.
+    chart_table: list[TableRow] = field(default_factory=list)
+    not_drawn: list[GroupSummary] = field(default_factory=list)
+    notice: str = ""
     indicators: list[IndicatorRow] | None = None
     title: str = ""
 
@@ -68,10 +83,23 @@ def _outcomes(request: HttpRequest) -> Outcomes:
         report = survival_report(selection)
     except GroupingError as exc:
         return Outcomes(form=form, error=str(exc), title=title)
+    shown, not_drawn = choose_curves(report, data["curve"])
+    notice = ""
+    if data["curve"] and len(shown) < len(data["curve"]):
+        notice = _("A chosen curve is not one of these groups: it is left out.")
+        if not shown:
+            shown, not_drawn = choose_curves(report)
+    bands = bands_shown(data["bands"], len(shown))
     return Outcomes(
         form=form,
         report=report,
-        chart=kaplan_meier_chart(report, title=title),
+        chart=kaplan_meier_chart(report, title=title, groups=shown, bands=bands),
+        phone_chart=kaplan_meier_chart(
+            report, title=title, groups=shown, bands=bands, layout=PHONE
+        ),
+        chart_table=table_rows(report, shown),
+        not_drawn=not_drawn,
+        notice=notice,
         indicators=indicator_rows(chosen, early_death_weeks=data["early_weeks"]),
         title=title,
     )
@@ -84,8 +112,17 @@ def _context(request: HttpRequest, outcomes: Outcomes) -> dict[str, object]:
         "report": outcomes.report,
         "chart": outcomes.chart,
         "chart_id": "main",
+        # The chooser repeats every other choice of the page, so it changes only the curves.
+        "carried": [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in ("curve", "bands")
+            for value in values
+        ],
         "indicators": outcomes.indicators,
         "years": YEARS,
+        "chart_years": TABLE_YEARS,
+        "max_curves": MAX_CURVES,
         "query": request.GET.urlencode(),
         "csv_tables": [(key, tables.TABLE_NAMES[key]) for key in tables.TABLES],
         "generated_at": timezone.now(),

@@ -9,8 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consilium.registry import terms
 from consilium.registry.checks import Level
 from consilium.registry.fields import EncryptedDateField, EncryptedTextField
+from consilium.registry.terms import CodedTerm
 from consilium.registry.toronto import Tier, TorontoTumour
 
 
@@ -362,6 +364,14 @@ class Diagnosis(models.Model):
     @property
     def morphology_display(self) -> str:
         return f"{self.morphology}/{self.behaviour}"
+
+    @property
+    def topography_term(self) -> CodedTerm:
+        return terms.topography(self.topography)
+
+    @property
+    def morphology_term(self) -> CodedTerm:
+        return terms.morphology(self.morphology, self.behaviour)
 
     @property
     def microscopically_verified(self) -> bool:

@@ -27,7 +27,7 @@ from consilium.accounts.access import has_role
 from consilium.accounts.models import Role
 from consilium.audit.actions import record
 from consilium.network.models import Institution
-from consilium.registry import access, actions, codes, exports, quality, toronto
+from consilium.registry import access, actions, codes, exports, quality, terms, toronto
 from consilium.registry.actions import PossibleDuplicate
 from consilium.registry.checks import CheckResult, Level
 from consilium.registry.forms import (
@@ -209,8 +209,10 @@ class _Row:
     pseudonym: str
     sex: str
     age: int | None
-    diagnosis: str
+    site: terms.CodedTerm | None
+    histology: terms.CodedTerm | None
     group: str
+    group_name: str
     recode: str
     stage: str
     more: int
@@ -227,6 +229,7 @@ def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
     language cost more than the queries behind them. Labels are translated once, not per row."""
     sexes = {value: str(label) for value, label in Sex.choices}
     statuses = {value: str(label) for value, label in VitalStatus.choices}
+    groups = {value: str(label) for value, label in IcccGroup.choices}
     detail = reverse("registry:patient_detail", args=[_PK_MARK])
     rows = []
     for patient in patients:
@@ -238,10 +241,10 @@ def _list_rows(patients: Iterable[Patient]) -> list[_Row]:
                 pseudonym=patient.pseudonym,
                 sex=sexes.get(patient.sex, patient.sex),
                 age=first.age_at_diagnosis if first else None,
-                diagnosis=f"{first.topography_display} · {first.morphology_display}"
-                if first
-                else "",
+                site=terms.topography(first.topography) if first else None,
+                histology=terms.morphology(first.morphology, first.behaviour) if first else None,
                 group=first.iccc_main_group if first else "",
+                group_name=groups.get(first.iccc_main_group, "") if first else "",
                 recode=first.iccc_recode if first else "",
                 stage=toronto.stage_label(first.stage_value) if first else "",
                 more=max(len(diagnoses) - 1, 0),

@@ -64,3 +64,25 @@ def test_no_certificate_without_attendance(client_for, personas, workshop):
     )
     response = client_for("clinician").get(reverse("meetings:certificate", args=[registration.pk]))
     assert response.status_code == 302
+
+
+def test_a_guest_without_an_account_is_certified_in_the_events_language(
+    client_for, personas, workshop
+):
+    workshop.languages = ["ru", "en"]
+    workshop.save(update_fields=["languages"])
+    registration = attendance.register(
+        actor=personas["coordinator"], event=workshop, mode="online", guest=guest("Анна", "RU")
+    )
+    attendance.check_in(
+        actor=personas["coordinator"], event=workshop, registration=registration, hours=Decimal("6")
+    )
+
+    text = _text(
+        client_for("coordinator")
+        .get(reverse("meetings:certificate", args=[registration.pk]))
+        .content
+    )
+
+    assert "Certificate of attendance" not in text
+    assert "Сертификат об участии" in " ".join(text.split())

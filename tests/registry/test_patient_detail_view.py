@@ -36,6 +36,8 @@ def test_it_shows_identity_and_timeline_and_audits_the_read(register, personas, 
         < timeline.index("Complete remission")
     )
     assert "ICCC-3 041" in html
+    assert '<span lang="en">Neuroblastoma, NOS</span> <span class="muted">9500/3</span>' in html
+    assert '<span lang="en">Adrenal gland, NOS</span> <span class="muted">C74.9</span>' in html
     entry = AuditEntry.objects.get(verb="registry.patient_viewed")
     assert entry.actor == personas["data_manager"]
     assert entry.object_id == str(patient.pk)

@@ -33,7 +33,11 @@ def test_it_lists_patients_with_their_diagnosis_and_audits_the_read(register, cl
     assert page.status_code == 200
     html = page.content.decode()
     assert patient.pseudonym in html
-    assert "C74.9 · 9500/3" in html
+    # Words beside the codes, marked English (no published translation is shipped).
+    assert '<span lang="en">Neuroblastoma, NOS</span> <span class="muted">9500/3</span>' in html
+    assert '<span lang="en">Adrenal gland, NOS</span> <span class="muted">C74.9</span>' in html
+    # The clinician reads Vietnamese: the ICCC-3 group is named in it.
+    assert "IV · U nguyên bào thần kinh và các u tế bào thần kinh ngoại biên khác" in html
     assert "Văn An" not in html and "BN24" not in html  # the list carries no identifier
     entry = AuditEntry.objects.get(verb="registry.patient_list_viewed")
     assert entry.details["shown"] == [patient.pseudonym]
@@ -297,3 +301,22 @@ def test_a_group_and_a_stage_together_mean_one_diagnosis_of_that_group_at_that_s
     assert shown(group="I") == shown(stage="L2") == [patient.pseudonym]
     # The L2 belongs to the neuroblastoma (group IV), not to the leukaemia.
     assert shown(group="I", stage="L2") == []
+
+
+def test_it_names_the_group_in_the_readers_language_and_keeps_codes_it_cannot_name(
+    register, client_for, personas
+):
+    register(diagnosis=diagnosis_data(topography="C40.1"))
+    register(
+        identity=identity(name="Child B", hospital_number="BN-2"),
+        diagnosis=diagnosis_data(morphology="9500", behaviour="1"),
+    )
+    personas["clinician"].language = "uz"
+    personas["clinician"].save(update_fields=["language"])
+
+    html = client_for("clinician").get(URL).content.decode()
+
+    category = "Bones, joints and articular cartilage of limbs"  # C40, for a subsite not listed
+    assert f'<span lang="en">{category}</span> <span class="muted">C40.1</span>' in html
+    assert "9500/1 ·" in html  # no term for it: the code alone, never another behaviour's
+    assert "IV · Neyroblastoma" in html and "IV · Neuroblastoma" not in html

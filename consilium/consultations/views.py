@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Prefetch, Q, QuerySet
@@ -50,6 +51,7 @@ from consilium.consultations.models import (
     RecommendationStatus,
     SummaryTemplate,
 )
+from consilium.consultations.report import report_for
 from consilium.consultations.summary import diagnosis_lines
 from consilium.consultations.summary_templates import ICCC_TEMPLATE
 from consilium.consultations.turnaround import turnaround_tables
@@ -534,7 +536,11 @@ def report(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     name = f"{consultation.patient.pseudonym}-recommendation.pdf"
     audit_download(request.user, consultation, file_name=name, kind="report", request=request)
-    return FileResponse(final.report.open("rb"), content_type="application/pdf", filename=name)
+    # In the reader's language and zone: the expert reads hers, the requester his.
+    stored = report_for(final, request.user)
+    return FileResponse(
+        default_storage.open(stored, "rb"), content_type="application/pdf", filename=name
+    )
 
 
 @login_required

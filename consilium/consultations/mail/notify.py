@@ -2,7 +2,7 @@
 address that belongs to that person and that thread, so a plain reply lands in the thread."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -100,8 +100,10 @@ def send(
     exclude: User | None = None,
     context: dict | None = None,
     stored_attachments: list[tuple[str, str, str]] | None = None,
+    attachments_for: Callable[[User], list[tuple[str, str, str]]] | None = None,
 ) -> int:
-    """Queue `consultations/email/<template>` for each recipient, in the current transaction."""
+    """Queue `consultations/email/<template>` for each recipient, in the current transaction.
+    `attachments_for(person)` gives files made for that reader (a report in their language)."""
     url = settings.SITE_URL + reverse("consultations:detail", args=[consultation.pk])
     from consilium.consultations.summary import clinical_summary
 
@@ -136,7 +138,10 @@ def send(
             to=[person.email],
             reply_to=[reply_address(consultation, person)],
             headers=headers,
-            stored_attachments=stored_attachments or [],
+            stored_attachments=[
+                *(stored_attachments or []),
+                *(attachments_for(person) if attachments_for else []),
+            ],
         )
         count += 1
     return count

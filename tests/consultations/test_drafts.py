@@ -69,7 +69,11 @@ RECOMMENDATION = {
 }
 
 
-def test_it_keeps_the_experts_recommendation_as_typed_and_offers_it_back(consultation, client_for):
+def test_it_keeps_the_experts_recommendation_as_typed_and_offers_it_back(
+    consultation, client_for, personas
+):
+    personas["expert"].language = "en"  # she reads French; the words checked are English
+    personas["expert"].save()
     expert = client_for("expert")
     response = expert.post(
         URL, {"kind": "recommendation", "consultation": consultation.pk, **RECOMMENDATION}

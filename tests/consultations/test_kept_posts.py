@@ -102,6 +102,8 @@ def test_a_recommendation_and_a_request_come_back(
         "diagnostic_opinion": "High-risk neuroblastoma.",
         "recommended_treatment": "Rapid COJEC induction.",
     }
+    personas["expert"].language = "en"  # she reads French; the words checked are English
+    personas["expert"].save()
     expert = _signed_in(personas["expert"], password)
     _expire(expert, settings)
     after = _next_of(

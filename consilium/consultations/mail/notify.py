@@ -107,11 +107,15 @@ def send(
     url = settings.SITE_URL + reverse("consultations:detail", args=[consultation.pk])
     from consilium.consultations.summary import clinical_summary
 
-    clinical = clinical_summary(consultation)  # once for all recipients; labels render per language
     count = 0
     for person in recipients:
         if exclude is not None and person.pk == exclude.pk:
             continue
+        language = person.language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            # Per reader: its words (sex, marker results, resources) are translated when built;
+            # built once for all, a French expert read them in the requester's Vietnamese.
+            clinical = clinical_summary(consultation)
         values = {
             "consultation": consultation,
             "clinical": clinical,
@@ -120,7 +124,7 @@ def send(
             "reply_domain": settings.CONSILIUM_REPLY_DOMAIN,
             **(context or {}),
         }
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with translation.override(language):
             subject = render_to_string(f"consultations/email/{template}_subject.txt", values)
             body = render_to_string(f"consultations/email/{template}.txt", values)
             html = render_to_string("consultations/email/base.html", {**values, "body": body})

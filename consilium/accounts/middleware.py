@@ -8,9 +8,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from consilium.accounts import expired_posts
 
 _STARTED = "consilium_started"
 _SEEN = "consilium_seen"
@@ -38,16 +42,56 @@ class SessionTimeoutMiddleware:
             idle = now - seen > settings.SESSION_IDLE_TIMEOUT
             too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
             if idle or too_old:
-                logout(request)
-                messages.info(request, _("Your session has expired. Please sign in again."))
-                if request.method == "GET" and not request.headers.get("HX-Request"):
-                    query = urlencode({"next": request.get_full_path()})
-                    return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
-                return HttpResponseRedirect(reverse("account_login"))
+                return self._expire(request)
             if now - seen >= _SEEN_RESOLUTION:
                 request.session[_SEEN] = now
                 request.consilium_seen_refreshed = True  # type: ignore[attr-defined]
         return self.get_response(request)
+
+    def _expire(self, request: HttpRequest) -> HttpResponse:
+        # Typed work posted into an expired session is kept first, while we still know whose
+        # it is (accounts/expired_posts.py); the person finds it back after signing in.
+        after = None
+        if request.method == "POST" and _csrf_ok(request):
+            after = expired_posts.keep(request, request.user)
+        logout(request)
+        login = reverse("account_login")
+        if after is not None:
+            messages.warning(
+                request,
+                _(
+                    "Your session has expired, so nothing was sent. What you typed is kept: "
+                    "sign in again to find it back, ready to send."
+                ),
+            )
+            next_url = f"{login}?{urlencode({'next': after})}"
+            if request.headers.get("HX-Request"):
+                # An autosave in the background: say so where its status shows, and leave
+                # the page (and what is typed in it) alone.
+                return HttpResponse(
+                    format_html(
+                        '{} <a href="{}">{}</a>',
+                        _("Your session has expired; what you typed is kept."),
+                        next_url,
+                        _("Sign in again"),
+                    )
+                )
+            return HttpResponseRedirect(next_url)
+        messages.info(request, _("Your session has expired. Please sign in again."))
+        if request.method == "GET" and not request.headers.get("HX-Request"):
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{login}?{query}")
+        return HttpResponseRedirect(login)
+
+
+def _csrf_ok(request: HttpRequest) -> bool:
+    """The CSRF check the view would have had (it runs after this middleware): only the
+    person's own pages may put text into their drafts."""
+
+    def view(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+        raise AssertionError
+
+    return CsrfViewMiddleware(view).process_view(request, view, (), {}) is None
 
 
 class UserSessionActivityMiddleware:

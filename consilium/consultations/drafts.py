@@ -1,5 +1,5 @@
-"""Server-side drafts of a request and of a message, saved as they are typed (htmx, a few
-seconds after the last keystroke) and offered back on return, on any device.
+"""Server-side drafts of a request, a message and a recommendation, saved as they are typed
+(htmx, a few seconds after the last keystroke) and offered back on return, on any device.
 
 A draft is the person's own unsent text, visible to nobody else: saving it writes no audit
 entry (it changes no record and would flood the log every few seconds); sending it is
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
-from consilium.consultations.actions import SUMMARY_FIELDS
+from consilium.consultations.actions import RECOMMENDATION_FIELDS, SUMMARY_FIELDS
 from consilium.consultations.models import Consultation, Draft, DraftKind
 
 FIELDS = {
@@ -28,7 +28,11 @@ FIELDS = {
         *SUMMARY_FIELDS,
     ),
     DraftKind.MESSAGE: ("body",),
+    DraftKind.RECOMMENDATION: RECOMMENDATION_FIELDS,
 }
+# The kinds typed inside a consultation (the others are typed before there is one).
+IN_CONSULTATION = {DraftKind.MESSAGE, DraftKind.RECOMMENDATION}
+TYPED = ("question", "body", *SUMMARY_FIELDS, *RECOMMENDATION_FIELDS)
 MAX_CHARS = 50_000
 
 
@@ -39,8 +43,8 @@ def save_draft(
     actor may see the consultation (access.get_consultation_for_user)."""
     if kind not in FIELDS:
         raise ValidationError(_("Unknown kind of draft."))
-    if (kind == DraftKind.MESSAGE) != (consultation is not None):
-        raise ValidationError(_("A message draft belongs to a consultation."))
+    if (kind in IN_CONSULTATION) != (consultation is not None):
+        raise ValidationError(_("This draft names no consultation."))
     kept = {k: str(data[k]) for k in FIELDS[kind] if data.get(k)}
     if sum(len(v) for v in kept.values()) > MAX_CHARS:
         raise ValidationError(_("This draft is too long to keep."))
@@ -49,7 +53,7 @@ def save_draft(
             user=actor, kind=kind, consultation=consultation
         )
         draft = rows.first()
-        typed = any(kept.get(k) for k in ("question", "body", *SUMMARY_FIELDS))
+        typed = any(kept.get(k) for k in TYPED)
         if not typed:
             rows.delete()
             return None

@@ -412,6 +412,7 @@ class ReadMark(models.Model):
 class DraftKind(models.TextChoices):
     REQUEST = "request", _("Request")
     MESSAGE = "message", _("Message")
+    RECOMMENDATION = "recommendation", _("Recommendation")
 
 
 class Draft(models.Model):
@@ -419,7 +420,7 @@ class Draft(models.Model):
     connection loses nothing; one per person, kind and consultation."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=DraftKind.choices)
+    kind = models.CharField(max_length=16, choices=DraftKind.choices)
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -431,3 +432,23 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} draft of {self.user_id}"
+
+
+class KeptPost(models.Model):
+    """What a person sent after their session had expired: kept under a one-time key so that,
+    signed in again, they find it back in the form, ready to send (never sent for them).
+    Only the key's hash is stored: the key itself travels once, in the sign-in link."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=DraftKind.choices)
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    had_files = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"kept {self.kind} of {self.user_id}"

@@ -1,33 +1,84 @@
-"""The consultation report: the recommendation as a PDF, in the requesting team's language."""
+"""The consultation report: the recommendation, the clinical summary it answered and the list
+of attachments, as a PDF in its reader's language with times in the reader's zone. The
+requester's copy is kept on the recommendation (`report`); every other reader's copy is rendered
+once per language and zone (a final recommendation never changes) and kept beside it."""
+
+import zoneinfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
+from consilium.accounts.models import User
 from consilium.consultations.models import Recommendation
-from consilium.consultations.summary import diagnosis_lines
+from consilium.consultations.summary import clinical_summary
+
+
+def reader_language(recommendation: Recommendation, reader: User | None) -> str:
+    languages = dict(settings.LANGUAGES)
+    for language in (
+        reader.language if reader else "",
+        recommendation.consultation.language,
+    ):
+        if language in languages:
+            return language
+    return settings.LANGUAGE_CODE
+
+
+def reader_zone(reader: User | None) -> str:
+    zone = reader.time_zone if reader else ""
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return zone
 
 
 def report_language(recommendation: Recommendation) -> str:
-    requester = recommendation.consultation.requested_by
-    language = requester.language or recommendation.consultation.language
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return reader_language(recommendation, recommendation.consultation.requested_by)
 
 
-def render_report(recommendation: Recommendation) -> bytes:
+def render_report(
+    recommendation: Recommendation, *, language: str | None = None, zone: str | None = None
+) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only report rendering needs.
     from weasyprint import HTML
 
     consultation = recommendation.consultation
-    with translation.override(report_language(recommendation)):
+    requester = consultation.requested_by
+    language = language or reader_language(recommendation, requester)
+    zone = zone or reader_zone(requester)
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
         html = render_to_string(
             "consultations/report.html",
             {
                 "consultation": consultation,
                 "recommendation": recommendation,
                 "patient": consultation.patient,
-                "diagnoses": diagnosis_lines(consultation.patient),
-                "language": translation.get_language(),
+                # Built inside the override: its labels are in the reader's language.
+                "clinical": clinical_summary(consultation),
+                "attachments": consultation.attachments.order_by("created_at", "pk"),
+                "language": language,
+                "zone": zone,
             },
         )
     return HTML(string=html).write_pdf()
+
+
+def report_for(recommendation: Recommendation, reader: User) -> str:
+    """The storage name of the report as `reader` reads it, rendered the first time."""
+    language, zone = reader_language(recommendation, reader), reader_zone(reader)
+    if recommendation.report and (language, zone) == (
+        report_language(recommendation),
+        reader_zone(recommendation.consultation.requested_by),
+    ):
+        return recommendation.report.name
+    zone_part = zone.replace("/", "_")
+    name = f"consultations/reports/readers/{recommendation.pk}/report-{language}-{zone_part}.pdf"
+    if not default_storage.exists(name):
+        pdf = render_report(recommendation, language=language, zone=zone)
+        # Two readers at once may both render; the storage keeps both names, each valid.
+        name = default_storage.save(name, ContentFile(pdf))
+    return name

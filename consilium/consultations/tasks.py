@@ -4,14 +4,15 @@ from django_tasks import task
 
 from consilium.consultations.mail import notify
 from consilium.consultations.models import Recommendation
-from consilium.consultations.report import render_report
+from consilium.consultations.report import render_report, report_for
 from consilium.lib import stored_files
 
 
 @task(queue_name="default")
 def deliver_report(*, recommendation_id: int) -> str:
-    """Render the consultation report (in the requesting team's language) and send it to
-    the participants. Idempotent: a rendered report is not rendered again."""
+    """Render the consultation report (the requester's copy on the recommendation, each
+    other reader's in their language) and send it to the participants. Idempotent: a
+    rendered report is not rendered again."""
     recommendation = Recommendation.objects.select_related(
         "consultation__patient", "consultation__requesting_institution", "author"
     ).get(pk=recommendation_id)
@@ -34,6 +35,9 @@ def deliver_report(*, recommendation_id: int) -> str:
                 notify.participants(consultation),
                 "recommendation",
                 context={"recommendation": recommendation},
-                stored_attachments=[(filename, recommendation.report.name, "application/pdf")],
+                # Each reader's copy in their own language and zone.
+                attachments_for=lambda person: [
+                    (filename, report_for(recommendation, person), "application/pdf")
+                ],
             )
     return recommendation.report.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consilium.consultations import views
+from consilium.consultations import draft_views, views
 
 app_name = "consultations"
 
@@ -8,7 +8,8 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new, name="new"),
     path("turnaround/", views.turnaround, name="turnaround"),
-    path("drafts/", views.draft, name="draft"),
+    path("drafts/", draft_views.draft, name="draft"),
+    path("kept/<str:key>/", draft_views.kept_post, name="kept"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/report.pdf", views.report, name="report"),
     path("mail/held/<str:token>/", views.confirm_held, name="confirm_held"),

@@ -1,14 +1,18 @@
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,6 +51,7 @@ from consilium.consultations.models import (
     RecommendationStatus,
     SummaryTemplate,
 )
+from consilium.consultations.report import report_for
 from consilium.consultations.summary import diagnosis_lines
 from consilium.consultations.summary_templates import ICCC_TEMPLATE
 from consilium.consultations.turnaround import turnaround_tables
@@ -57,6 +62,24 @@ from consilium.network.models import Institution
 from consilium.network.resources import grouped_catalogue
 from consilium.registry.access import patients_for_user
 from consilium.search import similar as similar_cases
+
+
+def _signed_in(form_page: Callable[..., str]) -> Callable:
+    """login_required for a view that takes posts: a post from someone signed out (a session
+    that ended some other way than by expiring) is sent to sign in and then to the form's page,
+    not back to the URL it posted to, which answers no GET."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            after = form_page(**kwargs) if request.method == "POST" else request.get_full_path()
+            return redirect_to_login(after)
+
+        return wrapped
+
+    return decorator
 
 
 def _uploads(files) -> list[actions.Upload]:
@@ -181,7 +204,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/queue.html", context)
 
 
-@login_required
+@_signed_in(lambda: reverse("consultations:new"))
 @require_http_methods(["GET", "POST"])
 def new(request: HttpRequest) -> HttpResponse:
     own = requester_institution_ids(request.user)
@@ -290,6 +313,15 @@ def _detail_context(
     recommendation_initial = (
         {f: getattr(draft, f) for f in actions.RECOMMENDATION_FIELDS} if draft else None
     )
+    # What was typed since the last "Save draft" (autosaved, or kept past an expired session)
+    # is newer than the saved draft recommendation.
+    recommendation_draft = (
+        drafts.draft_of(request.user, DraftKind.RECOMMENDATION, consultation)
+        if side == Side.EXPERT and consultation.is_open
+        else None
+    )
+    if recommendation_draft is not None:
+        recommendation_initial = recommendation_draft.data
     assign_form = None
     if side == Side.TRIAGE and consultation.is_open:
         assign_form = forms.get("assign_form") or AssignForm()
@@ -322,6 +354,7 @@ def _detail_context(
         "decline_form": forms.get("decline_form") or DeclineForm(),
         "recommendation_form": forms.get("recommendation_form")
         or RecommendationForm(initial=recommendation_initial),
+        "recommendation_draft": None if forms.get("recommendation_form") else recommendation_draft,
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
         "withdraw_form": WithdrawForm(),
         "assign_form": assign_form,
@@ -358,7 +391,7 @@ def _rerender(
     )
 
 
-@login_required
+@_signed_in(lambda pk, action: reverse("consultations:detail", args=[pk]))
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Every change made from the consultation page posts its own small form here."""
@@ -406,6 +439,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             except ValidationError as exc:
                 add_action_errors(form, exc)
                 return _rerender(request, consultation, side, recommendation_form=form)
+            drafts.discard(user, DraftKind.RECOMMENDATION, consultation)
             messages.success(
                 request,
                 _("The recommendation is final; the report is being sent.")
@@ -443,7 +477,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("consultations:detail", pk=consultation.pk)
 
 
-@login_required
+@_signed_in(lambda pk, message_pk: reverse("consultations:detail", args=[pk]))
 @require_POST
 def edit_message(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
     consultation, _side = get_consultation_for_user(request.user, pk, request=request, audit=False)
@@ -502,7 +536,11 @@ def report(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     name = f"{consultation.patient.pseudonym}-recommendation.pdf"
     audit_download(request.user, consultation, file_name=name, kind="report", request=request)
-    return FileResponse(final.report.open("rb"), content_type="application/pdf", filename=name)
+    # In the reader's language and zone: the expert reads hers, the requester his.
+    stored = report_for(final, request.user)
+    return FileResponse(
+        default_storage.open(stored, "rb"), content_type="application/pdf", filename=name
+    )
 
 
 @login_required
@@ -553,31 +591,3 @@ def turnaround(request: HttpRequest) -> HttpResponse:
         Prefetch("assignments", queryset=Assignment.objects.select_related("expert"))
     )
     return render(request, "consultations/turnaround.html", turnaround_tables(scope))
-
-
-@login_required
-@require_POST
-def draft(request: HttpRequest) -> HttpResponse:
-    """Keep what is being typed (htmx, a few seconds after the last keystroke)."""
-    kind = request.POST.get("kind", "")
-    consultation = None
-    if kind == DraftKind.MESSAGE:
-        pk = request.POST.get("consultation", "")
-        if not pk.isdigit() or len(pk) > 12:
-            return HttpResponse(_("This draft names no consultation."), status=400)
-        # A consultation the person can no longer see answers 404, like its page.
-        consultation, _side = get_consultation_for_user(
-            request.user, int(pk), request=request, audit=False
-        )
-    elif kind == DraftKind.REQUEST and not requester_institution_ids(request.user):
-        raise PermissionDenied
-    try:
-        kept = drafts.save_draft(
-            actor=request.user, kind=kind, consultation=consultation, data=request.POST.dict()
-        )
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400)
-    if kept is None:
-        return HttpResponse("")
-    when = timezone.localtime(kept.updated_at).strftime("%H:%M")
-    return HttpResponse(_("Draft kept at %(time)s.") % {"time": when})

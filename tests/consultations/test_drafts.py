@@ -61,3 +61,41 @@ def test_it_keeps_no_draft_for_an_outsider(consultation, client_for):
     assert response.status_code == 404
     assert outsider.get(URL).status_code == 405
     assert not Draft.objects.exists()
+
+
+RECOMMENDATION = {
+    "diagnostic_opinion": "High-risk neuroblastoma, MYCN amplified.",
+    "recommended_treatment": "Rapid COJEC, then surgery",
+}
+
+
+def test_it_keeps_the_experts_recommendation_as_typed_and_offers_it_back(
+    consultation, client_for, personas
+):
+    personas["expert"].language = "en"  # she reads French; the words checked are English
+    personas["expert"].save()
+    expert = client_for("expert")
+    response = expert.post(
+        URL, {"kind": "recommendation", "consultation": consultation.pk, **RECOMMENDATION}
+    )
+    assert response.status_code == 200
+    # Another device, later: the form holds what she typed, and says so.
+    page = html.unescape(
+        client_for("expert").get(f"/consultations/{consultation.pk}/").content.decode()
+    )
+    assert "Rapid COJEC, then surgery</textarea>" in page
+    assert "is back below" in page
+    # "Save draft" keeps it as the recommendation's own draft; the typed copy goes.
+    expert.post(f"/consultations/{consultation.pk}/draft/", RECOMMENDATION)
+    assert not Draft.objects.exists()
+    page = html.unescape(expert.get(f"/consultations/{consultation.pk}/").content.decode())
+    assert "Rapid COJEC, then surgery</textarea>" in page
+    assert "is back below" not in page
+
+
+def test_only_the_expert_keeps_a_recommendation_draft(consultation, client_for):
+    data = {"kind": "recommendation", "consultation": consultation.pk, **RECOMMENDATION}
+    assert client_for("clinician").post(URL, data).status_code == 403
+    assert client_for("outsider").post(URL, data).status_code == 404
+    assert client_for("expert").post(URL, {**data, "consultation": ""}).status_code == 400
+    assert not Draft.objects.exists()

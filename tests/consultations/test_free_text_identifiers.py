@@ -102,3 +102,23 @@ def test_the_whole_name_is_found_even_when_its_parts_are_short_or_common():
 def test_a_part_the_writer_shares_with_the_patient_is_not_flagged_alone():
     an = Identifiers(name="Nguyễn Văn An", writer_names=("Dr Nguyễn Thị Lan",))
     assert kinds("Cảm ơn, BS Nguyễn Thị Lan", an) == []
+
+
+BAO = Identifiers(name="Trần Gia Bảo")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # Found in the browser walk: "u nguyên bào thần kinh" (neuroblastoma) was refused as
+        # the name of a child called Bảo. The tone mark makes it another word.
+        ("U nguyên bào thần kinh nguy cơ cao, MYCN khuếch đại.", []),
+        ("u nguyên bào võng mạc hai bên", []),
+        ("Bé Bảo tái phát sau 6 tháng", ["Bảo"]),
+        ("Be Bao tai phat", ["Bao"]),  # typed without diacritics: may be the name
+        ("BẢO, 3 tuổi", ["BẢO"]),
+        ("Tran Gia Bao, 3 years", ["Tran Gia Bao"]),
+    ],
+)
+def test_a_vietnamese_word_with_other_tone_marks_is_not_the_name(text, found):
+    assert [f for k, f in kinds(text, BAO) if k == "name"] == found

@@ -52,3 +52,27 @@ def test_it_sends_a_later_message_in_full_with_one_line_of_context(
     assert text in mail["body"]
     assert "3-year-old boy, abdominal mass" not in mail["body"]  # no full summary again
     assert consultation.patient.pseudonym in mail["body"]
+
+
+def test_the_summary_words_are_in_the_experts_language_not_the_requesters(
+    personas, partnership, patient, institutions, django_capture_on_commit_callbacks
+):
+    # Found in the browser walk: the request is made in the clinician's Vietnamese session,
+    # and the French expert's mail read the child's sex and marker results in Vietnamese.
+    from django.utils import translation
+
+    before = len(all_queued_emails())
+    with translation.override("vi"), django_capture_on_commit_callbacks(execute=True):
+        actions.request_consultation(
+            actor=personas["clinician"],
+            patient=patient,
+            expert_institution=institutions["CURIE"],
+            question="MYCN amplified: is tandem HDCT feasible here?",
+            urgency="routine",
+        )
+    invitation = next(
+        m for m in all_queued_emails()[before:] if personas["expert"].email in m["to"]
+    )
+    assert personas["expert"].language == "fr"
+    assert "(Masculin)" in invitation["body"]
+    assert "(Nam)" not in invitation["body"]

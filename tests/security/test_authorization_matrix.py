@@ -211,6 +211,8 @@ ROWS: list[Row] = [
         post="404 404 200 200 200 404 L",
         data=lambda w: {"kind": "message", "consultation": w.consultation.pk, "body": "Half"},
     ),
+    # A kept post's key is its owner's alone; a made-up one is nobody's.
+    Row("consultations:kept", lambda w: {"key": "made-up-key"}, get="404 404 404 404 404 404 L"),
     Row(
         "consultations:detail",
         pk("consultation"),

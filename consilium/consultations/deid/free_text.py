@@ -152,6 +152,32 @@ def _all_parts(name: str, *, latin: bool) -> list[str]:
     return [p for p in re.split(r"[\s\-,.]+", fold(name, latin=latin)) if p]
 
 
+def _marked(word: str) -> str:
+    """A word as written, for comparing its diacritics: lower case, composed, no apostrophes."""
+    return "".join(c for c in unicodedata.normalize("NFC", word.lower()) if c not in _APOSTROPHES)
+
+
+def _written_parts(names: list[str]) -> dict[str, set[str]]:
+    """Each name part as written (with its diacritics), by its folded form."""
+    written: dict[str, set[str]] = {}
+    for name in names:
+        for part in re.split(r"[\s\-,.]+", name):
+            if part:
+                written.setdefault(fold(part), set()).add(_marked(part))
+    return written
+
+
+def _another_word(span: str, written: dict[str, set[str]]) -> bool:
+    """A word typed with diacritics other than the name's is another word: in Vietnamese the
+    tone marks make the word, so "nguyên bào" (-blastoma) is not the name Bảo. Typed
+    without diacritics ("Bao"), it may be the name, and is flagged."""
+    marked = _marked(span)
+    if fold(span) == marked:
+        return False
+    spellings = written.get(fold(span))
+    return spellings is not None and marked not in spellings
+
+
 def _find_names(folded: list[_Folded], ids: Identifiers) -> list[str]:
     """The whole name (its words next to each other, in any order, short ones included),
     and each distinctive part alone, except parts the writer's own name shares: Dr Nguyễn
@@ -163,6 +189,7 @@ def _find_names(folded: list[_Folded], ids: Identifiers) -> list[str]:
     parts: set[str] = set()
     for name in names:
         parts |= _name_parts(name) - own
+    written = _written_parts(names)
     found: list[str] = []
     for text in folded:
         words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\w+", text.text)]
@@ -180,6 +207,8 @@ def _find_names(folded: list[_Folded], ids: Identifiers) -> list[str]:
             alternatives = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
             for match in re.finditer(rf"(?<![\w])({alternatives})(?![\w])", text.text):
                 span = text.span(match.start(), match.end())
+                if _another_word(span, written):
+                    continue
                 if not any(span in whole for whole in found):
                     found.append(span)
     return found

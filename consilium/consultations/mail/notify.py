@@ -2,7 +2,7 @@
 address that belongs to that person and that thread, so a plain reply lands in the thread."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -100,16 +100,22 @@ def send(
     exclude: User | None = None,
     context: dict | None = None,
     stored_attachments: list[tuple[str, str, str]] | None = None,
+    attachments_for: Callable[[User], list[tuple[str, str, str]]] | None = None,
 ) -> int:
-    """Queue `consultations/email/<template>` for each recipient, in the current transaction."""
+    """Queue `consultations/email/<template>` for each recipient, in the current transaction.
+    `attachments_for(person)` gives files made for that reader (a report in their language)."""
     url = settings.SITE_URL + reverse("consultations:detail", args=[consultation.pk])
     from consilium.consultations.summary import clinical_summary
 
-    clinical = clinical_summary(consultation)  # once for all recipients; labels render per language
     count = 0
     for person in recipients:
         if exclude is not None and person.pk == exclude.pk:
             continue
+        language = person.language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            # Per reader: its words (sex, marker results, resources) are translated when built;
+            # built once for all, a French expert read them in the requester's Vietnamese.
+            clinical = clinical_summary(consultation)
         values = {
             "consultation": consultation,
             "clinical": clinical,
@@ -118,7 +124,7 @@ def send(
             "reply_domain": settings.CONSILIUM_REPLY_DOMAIN,
             **(context or {}),
         }
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with translation.override(language):
             subject = render_to_string(f"consultations/email/{template}_subject.txt", values)
             body = render_to_string(f"consultations/email/{template}.txt", values)
             html = render_to_string("consultations/email/base.html", {**values, "body": body})
@@ -136,7 +142,10 @@ def send(
             to=[person.email],
             reply_to=[reply_address(consultation, person)],
             headers=headers,
-            stored_attachments=stored_attachments or [],
+            stored_attachments=[
+                *(stored_attachments or []),
+                *(attachments_for(person) if attachments_for else []),
+            ],
         )
         count += 1
     return count

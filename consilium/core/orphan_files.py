@@ -22,6 +22,9 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 GRACE = datetime.timedelta(hours=1)
+# Files no row points to by design: each reader's copy of a consultation report, rendered on
+# demand and named by mails waiting in the queue (`consultations.report.report_for`).
+NOT_SWEPT = ("consultations/reports/readers/",)
 
 
 def sweep(*, now: datetime.datetime | None = None) -> int:
@@ -44,7 +47,7 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
     removed = 0
     for path in candidates:
         name = path.relative_to(media).as_posix()
-        if name in referenced:
+        if name in referenced or name.startswith(NOT_SWEPT):
             continue
         try:
             path.unlink()

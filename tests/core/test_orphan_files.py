@@ -65,6 +65,18 @@ def test_it_deletes_an_old_file_no_row_points_to_and_keeps_the_rest(
     assert elsewhere.exists()  # outside every file field's folder
 
 
+def test_it_keeps_the_readers_copies_of_a_report(media, personas, consultation):  # noqa: F811
+    # Each reader's copy is named by no row, yet mails waiting in the queue name it.
+    _photo(personas, consultation)
+    copy = media / "consultations" / "reports" / "readers" / "7" / "report-vi-Asia_Bangkok.pdf"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(b"%PDF-1.7 a reader's copy")
+    _age(copy)
+
+    assert orphan_files.sweep() == 0
+    assert copy.exists()
+
+
 def test_it_deletes_the_files_of_a_deleted_row(media, personas, consultation):  # noqa: F811
     gone, stays = _photo(personas, consultation), _photo(personas, consultation, "Second view")
     for attachment in (gone, stays):

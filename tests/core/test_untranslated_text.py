@@ -30,14 +30,23 @@ class _Text(HTMLParser):
         super().__init__()
         self.texts: list[str] = []
         self._skip = 0
+        self._english: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
+            self._skip += 1
+        # Text marked lang="en" is English on purpose (ICD-O-3 terms, which have no published
+        # translation: docs/translation.md), declared so for screen readers.
+        if tag != "html" and (dict(attrs).get("lang") or "").startswith("en"):
+            self._english.append(tag)
             self._skip += 1
         self.texts += [value for name, value in attrs if name in ATTRIBUTES and value]
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
+            self._skip -= 1
+        if self._english and self._english[-1] == tag:
+            self._english.pop()
             self._skip -= 1
 
     def handle_data(self, data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from consilium.navigation.models import (
@@ -103,9 +103,19 @@ def new_high_risk(institution: Institution) -> QuerySet[SocialProfile]:
 
 
 def outreach_due(institution: Institution, today: datetime.date) -> QuerySet[OutreachTask]:
+    """One row per child: the child's first open task due, with how many more are open (a
+    child who missed four visits is one family to call, not four lines)."""
+    due = OutreachTask.objects.filter(
+        institution=institution, status=TaskStatus.OPEN, due_on__lte=today
+    )
+    same_child = due.filter(patient=OuterRef("patient"))
     return (
-        OutreachTask.objects.filter(
-            institution=institution, status=TaskStatus.OPEN, due_on__lte=today
+        due.filter(pk=Subquery(same_child.order_by("due_on", "pk").values("pk")[:1]))
+        .annotate(
+            more=Subquery(
+                same_child.order_by().values("patient").annotate(n=Count("pk")).values("n")[:1]
+            )
+            - 1
         )
         .select_related("patient", "visit")
         .order_by("due_on", "pk")[:ROWS]

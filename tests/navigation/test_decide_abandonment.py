@@ -31,6 +31,23 @@ def test_it_confirms_into_the_registry_as_an_abandonment_event(personas, proposa
     assert patient.abandonment_date == days(-35)  # what abandonment-sensitive survival reads
 
 
+def test_confirming_closes_the_child_s_open_outreach_tasks(personas, proposal, patient):
+    from consilium.navigation.models import OutreachTask, TaskStatus
+
+    assert OutreachTask.objects.filter(patient=patient, status=TaskStatus.OPEN).exists()
+    actions.confirm(actor=personas["data_manager"], proposal=proposal)
+    assert not OutreachTask.objects.filter(patient=patient, status=TaskStatus.OPEN).exists()
+
+
+def test_rejecting_leaves_the_outreach_tasks_open(personas, proposal, patient):
+    from consilium.navigation.models import OutreachTask, TaskStatus
+
+    open_tasks = OutreachTask.objects.filter(patient=patient, status=TaskStatus.OPEN).count()
+    actions.reject(actor=personas["data_manager"], proposal=proposal, reason="Treated at K")
+    still_open = OutreachTask.objects.filter(patient=patient, status=TaskStatus.OPEN)
+    assert still_open.count() == open_tasks
+
+
 def test_it_keeps_the_confirmed_date_when_the_child_comes_back(personas, proposal, plan):
     actions.confirm(actor=personas["data_manager"], proposal=proposal)
     plan_actions.mark_visit(

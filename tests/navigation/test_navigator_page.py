@@ -48,6 +48,18 @@ def test_it_shows_the_navigator_the_days_work(client_for, swept, patient):
     assert AuditEntry.objects.filter(verb="navigation.page_viewed").count() == 1
 
 
+def test_it_lists_a_child_with_several_missed_visits_once_in_outreach(client_for, swept, patient):
+    from consilium.navigation.models import OutreachTask, TaskStatus
+
+    open_tasks = OutreachTask.objects.filter(patient=patient, status=TaskStatus.OPEN).count()
+    assert open_tasks > 1
+    page = client_for("navigator").get(reverse("navigation:home")).content.decode()
+    section = page.split('id="tasks-h"')[1].split("</section>")[0]
+    assert section.count(patient.pseudonym) == 1
+    assert "Outreach due (1)" in page
+    assert f"and {open_tasks - 1} more" in section
+
+
 def test_it_shows_yesterdays_missed_visit(personas, client_for, patient):
     from consilium.navigation.actions import plans
 

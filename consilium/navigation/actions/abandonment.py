@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.navigation.access import can_decide_abandonment
-from consilium.navigation.models import AbandonmentStatus, ProposedAbandonment
+from consilium.navigation.models import (
+    AbandonmentStatus,
+    OutreachTask,
+    ProposedAbandonment,
+    TaskStatus,
+)
 from consilium.registry import actions as registry_actions
 from consilium.registry.checks import Level
 from consilium.registry.models import EventKind
@@ -59,6 +64,11 @@ def confirm(
         proposal.decided_at = timezone.now()
         proposal.event = event
         proposal.save(update_fields=["status", "decided_by", "decided_at", "event"])
+        # The family is no longer to be called about missed visits: the child is recorded as
+        # having abandoned therapy (a return to care reopens work through new visits).
+        OutreachTask.objects.filter(patient=proposal.patient, status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE, closed_at=proposal.decided_at
+        )
         record(
             actor=actor,
             verb="navigation.abandonment_confirmed",

@@ -83,6 +83,12 @@ class IcccGroup(models.TextChoices):
     XII = "XII", _("XII · Other and unspecified malignant neoplasms")
 
 
+def iccc_group_name(main_group: str) -> str:
+    """The translated name of a main group (``IV`` → "IV · Neuroblastoma and other…"), in the
+    active language; an empty or unknown group gives an empty string."""
+    return str(IcccGroup(main_group).label) if main_group in IcccGroup.values else ""
+
+
 class Marker(models.TextChoices):
     MYCN = "MYCN", "MYCN"
     PAX3_FOXO1 = "PAX3-FOXO1", "PAX3-FOXO1"

@@ -19,7 +19,6 @@ from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY, display_site, norma
 
 __all__ = [
     "CodedTerm",
-    "iccc_group_name",
     "morphology",
     "morphology_term",
     "topography",
@@ -59,11 +58,3 @@ def topography(site: str) -> CodedTerm:
 
 def morphology(histology: str, behaviour: str) -> CodedTerm:
     return CodedTerm(f"{histology}/{behaviour}", morphology_term(histology, behaviour))
-
-
-def iccc_group_name(main_group: str) -> str:
-    """The translated name of a main group (``IV`` → "IV · Neuroblastoma and other…"), in the
-    active language; an empty or unknown group gives an empty string."""
-    from consilium.registry.models import IcccGroup
-
-    return str(IcccGroup(main_group).label) if main_group in IcccGroup.values else ""

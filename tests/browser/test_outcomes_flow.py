@@ -31,7 +31,7 @@ def test_the_demo_data_manager_compares_two_institutions_and_a_partnership_perio
     page.get_by_role("link", name="Outcomes").first.click()
     page.get_by_label("Endpoint").select_option("efs")
     page.get_by_label("Compare").select_option("institution")
-    page.get_by_role("checkbox", name="VNCH").check()
+    page.get_by_role("checkbox", name="VNCH", exact=True).check()
     page.get_by_role("checkbox", name="KHOSP").check()
     page.get_by_role("button", name="Show").click()
     expect(page.locator("svg.km-chart title").first).to_contain_text("Event-free survival")

@@ -142,28 +142,34 @@ def test_it_lets_another_writer_in_between_its_batches(tmp_path, vnch, monkeypat
     monkeypatch.setattr(importer, "BATCH", 200)
     path = _file(tmp_path, "big.csv", _rows(3000))
     job = ImportJob.objects.create(institution=vnch, file_name="big.csv")
-    saving = threading.Event()
-    finished = threading.Event()
+    # A handshake rather than a race: after each batch's commit the import waits until the
+    # other writer has written once, so the test does not depend on how threads are scheduled.
+    # Had the import kept the lock across batches, that write would fail (busy timeout).
+    turn, wrote, finished = threading.Event(), threading.Event(), threading.Event()
     seen_during_import: list[int] = []
     failures: list[BaseException] = []
 
     def progress(phase: str, done: int, total: int | None) -> None:
-        if phase == "saving":
-            saving.set()
+        if phase == "saving" and 0 < done < 3000:
+            turn.set()
+            wrote.wait(30)
+            wrote.clear()
 
     def sign_ins() -> None:
         try:
             if connection.vendor == "sqlite":
                 connection.ensure_connection()
                 connection.connection.execute("PRAGMA busy_timeout=2000")
-            saving.wait(60)
             while not finished.is_set():
+                if not turn.wait(0.1):
+                    continue
+                turn.clear()
                 record(actor=None, actor_label="sign-in", verb="account.signed_in")
-                done = ImportJob.objects.get(pk=job.pk).rows_imported
-                if 0 < done < 3000:
-                    seen_during_import.append(done)
+                seen_during_import.append(ImportJob.objects.get(pk=job.pk).rows_imported)
+                wrote.set()
         except BaseException as exc:
             failures.append(exc)
+            wrote.set()
         finally:
             connection.close()
 

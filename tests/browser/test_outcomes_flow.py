@@ -32,7 +32,7 @@ def test_the_demo_data_manager_compares_two_institutions_and_a_partnership_perio
     page.get_by_label("Endpoint").select_option("efs")
     page.get_by_label("Compare").select_option("institution")
     page.get_by_role("checkbox", name="VNCH", exact=True).check()
-    page.get_by_role("checkbox", name="KHOSP").check()
+    page.get_by_role("checkbox", name="KHOSP", exact=True).check()
     page.get_by_role("button", name="Show").click()
     expect(page.locator("svg.km-chart title").first).to_contain_text("Event-free survival")
     table = page.locator("table").first
@@ -44,7 +44,7 @@ def test_the_demo_data_manager_compares_two_institutions_and_a_partnership_perio
 
     # Before/after the demo's Hanoi–Paris partnership (signed at the 2024 Hanoi workshop).
     page.get_by_label("Compare").select_option("partnership")
-    page.get_by_role("checkbox", name="KHOSP").uncheck()
+    page.get_by_role("checkbox", name="KHOSP", exact=True).uncheck()
     page.get_by_label("Partnership (before / after its start)").select_option(
         label="Vietnam National Children's Hospital – Institut Curie – Hôpital Robert-Debré"
         " (2024-12-02)"

@@ -1,10 +1,15 @@
 """Audit writes per second on PostgreSQL, with the sealer linking them into the chain (issue 22).
 
-Three ways of appending the same entries, each for --seconds with --writers threads (each its
+Three ways of appending the same entries, each for --seconds with --writers writers (each its
 own connection), while one sealer seals every CONSILIUM_AUDIT_SEAL_SECONDS as a worker does:
-- one: `record`, one entry per transaction (an audited page view);
-- batch: `record_many`, --batch entries per transaction (bulk paths such as the consultation
-  history; the importer writes one entry per import, not per patient);
+- one, processes: `record`, one entry per transaction (an audited page view), each writer its
+  own process, as app servers' workers are (threads of one process share one interpreter lock
+  and measure Python, not the log);
+- one, threads: the same from threads of one process;
+- batch, processes: `record_many`, --batch entries per transaction (bulk paths such as the
+  consultation history; the importer writes one entry per import, not per patient).
+For scale, the PostgreSQL server's own ceiling on the machine: `pgbench -n -c 16 -j 2 -T 8 -f`
+a file with one single-row INSERT (its tps is one committed row per transaction).
 The figures: entries per second appended, the sealing lag p50/p99 after the writers stop,
 and `audit-verify` at the end. Target (issue 22): >= 5,000 entries/s, lag p99 < 5 s.
 
@@ -88,7 +93,12 @@ def run(args: argparse.Namespace) -> None:
         )
         return record_many([pending] * args.batch)
 
-    for mode, write in (("one entry a transaction", one), ("batches", batch)):
+    modes = (
+        ("one a transaction, processes", one, True),
+        ("one a transaction, threads", one, False),
+        (f"{args.batch} a transaction, processes", batch, True),
+    )
+    for mode, write, in_processes in modes:
         stop = threading.Event()
         counts = [0] * args.writers
         sealer_stop = threading.Event()
@@ -115,12 +125,15 @@ def run(args: argparse.Namespace) -> None:
         sealer_thread.start()
         threads = [threading.Thread(target=writer, args=(i,)) for i in range(args.writers)]
         started = time.perf_counter()
-        for t in threads:
-            t.start()
-        time.sleep(args.seconds)
-        stop.set()
-        for t in threads:
-            t.join()
+        if in_processes:
+            append_from_processes(args, write)
+        else:
+            for t in threads:
+                t.start()
+            time.sleep(args.seconds)
+            stop.set()
+            for t in threads:
+                t.join()
         elapsed = time.perf_counter() - started
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and AuditEntry.objects.filter(seq__isnull=True).exists():
@@ -146,6 +159,27 @@ def run(args: argparse.Namespace) -> None:
         f"  audit-verify: {'intact' if verified.ok else 'BROKEN'}, {verified.checked:,} sealed, "
         f"{verified.unsealed} unsealed"
     )
+
+
+def append_from_processes(args: argparse.Namespace, write) -> None:
+    """--writers forked processes call `write` for --seconds, each on its own connection."""
+    import multiprocessing
+
+    from django.db import connections
+
+    def writer(deadline: float) -> None:
+        while time.monotonic() < deadline:
+            write()
+        connections.close_all()
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    deadline = time.monotonic() + args.seconds
+    processes = [context.Process(target=writer, args=(deadline,)) for _ in range(args.writers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
 
 
 if __name__ == "__main__":

@@ -122,11 +122,43 @@ def record(
         institution_id=institution_id,
         details=_as_stored({**_client_details(request), **(details or {})}),
     )
-    with transaction.atomic():
-        if seals_inline():
+    if seals_inline():
+        with transaction.atomic():
             _seal_in_place([entry])
-        entry.save(force_insert=True)
+            entry.save(force_insert=True)
+    else:
+        _insert_unsealed(entry)
     return entry
+
+
+_INSERT_UNSEALED = (
+    "INSERT INTO audit_auditentry (at, actor_id, actor_label, verb, object_type, object_id,"
+    " institution_id, details, prev_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '')"
+    " RETURNING id"
+)
+
+
+def _insert_unsealed(entry: AuditEntry) -> None:
+    # Every audited page view comes here. One statement, which is atomic by itself and joins
+    # the caller's transaction when there is one: the ORM's save inside atomic() cost three
+    # round trips and about 1 ms of CPU, a third of it in Django (bench_audit_throughput).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_UNSEALED,
+            [
+                entry.at,
+                entry.actor_id,
+                entry.actor_label,
+                entry.verb,
+                entry.object_type,
+                entry.object_id,
+                entry.institution_id,
+                json.dumps(entry.details),
+            ],
+        )
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from consilium.accounts.models import User
-from consilium.search.models import IdentifierToken, Kind, SearchDocument
+from consilium.search.models import IdentifierToken, Kind, SearchDocument, SearchMatch
 from consilium.search.query import MIN_PREFIX, Query, QueryError, Term, parse
 from consilium.search.text import fold, words
 
@@ -81,16 +81,22 @@ def tsquery_expression(query: Query) -> str:
     return " & ".join(parts)
 
 
-def _matching(rows: QuerySet[SearchDocument], query: Query) -> QuerySet[SearchDocument]:
+def _searched() -> QuerySet:
+    """The rows a search matches and filters: on PostgreSQL the narrow SearchMatch (same ids,
+    same filter columns, the tsvector), on SQLite SearchDocument itself beside FTS5."""
+    return (SearchMatch if connection.vendor == "postgresql" else SearchDocument).objects.all()
+
+
+def _matching(rows: QuerySet, query: Query) -> QuerySet:
     """`rows` narrowed to the full-text match, with a `rank` to order by (lower is better)."""
     if not query.terms:
         return rows.extra(select={"rank": "0"})
     if connection.vendor == "postgresql":
         expression = tsquery_expression(query)
         return rows.extra(
-            where=["search_searchdocument.vector @@ to_tsquery('simple', %s)"],
+            where=["search_searchmatch.vector @@ to_tsquery('simple', %s)"],
             params=[expression],
-            select={"rank": "-ts_rank(search_searchdocument.vector, to_tsquery('simple', %s))"},
+            select={"rank": "-ts_rank(search_searchmatch.vector, to_tsquery('simple', %s))"},
             select_params=[expression],
         )
     return rows.extra(
@@ -254,7 +260,7 @@ def search(
     results = Results(query=query)
     if query.is_empty:
         return results
-    rows = SearchDocument.objects.filter(visible_rule(user)).filter(filter_rule(query))
+    rows = _searched().filter(visible_rule(user)).filter(filter_rule(query))
     if kind:
         rows = rows.filter(kind=kind)
     identifier_ids: list[int] = []
@@ -303,7 +309,7 @@ def search(
 
 
 def _counted_pages(
-    matched: QuerySet[SearchDocument], *, offset: int, per_kind: int
+    matched: QuerySet, *, offset: int, per_kind: int
 ) -> tuple[dict[str, int], dict[str, list[int]]]:
     """How many rows of each kind match, and the ids of each kind's page in rank order, from
     one pass over the match: the full-text match and the reader's access subqueries are the

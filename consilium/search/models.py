@@ -2,12 +2,14 @@
 
 The row holds what a reader may be shown of it (title, a plain-text body for snippets) and a
 few columns the filters and access rules use; the full-text index itself is kept by the
-database: an FTS5 table with triggers on SQLite, a generated tsvector with a GIN index on
-PostgreSQL (migration 0001). Patients' names and hospital numbers never enter it: they are
-found through keyed digests (`IdentifierToken`), like the registry's own look-ups."""
+database: an FTS5 table with triggers on SQLite; on PostgreSQL a tsvector with a GIN index in
+a narrow table kept by a trigger (`SearchMatch`, migration 0002). Patients' names and
+hospital numbers never enter it: they are found through keyed digests (`IdentifierToken`),
+like the registry's own look-ups."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +45,30 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"
+
+
+class SearchMatch(models.Model):
+    """PostgreSQL only: what a search matches and filters on, one narrow row per
+    SearchDocument (same id), kept by a trigger on it (migration 0002); on SQLite the table
+    stays empty and FTS5 does this work.
+
+    The tsvector used to sit beside the title, body and words, about one row per page, so a
+    one-word search that matched 74,000 rows read 41,000 pages to apply the reader's access
+    rule (docs/benchmarks.md, issue 21). Here a page holds dozens of rows; the wide row is
+    read only for the results shown."""
+
+    id = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    diagnosis = models.CharField(max_length=300, blank=True)
+    centre = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    vector = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"match of {self.kind} {self.object_id}"
 
 
 class IdentifierToken(models.Model):

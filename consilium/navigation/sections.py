@@ -104,3 +104,11 @@ def page_number(asked: str, pages: int) -> int | None:
         return None
     number = int(asked)
     return number if 1 <= number <= pages else None
+
+
+def nearest_page(asked: str, pages: int) -> int:
+    """The real page to show for one that is not: the last for a number past the end (the
+    list shrank since the link was made), the first for anything else."""
+    if asked.isascii() and asked.isdigit() and (len(asked) > 9 or int(asked) > pages):
+        return pages
+    return 1

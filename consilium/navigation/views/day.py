@@ -84,7 +84,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
     no_such_page = ""
     if number is None:
         no_such_page = page_asked[:20]
-        number = pages if page_asked.isascii() and page_asked.isdigit() else 1
+        number = sections.nearest_page(page_asked, pages)
     record_read(
         request.user, "navigation.day_list_viewed", institution, request, day=day, page=number
     )

@@ -75,7 +75,7 @@ def section(request: HttpRequest, key: str) -> HttpResponse:
         # Past the end (the list shrank since the link was made) or not a number: say so and
         # show the nearest real page.
         context["no_such_page"] = asked[:20]
-        number = pages if asked.isascii() and asked.isdigit() else 1
+        number = sections.nearest_page(asked, pages)
     offset = (number - 1) * sections.PAGE_ROWS
     shown = sections.Shown(
         chosen.key,

@@ -15,7 +15,7 @@ from consilium.navigation import queries
 from consilium.network.models import Institution
 
 # Rows of each list on the navigator's page, and on a page of a section page.
-HOME_ROWS = 20
+HOME_ROWS = 10
 PAGE_ROWS = 50
 
 Rows = Callable[[Institution, datetime.date, int, int], list]

@@ -72,7 +72,7 @@ def test_it_shows_the_most_urgent_few_with_the_count_and_a_link_to_all(client_fo
 def test_it_never_offers_to_show_all_of_a_list_it_shows_whole(client_for, children):
     page = client_for("navigator").get(HOME).content.decode()
     assert "Outreach due (4)" in page
-    assert "Show all" not in page  # every list fits in 20 rows here
+    assert "Show all" not in page  # every list fits in HOME_ROWS (10) here
     assert "Show all 0" not in page
 
 

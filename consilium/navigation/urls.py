@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("calls.pdf", home.call_list, name="call_list"),
     path("day/", day.day_list, name="day"),
+    path("lists/<str:key>/", home.section, name="section"),
     path("weights/", weights.weights, name="weights"),
     path("patients/<int:pk>/", patients.patient, name="patient"),
     path("patients/<int:pk>/plan/", patients.plan_new, name="plan_new"),

@@ -54,7 +54,7 @@ def test_it_lists_a_child_with_several_missed_visits_once_in_outreach(client_for
     open_tasks = OutreachTask.objects.filter(patient=patient, status=TaskStatus.OPEN).count()
     assert open_tasks > 1
     page = client_for("navigator").get(reverse("navigation:home")).content.decode()
-    section = page.split('id="tasks-h"')[1].split("</section>")[0]
+    section = page.split('id="outreach-h"')[1].split("</section>")[0]
     assert section.count(patient.pseudonym) == 1
     assert "Outreach due (1)" in page
     assert f"and {open_tasks - 1} more" in section
@@ -72,7 +72,7 @@ def test_it_shows_yesterdays_missed_visit(personas, client_for, patient):
     )
     sweep.run(now=at(days(0), 7))
     page = client_for("navigator").get(reverse("navigation:home")).content.decode()
-    section = page.split("Yesterday's missed visits")[1].split("</section>")[0]
+    section = page.split('id="missed-h"')[1].split("</section>")[0]
     assert patient.pseudonym in section and "Missed" in section
 
 

@@ -481,6 +481,7 @@ ROWS: list[Row] = [
     # abandonment and setting risk weights: its data manager
     Row("navigation:home", get=CLINICAL),
     Row("navigation:call_list", get=CLINICAL),
+    Row("navigation:section", lambda w: {"key": "outreach"}, get=CLINICAL),
     Row(
         "navigation:day",
         get=CLINICAL,

@@ -150,6 +150,8 @@ def api_seeds(world) -> list[str]:
         "/navigation/?institution=VNCH",
         "/navigation/calls.pdf?institution=VNCH",
         "/navigation/day/?institution=VNCH",
+        "/navigation/lists/outreach/?institution=VNCH",
+        "/navigation/lists/missed/?institution=VNCH",
         f"/navigation/patients/{ids.patient}/",
         f"/api/v1/navigation/patients/{ids.patient}/plans",
         f"/api/v1/navigation/patients/{ids.patient}/outreach",

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,10 +55,11 @@ class ProposedAbandonment(models.Model):
             )
         ]
         indexes = [
+            # Open proposals oldest first, in the index's order: the page reads only its rows
+            # (status in the index, not as a partial index's condition: see OutreachTask).
             models.Index(
-                fields=["institution", "status"],
-                condition=Q(status="proposed"),
-                name="navigation_abandon_open",
+                fields=["institution", "status", "proposed_at", "id"],
+                name="navigation_abandon_waiting",
             )
         ]
 

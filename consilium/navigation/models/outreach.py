@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,10 +41,14 @@ class OutreachTask(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
+            # The navigator's page walks it in order to find each child's first task due,
+            # and counts the children from it alone (the child is in the index). Not a
+            # partial index on status="open": SQLite cannot tell that a query's bound status
+            # parameter matches the index's condition, so it read every task's row to check
+            # (150 ms for 35,000 open tasks, against 10 ms from the index alone).
             models.Index(
-                fields=["institution", "due_on"],
-                condition=Q(status="open"),
-                name="navigation_task_due",
+                fields=["institution", "status", "due_on", "patient"],
+                name="navigation_task_due_child",
             )
         ]
 

@@ -133,10 +133,11 @@ class TherapyState(models.Model):
     class Meta:
         indexes = [
             # the navigator's page and the sweep: one institution's interruptions, oldest first
+            # (the child last, so a page of them comes in the index's order, unsorted)
             models.Index(
-                fields=["institution", "interrupted_since"],
+                fields=["institution", "interrupted_since", "patient"],
                 condition=Q(interrupted_since__isnull=False),
-                name="navigation_therapy_stopped",
+                name="navigation_therapy_stop_child",
             )
         ]
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 
 
 def refuse(request: HttpRequest, exc: ValidationError) -> None:
@@ -15,3 +16,9 @@ def form_errors(request: HttpRequest, form) -> None:
         for name, errs in form.errors.items()
     ]
     messages.error(request, " ".join(texts))
+
+
+def patient_url_prefix() -> str:
+    """The patient page's address without its id, for lists that link every row: a {% url %}
+    per row was a tenth of a long list's rendering time."""
+    return reverse("navigation:patient", kwargs={"pk": 0}).removesuffix("0/")

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from consilium.navigation import queries
+from consilium.navigation import queries, sections
 from consilium.navigation.access import (
     can_decide_abandonment,
     get_abandonment_for_user,
@@ -26,7 +26,7 @@ from consilium.navigation.access import (
 from consilium.navigation.actions import abandonment as abandonment_actions
 from consilium.navigation.actions.plans import local_today
 from consilium.navigation.forms import RejectForm
-from consilium.navigation.views.common import form_errors, refuse
+from consilium.navigation.views.common import form_errors, patient_url_prefix, refuse
 
 
 @login_required
@@ -36,8 +36,6 @@ def home(request: HttpRequest) -> HttpResponse:
     today = local_today(institution)
     yesterday = today - datetime.timedelta(days=1)
     record_read(request.user, "navigation.page_viewed", institution, request, day=today)
-    tasks = list(queries.outreach_due(institution, today))
-    expected = queries.day_visits(institution, today)
     return render(
         request,
         "navigation/home.html",
@@ -46,17 +44,63 @@ def home(request: HttpRequest) -> HttpResponse:
             "institutions": navigation_institutions(request.user),
             "today": today,
             "yesterday": yesterday,
-            # The day list holds the whole day; here the first rows and how many there are.
-            "expected": queries.labelled(list(expected[: queries.ROWS])),
-            "expected_count": expected.count(),
-            "missed": queries.labelled(list(queries.missed_on(institution, yesterday))),
-            "interrupted": queries.interruptions(institution, today),
-            "high_risk": list(queries.new_high_risk(institution)),
-            "tasks": tasks,
-            "proposals": list(queries.proposed_abandonments(institution)),
+            "sections": [sections.top(s, institution, today) for s in sections.SECTIONS.values()],
             "can_decide": can_decide_abandonment(request.user, institution.pk),
+            "patient_url": patient_url_prefix(),
         },
     )
+
+
+@login_required
+@require_GET
+def section(request: HttpRequest, key: str) -> HttpResponse:
+    """One list of the navigator's page in full, a page at a time (?page=N)."""
+    institution = get_navigation_institution(request.user, request.GET.get("institution"))
+    context: dict[str, object] = {
+        "institution": institution,
+        "sections": sections.SECTIONS.values(),
+        "patient_url": patient_url_prefix(),
+    }
+    chosen = sections.SECTIONS.get(key)
+    if chosen is None:
+        # A clear answer with the lists there are, not a bare "not found".
+        context["unknown"] = key[:40]
+        return render(request, "navigation/section.html", context, status=404)
+    today = local_today(institution)
+    total = chosen.count(institution, today)
+    pages = sections.page_count(total, sections.PAGE_ROWS)
+    asked = request.GET.get("page") or "1"
+    number = sections.page_number(asked, pages)
+    if number is None:
+        # Past the end (the list shrank since the link was made) or not a number: say so and
+        # show the nearest real page.
+        context["no_such_page"] = asked[:20]
+        number = sections.nearest_page(asked, pages)
+    offset = (number - 1) * sections.PAGE_ROWS
+    shown = sections.Shown(
+        chosen.key,
+        chosen.title,
+        chosen.rows(institution, today, offset, sections.PAGE_ROWS),
+        total,
+        page=number,
+        pages=pages,
+    )
+    record_read(
+        request.user,
+        "navigation.section_viewed",
+        institution,
+        request,
+        section=chosen.key,
+        page=number,
+    )
+    context.update(
+        {
+            "today": today,
+            "section": shown,
+            "can_decide": can_decide_abandonment(request.user, institution.pk),
+        }
+    )
+    return render(request, "navigation/section.html", context)
 
 
 @login_required
@@ -68,7 +112,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
     institution = get_navigation_institution(request.user, request.GET.get("institution"))
     today = local_today(institution)
-    tasks = list(queries.outreach_due(institution, today))
+    # Every child with outreach due, however many: the paper list is the day's whole work.
+    tasks = queries.outreach_rows(institution, today)
     record_read(request.user, "navigation.call_list_printed", institution, request, rows=len(tasks))
     families = queries.family_by_patient([task.patient_id for task in tasks])
     rows = [(task, families.get(task.patient_id, [])) for task in tasks]

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consilium.navigation.measures import Rate, abandonment_cells
 from consilium.network.models import Institution
@@ -212,7 +213,10 @@ class SiteAggregates:
     def tables(self, endpoint: str, by: str) -> dict[str, LifeTable]:
         section = self.document["endpoints"].get(endpoint, {}).get(by)
         if section is None:
-            raise ExchangeError(f"{self.source}: no {endpoint} tables by {by}")
+            raise ExchangeError(
+                _("%(file)s: no %(endpoint)s tables by %(by)s")
+                % {"file": self.source, "endpoint": endpoint, "by": by}
+            )
         return {key: _table(self.source, key, g) for key, g in section["groups"].items()}
 
 
@@ -223,42 +227,92 @@ def _is_count(value: Any) -> bool:
 def _table(source: str, key: str, group: Any) -> LifeTable:
     rows = group.get("rows") if isinstance(group, dict) else None
     if not isinstance(rows, list):
-        raise ExchangeError(f"{source}: group {key!r} has no rows")
+        raise ExchangeError(
+            _("%(file)s: group %(group)r has no rows") % {"file": source, "group": key}
+        )
     for i, row in enumerate(rows):
         if not (isinstance(row, list) and len(row) == 3 and all(_is_count(v) for v in row)):
             raise ExchangeError(
-                f"{source}: group {key!r}, row {i}: expected [time, events, censored] as whole"
-                f" numbers of at least 0, got {json.dumps(row)}"
+                _(
+                    "%(file)s: group %(group)r, row %(row)s: expected [time, events, censored]"
+                    " as whole numbers of at least 0, got %(value)s"
+                )
+                % {"file": source, "group": key, "row": i, "value": json.dumps(row)}
             )
     return LifeTable.from_rows(rows)
 
 
-def read_document(source: str, text: str) -> SiteAggregates:
+def _too_few(source: str, where: str, count: int, smallest: int) -> ExchangeError:
+    return ExchangeError(
+        _(
+            "%(file)s: %(where)s publishes %(count)s patients, fewer than %(smallest)s: a cell"
+            " this small could identify a child. Ask the site to export again with a threshold"
+            " of at least %(smallest)s."
+        )
+        % {"file": source, "where": where, "count": count, "smallest": smallest}
+    )
+
+
+def read_document(source: str, text: str, *, min_cell: int = 1) -> SiteAggregates:
+    """The file, checked; ``min_cell`` is the smallest group the reader accepts (the page
+    asks for the default threshold; a hub pooling by hand decides for itself). A group under
+    the file's own declared threshold is refused too: the file was edited or is broken."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ExchangeError(f"{source}: not JSON ({exc})") from None
+        raise ExchangeError(
+            _("%(file)s: not JSON (%(reason)s)") % {"file": source, "reason": exc}
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ExchangeError(f"{source}: not a Consilium outcomes file (format {FORMAT!r})")
+        raise ExchangeError(
+            _("%(file)s: not a Consilium outcomes file (format %(format)r)")
+            % {"file": source, "format": FORMAT}
+        )
     version = document.get("version")
     if version != VERSION:
         raise ExchangeError(
-            f"{source}: this is version {version!r} of the outcomes format; this Consilium"
-            f" reads version {VERSION} only. Export it again with the same Consilium release."
+            _(
+                "%(file)s: this is version %(version)r of the outcomes format; this Consilium"
+                " reads version %(ours)s only. Export it again with the same Consilium release."
+            )
+            % {"file": source, "version": version, "ours": VERSION}
         )
     site = document.get("site")
     if not isinstance(site, str) or not site:
-        raise ExchangeError(f"{source}: no site code")
+        raise ExchangeError(_("%(file)s: no site code") % {"file": source})
     if document.get("time_unit") != "month" or not isinstance(document.get("endpoints"), dict):
-        raise ExchangeError(f"{source}: expected monthly tables under 'endpoints'")
+        raise ExchangeError(
+            _("%(file)s: expected monthly tables under 'endpoints'") % {"file": source}
+        )
+    declared = document.get("threshold", 1)
+    if not _is_count(declared) or declared < 1:
+        raise ExchangeError(
+            _("%(file)s: the disclosure threshold must be a whole number of at least 1")
+            % {"file": source}
+        )
+    smallest = max(declared, min_cell)
     aggregates_ = SiteAggregates(site=site, source=source, document=document)
     # Validate every table now, so a bad file is refused before any figure is printed.
-    _abandonment_section(source, document)
+    for by, part in _abandonment_section(source, document).items():
+        for key, cell in part["groups"].items():
+            if cell["children"] < smallest:
+                where = _("abandonment by %(by)r, group %(group)r") % {"by": by, "group": key}
+                raise _too_few(source, where, cell["children"], smallest)
     for endpoint, per_by in document["endpoints"].items():
         if not isinstance(per_by, dict):
-            raise ExchangeError(f"{source}: endpoint {endpoint!r} is not a table set")
+            raise ExchangeError(
+                _("%(file)s: endpoint %(endpoint)r is not a table set")
+                % {"file": source, "endpoint": endpoint}
+            )
         for by in per_by:
-            aggregates_.tables(endpoint, by)
+            for key, table in aggregates_.tables(endpoint, by).items():
+                if table.subjects < smallest:
+                    where = _("%(endpoint)s by %(by)s, group %(group)r") % {
+                        "endpoint": endpoint,
+                        "by": by,
+                        "group": key,
+                    }
+                    raise _too_few(source, where, table.subjects, smallest)
     return aggregates_
 
 
@@ -286,11 +340,13 @@ def _abandonment_section(source: str, document: dict[str, Any]) -> dict[str, Any
     """The file's abandonment counts, checked; files exported before they were added have none."""
     section = document.get("abandonment", {})
     if not isinstance(section, dict):
-        raise ExchangeError(f"{source}: 'abandonment' is not a table set")
+        raise ExchangeError(_("%(file)s: 'abandonment' is not a table set") % {"file": source})
     for by, part in section.items():
         groups = part.get("groups") if isinstance(part, dict) else None
         if not isinstance(groups, dict):
-            raise ExchangeError(f"{source}: abandonment by {by!r} has no groups")
+            raise ExchangeError(
+                _("%(file)s: abandonment by %(by)r has no groups") % {"file": source, "by": by}
+            )
         for key, cell in groups.items():
             if not (
                 isinstance(cell, dict)
@@ -299,8 +355,11 @@ def _abandonment_section(source: str, document: dict[str, Any]) -> dict[str, Any
                 and cell["abandoned"] <= cell["children"]
             ):
                 raise ExchangeError(
-                    f"{source}: abandonment by {by!r}, group {key!r}: expected whole numbers"
-                    f" 'abandoned' <= 'children', got {json.dumps(cell)}"
+                    _(
+                        "%(file)s: abandonment by %(by)r, group %(group)r: expected whole"
+                        " numbers 'abandoned' <= 'children', got %(value)s"
+                    )
+                    % {"file": source, "by": by, "group": key, "value": json.dumps(cell)}
                 )
     return section
 

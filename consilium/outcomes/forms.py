@@ -111,7 +111,10 @@ class CompareFileForm(forms.Form):
     endpoint = forms.ChoiceField(label=_("Endpoint"), choices=Endpoint.choices, initial="os")
     file = forms.FileField(
         label=_("Aggregate file of another site"),
-        help_text=_("The JSON file written by consilium outcomes-export at that site."),
+        help_text=_(
+            "The JSON file exported from that site's outcomes page (or by consilium"
+            " outcomes-export)."
+        ),
     )
 
     def __init__(
@@ -139,7 +142,8 @@ class CompareFileForm(forms.Form):
                 _("The file is not UTF-8 text: use the JSON file outcomes-export wrote.")
             ) from None
         try:
-            return exchange.read_document(upload.name, text)
+            # The page takes no cell under the default threshold, whatever the file declares.
+            return exchange.read_document(upload.name, text, min_cell=exchange.DEFAULT_THRESHOLD)
         except ExchangeError as exc:
             raise forms.ValidationError(
                 _("This file cannot be used: %(reason)s"), params={"reason": str(exc)}

@@ -14,10 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consilium.accounts.access import has_role
 from consilium.audit.actions import record
 from consilium.lib import csv_cells
 from consilium.outcomes import tables
-from consilium.outcomes.access import outcome_partnerships, require_outcome_institutions
+from consilium.outcomes.access import (
+    SHARING_ROLES,
+    get_sharing_institution,
+    outcome_partnerships,
+    require_outcome_institutions,
+    require_sharing_institutions,
+)
+from consilium.outcomes.actions import export_aggregates, record_comparison
 from consilium.outcomes.chart import (
     MAX_CURVES,
     PHONE,
@@ -31,7 +39,7 @@ from consilium.outcomes.chart import (
 )
 from consilium.outcomes.compare import Comparison, compare_with_file
 from consilium.outcomes.endpoints import Endpoint
-from consilium.outcomes.exchange import ExchangeError
+from consilium.outcomes.exchange import DEFAULT_THRESHOLD, ExchangeError
 from consilium.outcomes.forms import CompareFileForm, OutcomesForm
 from consilium.outcomes.groupings import BY_CHOICES, GroupingError
 from consilium.outcomes.indicators import IndicatorRow, indicator_rows
@@ -138,7 +146,26 @@ def page(request: HttpRequest) -> HttpResponse:
         from consilium.navigation.measures import for_outcomes_page
 
         context.update(for_outcomes_page(request, outcomes.form.selected_institutions()))
+    sharing = [i for i in outcomes.form.institutions if has_role(request.user, i.pk, SHARING_ROLES)]
+    if sharing:
+        context["sharing"] = sharing
+        context["compare_form"] = CompareFileForm(institutions=sharing)
+        context["sharing_threshold"] = DEFAULT_THRESHOLD
     return render(request, "outcomes/page.html", context)
+
+
+@login_required
+@require_GET
+def export_file(request: HttpRequest, code: str) -> HttpResponse:
+    """This site's shareable aggregate file (no patient, small groups combined), audited."""
+    institution = get_sharing_institution(request.user, code)
+    text = export_aggregates(institution=institution, actor=request.user, request=request)
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="outcomes-{institution.code}-{day}.json"'
+    )
+    return response
 
 
 @login_required
@@ -200,20 +227,28 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def compare_file(request: HttpRequest) -> HttpResponse:
     """The user's own site beside an uploaded aggregate file; the file is never stored."""
-    institutions = require_outcome_institutions(request.user)
+    institutions = require_sharing_institutions(request.user)
     comparison: Comparison | None = None
     error = ""
     if request.method == "POST":
         form = CompareFileForm(request.POST, request.FILES, institutions=institutions)
         if form.is_valid():
+            institution = form.selected_institution()
+            endpoint = Endpoint(form.cleaned_data["endpoint"])
             try:
                 comparison = compare_with_file(
-                    institution=form.selected_institution(),
-                    site=form.cleaned_data["file"],
-                    endpoint=Endpoint(form.cleaned_data["endpoint"]),
+                    institution=institution, site=form.cleaned_data["file"], endpoint=endpoint
                 )
             except ExchangeError as exc:
                 error = str(exc)
+            else:
+                record_comparison(
+                    institution=institution,
+                    actor=request.user,
+                    site=form.cleaned_data["file"],
+                    endpoint=endpoint,
+                    request=request,
+                )
         else:
             error = _("The file was not compared: see the message below.")
     else:

@@ -7,6 +7,11 @@ never from database keys, so two exports of the same registry name the same reso
 
 Resources are built as plain JSON and validated, a patient at a time, by fhir.resources' R4B
 models (whose JSON is R4's for every resource used here).
+
+What mCODE has no element for travels in extensions under ``urn:consilium:`` (last contact,
+basis of diagnosis, grade, laterality, risk group, cause of death, a treatment's modalities,
+intent and protocol), so the Bundle holds everything the survival figures are computed from
+and :mod:`consilium.registry.fhir_in` can read it back into the same registry.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.db.models import QuerySet
 from consilium.network.models import Institution
 from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY, display_site
 from consilium.registry.models import (
+    MODALITY_SEPARATOR,
     Diagnosis,
     EventKind,
     FollowUpEvent,
@@ -42,12 +48,33 @@ PROFILES = {
     "surgery": MCODE + "mcode-cancer-related-surgical-procedure",
     "radiotherapy": MCODE + "mcode-radiotherapy-course-summary",
     "medication": MCODE + "mcode-cancer-related-medication-statement",
+    "status": MCODE + "mcode-cancer-disease-status",
 }
 HISTOLOGY_EXTENSION = MCODE + "mcode-histology-morphology-behavior"
 ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 TORONTO = "urn:consilium:toronto-stage"
+EVENT_KIND = "urn:consilium:event-kind"
+TREATMENT = "urn:consilium:treatment"
+# Consilium's own extensions (see the module doc).
+EXT = {
+    name: f"urn:consilium:{name}"
+    for name in (
+        "last-contact",
+        "basis-of-diagnosis",
+        "grade",
+        "laterality",
+        "risk-group",
+        "death-cause",
+        "modalities",
+        "intent",
+        "protocol-name",
+        "protocol-version",
+    )
+}
+DISEASE_STATUS_LOINC = "97509-4"
+STAGE_LOINC = "21908-9"
 _NAMESPACE = uuid.UUID("6f1d2c52-5d0e-4b8e-9a53-3c1f0b7a2f10")
 
 _GENDER = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.UNKNOWN: "unknown"}
@@ -56,6 +83,8 @@ _PROCEDURES = {
     Modality.SURGERY: ("surgery", "387713003", "Surgical procedure"),
     Modality.RADIOTHERAPY: ("radiotherapy", "1217123003", "Radiotherapy course of treatment"),
 }
+# A treatment of palliative care alone has no mCODE resource: a plain procedure carries it.
+_PALLIATIVE = ("surgery", "103735009", "Palliative care")
 _CLINICAL_STATUS = {
     EventKind.REMISSION: "remission",
     EventKind.RELAPSE: "relapse",
@@ -82,7 +111,7 @@ def _period(start: Any, end: Any) -> dict[str, str]:
     return period
 
 
-def _patient(patient: Patient) -> dict[str, Any]:
+def _patient(patient: Patient, death_date: Any) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": patient.pseudonym,
@@ -96,10 +125,26 @@ def _patient(patient: Patient) -> dict[str, Any]:
         "gender": _GENDER.get(patient.sex, "unknown"),
     }
     if patient.birth_year:
-        resource["birthDate"] = str(patient.birth_year)
+        # Year and month, as the pseudonymised CSV export gives them; never the day.
+        resource["birthDate"] = (
+            f"{patient.birth_year:04d}-{patient.birth_month:02d}"
+            if patient.birth_month
+            else f"{patient.birth_year:04d}"
+        )
     if patient.vital_status == VitalStatus.DEAD:
-        resource["deceasedBoolean"] = True
+        if death_date is not None:
+            resource["deceasedDateTime"] = death_date.isoformat()
+        else:
+            resource["deceasedBoolean"] = True
+    if patient.last_contact:
+        resource["extension"] = [
+            {"url": EXT["last-contact"], "valueDate": patient.last_contact.isoformat()}
+        ]
     return resource
+
+
+def _code_extensions(values: dict[str, str]) -> list[dict[str, str]]:
+    return [{"url": EXT[name], "valueCode": value} for name, value in values.items() if value]
 
 
 def _morphology(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -119,7 +164,17 @@ def _condition(patient: Patient, diagnosis: Diagnosis, key: str, status: str) ->
         "resourceType": "Condition",
         "id": key,
         "meta": {"profile": [PROFILES["condition"]]},
-        "extension": [{"url": HISTOLOGY_EXTENSION, "valueCodeableConcept": _morphology(diagnosis)}],
+        "extension": [
+            {"url": HISTOLOGY_EXTENSION, "valueCodeableConcept": _morphology(diagnosis)},
+            *_code_extensions(
+                {
+                    "basis-of-diagnosis": diagnosis.basis_of_diagnosis,
+                    "grade": diagnosis.grade,
+                    "laterality": diagnosis.laterality,
+                    "risk-group": diagnosis.risk_group,
+                }
+            ),
+        ],
         "clinicalStatus": {
             "coding": [
                 {
@@ -173,7 +228,9 @@ def _stage(patient: Patient, diagnosis: Diagnosis, key: str, condition_key: str)
             }
         ],
         "code": {
-            "coding": [{"system": LOINC, "code": "21908-9", "display": "Stage group.other Cancer"}]
+            "coding": [
+                {"system": LOINC, "code": STAGE_LOINC, "display": "Stage group.other Cancer"}
+            ]
         },
         "subject": _ref(patient.pseudonym),
         "focus": [_ref(condition_key)],
@@ -192,6 +249,9 @@ def _stage(patient: Patient, diagnosis: Diagnosis, key: str, condition_key: str)
 def _treatment_resources(
     patient: Patient, treatment: Treatment, index: int, condition_keys: dict[int, str]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One Procedure per surgery or radiotherapy and one MedicationStatement for the drugs;
+    each names the treatment it belongs to (identifier) and carries its modalities, intent
+    and protocol, so the reader puts the treatment back together."""
     done = treatment.end_date is not None
     reason = (
         [_ref(condition_keys[treatment.diagnosis_id])]
@@ -199,23 +259,46 @@ def _treatment_resources(
         else []
     )
     protocol = f"{treatment.protocol_name} {treatment.protocol_version}".strip()
-    for modality in treatment.modalities:
-        if modality in _PROCEDURES:
-            profile, code, display = _PROCEDURES[modality]
-            key = f"{patient.pseudonym}-tx{index}-{modality}"
-            resource: dict[str, Any] = {
-                "resourceType": "Procedure",
-                "id": key,
-                "meta": {"profile": [PROFILES[profile]]},
-                "status": "completed" if done else "in-progress",
-                "code": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
-                "subject": _ref(patient.pseudonym),
-                "performedPeriod": _period(treatment.start_date, treatment.end_date),
-            }
-            if reason:
-                resource["reasonReference"] = reason
-            yield key, resource
-    if _MEDICATION_MODALITIES & set(treatment.modalities):
+    common: dict[str, Any] = {
+        "identifier": [{"system": TREATMENT, "value": f"{patient.pseudonym}-tx{index}"}],
+        "extension": [
+            {
+                "url": EXT["modalities"],
+                "valueString": MODALITY_SEPARATOR.join(treatment.modalities),
+            },
+            *_code_extensions({"intent": treatment.intent}),
+            *(
+                {"url": EXT[name], "valueString": value}
+                for name, value in (
+                    ("protocol-name", treatment.protocol_name),
+                    ("protocol-version", treatment.protocol_version),
+                )
+                if value
+            ),
+        ],
+    }
+    procedures = [_PROCEDURES[m] for m in treatment.modalities if m in _PROCEDURES]
+    medication = _MEDICATION_MODALITIES & set(treatment.modalities)
+    if not procedures and not medication:
+        procedures = [_PALLIATIVE]
+    for profile, code, display in procedures:
+        key = f"{patient.pseudonym}-tx{index}-{code}"
+        resource: dict[str, Any] = {
+            "resourceType": "Procedure",
+            "id": key,
+            "meta": {"profile": [PROFILES[profile]]} if code != _PALLIATIVE[1] else {},
+            **common,
+            "status": "completed" if done else "in-progress",
+            "code": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
+            "subject": _ref(patient.pseudonym),
+            "performedPeriod": _period(treatment.start_date, treatment.end_date),
+        }
+        if not resource["meta"]:
+            del resource["meta"]
+        if reason:
+            resource["reasonReference"] = reason
+        yield key, resource
+    if medication:
         key = f"{patient.pseudonym}-tx{index}-medication"
         labels = [
             str(Modality(m).label) for m in treatment.modalities if m in _MEDICATION_MODALITIES
@@ -224,6 +307,7 @@ def _treatment_resources(
             "resourceType": "MedicationStatement",
             "id": key,
             "meta": {"profile": [PROFILES["medication"]]},
+            **common,
             "status": "completed" if done else "active",
             "medicationCodeableConcept": {"text": protocol or ", ".join(labels)},
             "subject": _ref(patient.pseudonym),
@@ -232,6 +316,38 @@ def _treatment_resources(
         if reason:
             resource["reasonReference"] = reason
         yield key, resource
+
+
+def _event(
+    patient: Patient, event: FollowUpEvent, index: int, condition_key: str | None
+) -> tuple[str, dict[str, Any]]:
+    """A follow-up event as an mCODE disease status, dated; its kind in Consilium's codes."""
+    key = f"{patient.pseudonym}-ev{index}"
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": key,
+        "meta": {"profile": [PROFILES["status"]]},
+        "status": "final",
+        "code": {
+            "coding": [
+                {
+                    "system": LOINC,
+                    "code": DISEASE_STATUS_LOINC,
+                    "display": "Cancer disease status",
+                }
+            ]
+        },
+        "subject": _ref(patient.pseudonym),
+        "effectiveDateTime": event.date.isoformat(),
+        "valueCodeableConcept": {"coding": [{"system": EVENT_KIND, "code": event.kind}]},
+    }
+    if event.death_cause:
+        resource["extension"] = _code_extensions({"death-cause": event.death_cause})
+    if condition_key:
+        resource["focus"] = [_ref(condition_key)]
+    if event.note:
+        resource["note"] = [{"text": event.note}]
+    return key, resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,9 +360,11 @@ class _Record:
 
 def patient_entries(record: _Record) -> Iterator[dict[str, Any]]:
     patient = record.patient
-    yield _entry(patient.pseudonym, _patient(patient))
+    events = sorted(record.events, key=lambda e: (e.date, e.pk or 0))
+    death = next((e.date for e in events if e.kind == EventKind.DEATH), None)
+    yield _entry(patient.pseudonym, _patient(patient, death))
     status = "active"
-    for event in sorted(record.events, key=lambda e: e.date):
+    for event in events:
         status = _CLINICAL_STATUS.get(event.kind, status)
     condition_keys: dict[int, str] = {}
     for number, diagnosis in enumerate(record.diagnoses, start=1):
@@ -259,6 +377,12 @@ def patient_entries(record: _Record) -> Iterator[dict[str, Any]]:
     for index, treatment in enumerate(record.treatments, start=1):
         for key, resource in _treatment_resources(patient, treatment, index, condition_keys):
             yield _entry(key, resource)
+    first_condition = next(iter(condition_keys.values()), None)
+    for index, event in enumerate(events, start=1):
+        key, resource = _event(
+            patient, event, index, condition_keys.get(event.diagnosis_id, first_condition)
+        )
+        yield _entry(key, resource)
 
 
 def _records(institution: Institution, chunk: int = 500) -> Iterator[_Record]:

@@ -301,8 +301,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
-            "An Excel workbook (.xlsx), a CSV file in UTF-8 (patients only) or a .zip of CSV"
-            " files; the first row of each sheet names the columns."
+            "An Excel workbook (.xlsx), a CSV file in UTF-8 (patients only), a .zip of CSV"
+            " files (the first row of each sheet names the columns), or a FHIR R4 Bundle"
+            " (.json) of the shape this registry exports."
         ),
     )
 

@@ -384,7 +384,9 @@ def validate(
             _compare(pending, extras, outcome, institution)
             outcome.extras = extras
     except FileProblem as problem:
-        outcome.add(problem.error)
+        # A FHIR Bundle's problems come all at once (consilium.registry.fhir_in).
+        for error in problem.errors:
+            outcome.add(error)
     if progress:
         progress("validating", outcome.rows, total)
     return outcome

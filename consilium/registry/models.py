@@ -123,6 +123,10 @@ class Intent(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+# Several modalities of one treatment share a cell (or a FHIR extension): "chemotherapy+surgery".
+MODALITY_SEPARATOR = "+"
+
+
 class Modality(models.TextChoices):
     SURGERY = "surgery", _("Surgery")
     RADIOTHERAPY = "radiotherapy", _("Radiotherapy")

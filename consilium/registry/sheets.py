@@ -29,6 +29,10 @@ from typing import Any, BinaryIO
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consilium.registry.models import MODALITY_SEPARATOR
+
+__all__ = ["MODALITY_SEPARATOR"]  # where the readers and writers of sheets look for it
+
 PATIENT_COLUMNS = (
     "hospital_number",
     "name",
@@ -66,8 +70,6 @@ TREATMENT_COLUMNS = (
 )
 MARKER_COLUMNS = ("hospital_number", "marker", "other_name", "result", "method", "lab", "date")
 SEPARATORS = (",", ";", "\t", "|")
-# Several modalities of one treatment share a cell: "chemotherapy+surgery".
-MODALITY_SEPARATOR = "+"
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,13 @@ class RowError:
 
 
 class FileProblem(Exception):
-    """The file as a whole cannot be read: encoding, header, separators."""
+    """The file as a whole cannot be read: encoding, header, separators; ``errors`` lists
+    them all when there are several (a FHIR Bundle's, found together)."""
 
     def __init__(self, row: int, column: str, message: str, sheet: str = "") -> None:
         super().__init__(message)
         self.error = RowError(row, column, message, sheet)
+        self.errors = [self.error]
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -325,8 +329,20 @@ class Workbook:
         self.path = path
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
+        self.bundle: dict[str, list[tuple[int, dict[str, str]]]] = {}
         if self.kind == "csv":
             self.members = {"patients": ""}
+        elif self.kind == "fhir":
+            from consilium.registry.fhir_in import BundleProblems, read_bundle
+
+            try:
+                self.bundle = read_bundle(path)
+            except BundleProblems as problems:
+                problem = FileProblem(*problems.errors[0])
+                problem.errors = [RowError(*error) for error in problems.errors]
+                raise problem from None
+            self.members = {sheet: sheet for sheet, rows in self.bundle.items() if rows}
+            self.members["patients"] = "patients"
         elif self.kind == "zip":
             with zipfile.ZipFile(path) as archive:
                 names = [n for n in archive.namelist() if not n.endswith("/")]
@@ -360,7 +376,11 @@ class Workbook:
     def records(self, sheet: str) -> Records:
         layout = LAYOUTS[sheet]
         label = "" if self.kind == "csv" else sheet
-        if self.kind == "csv":
+        if self.kind == "fhir":
+            # Rows are numbered by the Bundle entry they were read from.
+            for number, values in self.bundle.get(sheet, []):
+                yield number, dict(values)
+        elif self.kind == "csv":
             with self.path.open("rb") as handle:
                 yield from csv_records(handle, layout, label)
         elif self.kind == "zip":
@@ -382,6 +402,8 @@ def _kind(path: Path, file_name: str) -> str:
                 " or as “CSV UTF-8”."
             ),
         )
+    if start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "fhir"  # JSON: a FHIR Bundle (consilium.registry.fhir_in)
     if not start.startswith(b"PK\x03\x04"):
         if file_name.lower().endswith((".xlsx", ".zip")):
             raise FileProblem(

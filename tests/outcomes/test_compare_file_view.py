@@ -35,7 +35,8 @@ def _document(**changes):
         "version": 1,
         "site": "AAA",
         "time_unit": "month",
-        "endpoints": {"os": {"all": {"groups": {"all": {"rows": [[1, 1, 0], [3, 0, 2]]}}}}},
+        "threshold": 5,
+        "endpoints": {"os": {"all": {"groups": {"all": {"rows": [[1, 1, 0], [3, 0, 4]]}}}}},
     }
     document.update(changes)
     return document
@@ -85,6 +86,20 @@ def _with_rows(document, rows):
         (lambda d: b"\xff\xfe not text", "not UTF-8 text"),
         (lambda d: b"{not json", "not JSON"),
         (lambda d: {**d, "site": "VNCH"}, "VNCH's own export"),
+        (lambda d: _with_rows(d, [[1, 1, 0], [3, 0, 2]]), "publishes 3 patients, fewer than 5"),
+        # A file that says it combined groups under 2 still may not show a cell of 2 here.
+        (
+            lambda d: {**_with_rows(d, [[1, 1, 1]]), "threshold": 1},
+            "publishes 2 patients, fewer than 5",
+        ),
+        (
+            lambda d: {
+                **d,
+                "abandonment": {"risk": {"groups": {"high": {"abandoned": 1, "children": 4}}}},
+            },
+            "abandonment by 'risk', group 'high' publishes 4 patients",
+        ),
+        (lambda d: {**d, "threshold": 0}, "threshold must be a whole number"),
     ],
 )
 def test_it_refuses_a_bad_file_with_a_clear_message_and_no_figure(client_for, change, message):
@@ -129,7 +144,9 @@ def test_it_refuses_a_file_too_large_to_be_an_export(client_for):
     assert "larger than 5 MB" in response.content.decode()
 
 
-@pytest.mark.parametrize("persona", ["expert", "outsider", "admin"])
+# Clinicians see the outcomes page, but comparing with another site is the data manager's or
+# the coordinator's work (as is exporting: tests/outcomes/test_export_file_view.py).
+@pytest.mark.parametrize("persona", ["clinician", "expert", "outsider", "admin"])
 def test_it_refuses_people_without_an_aggregate_role(client_for, persona):
     assert client_for(persona).get(URL).status_code == 403
     assert _post(client_for(persona), _document()).status_code == 403
@@ -142,8 +159,26 @@ def test_it_refuses_the_anonymous_visitor(client, personas):
 
 def test_it_offers_the_form_from_the_outcomes_page(client_for, personas):
     client = client_for("data_manager")
-    assert URL in client.get("/outcomes/").content.decode()
+    page = client.get("/outcomes/").content.decode()
+    assert f'action="{URL}"' in page and 'enctype="multipart/form-data"' in page
     assert client.get(URL).status_code == 200
+
+
+def test_it_offers_neither_form_nor_export_to_a_clinician(client_for, personas):
+    page = client_for("clinician").get("/outcomes/").content.decode()
+    assert URL not in page and "/outcomes/aggregates/" not in page
+
+
+def test_it_audits_which_sites_file_was_set_beside_which_site(client_for, personas):
+    from consilium.audit.models import AuditEntry
+
+    response = _post(client_for("data_manager"), _document(), endpoint="os")
+
+    assert response.status_code == 200
+    entry = AuditEntry.objects.filter(verb="outcomes.aggregates_compared").get()
+    assert entry.actor == personas["data_manager"]
+    assert entry.details["site"] == "AAA" and entry.details["endpoint"] == "os"
+    assert entry.institution.code == "VNCH"
 
 
 def test_it_pools_a_file_whose_site_has_no_patient_of_ours(client_for):
@@ -151,5 +186,13 @@ def test_it_pools_a_file_whose_site_has_no_patient_of_ours(client_for):
     response = _post(client_for("data_manager"), _document())
     assert response.status_code == 200
     comparison = response.context["comparison"]
-    assert comparison.pooled.grouped.tables["pooled"] == LifeTable.from_rows([[1, 1, 0], [3, 0, 2]])
+    assert comparison.pooled.grouped.tables["pooled"] == LifeTable.from_rows([[1, 1, 0], [3, 0, 4]])
     assert comparison.compared.test is None
+
+
+def test_it_explains_a_file_of_another_version_in_the_readers_language(client_for):
+    client = client_for("data_manager")
+    client.cookies["django_language"] = "vi"
+    response = _post(client, _document(version=2))
+    assert response.status_code == 400
+    assert "đây là phiên bản 2 của định dạng kết cục" in response.content.decode()

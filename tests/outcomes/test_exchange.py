@@ -142,3 +142,20 @@ def test_it_prints_pooled_curves_from_files(tmp_path, capsys):
     assert [g["key"] for g in result["groups"]] == ["AAA", "BBB"]
     assert result["groups"][0]["patients"] == 3
     assert result["logrank"]["statistic"] == pytest.approx(0.0)
+
+
+def test_it_refuses_a_group_under_the_files_own_threshold(tmp_path):
+    # A file that says it combined groups under 5 but shows one of 3 was edited or is broken.
+    path = _write(tmp_path, "edited.json", _document(threshold=5))
+    with pytest.raises(ExchangeError, match="publishes 3 patients, fewer than 5"):
+        exchange.read_files([path])
+    with pytest.raises(CommandError, match="publishes 3 patients, fewer than 5"):
+        call_command("outcomes_pool", str(path))
+
+
+def test_the_command_line_export_is_audited_without_a_person(tmp_path, personas):
+    from consilium.audit.models import AuditEntry
+
+    export(tmp_path, "VNCH")
+    entry = AuditEntry.objects.filter(verb="outcomes.aggregates_exported").get()
+    assert entry.actor is None and entry.actor_label == "consilium outcomes-export"

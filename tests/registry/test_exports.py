@@ -93,12 +93,18 @@ def test_it_exports_a_valid_fhir_bundle_without_identifiers(register, personas, 
     bundle = Bundle.model_validate_json(text)  # fhir.resources parses it back
     resources = [entry.resource for entry in bundle.entry]
     kinds = [r.__resource_type__ for r in resources]
-    assert kinds == TREATED_KINDS
+    # The death comes last, as a dated disease status (fhir_in reads it back).
+    assert kinds == [*TREATED_KINDS, "Observation"]
     fhir_patient = resources[0]
     assert [i.value for i in fhir_patient.identifier] == [patient.pseudonym]
     assert fhir_patient.name is None and fhir_patient.address is None
-    assert str(fhir_patient.birthDate) == "2019"
-    assert fhir_patient.deceasedBoolean is True
+    # Year and month of birth, never the day; the date of death, not only that there was one.
+    assert str(fhir_patient.birthDate) == f"2019-{patient.birth_month:02d}"
+    assert fhir_patient.deceasedDateTime == datetime.date(2025, 1, 9)
+    death = resources[-1]
+    assert death.meta.profile[0].endswith("mcode-cancer-disease-status")
+    assert death.valueCodeableConcept.coding[0].code == "death"
+    assert death.effectiveDateTime == datetime.date(2025, 1, 9)
     condition = resources[1]
     assert condition.code.coding[0].code == "9500/3"
     assert condition.bodySite[0].coding[0].code == "C74.9"

@@ -208,3 +208,31 @@ def test_an_xlsx_upload_is_read_though_it_waits_under_another_name(
 
     job = ImportJob.objects.get()
     assert (job.status, job.preview["new"]) == ("preview", 3), job.errors
+
+
+def test_it_lists_a_fhir_bundles_problems_by_entry_resource_and_field(
+    audit_triggers_off_after_test, client_for, vnch
+):
+    client = client_for("data_manager")
+    bundle = (
+        b'{"resourceType": "Bundle", "type": "collection", "entry": ['
+        b'{"resource": {"resourceType": "Encounter", "id": "e1"}},'
+        b'{"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Condition", "id": "c1",'
+        b' "subject": {"reference": "urn:uuid:nobody"}}}]}'
+    )
+    response = client.post(
+        reverse("registry:import"),
+        {"institution": vnch.pk, "file": SimpleUploadedFile("registry.json", bundle)},
+    )
+
+    call_command("worker", batch=True, verbosity=0)
+
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert [(e["sheet"], e["column"]) for e in job.errors] == [
+        ("Bundle entry 1 (Encounter/e1)", "resourceType"),
+        ("Bundle entry 2 (Condition/c1)", "subject.reference"),
+    ]
+    html = client.get(response["Location"]).content.decode()
+    assert "Unknown resource “Encounter”" in html and "Bundle entry 2 (Condition/c1)" in html
+    assert Patient.objects.count() == 0

@@ -684,7 +684,9 @@ ROWS: list[Row] = [
     Row("outcomes:report_pdf", get="403 200 200 200 403 403 L"),
     Row("outcomes:table_csv", lambda w: {"table": "estimates"}, get="403 200 200 200 403 403 L"),
     # Without a file the comparison is refused as bad input, after the access check.
-    Row("outcomes:compare_file", get="403 200 200 200 403 403 L", post="403 400 400 400 403 403 L"),
+    # Comparing with and exporting to other sites: data managers and coordinators only.
+    Row("outcomes:compare_file", get="403 200 403 200 403 403 L", post="403 400 403 400 403 403 L"),
+    Row("outcomes:export_file", lambda w: {"code": "VNCH"}, get="403 200 403 200 403 403 L"),
     # --- search: everyone signed in may search; what each finds is tested in tests/search.
     Row("search:results", get=MEMBERS_200),
     # Without a patient or a consultation to compare with there is nothing to show.

@@ -1,12 +1,11 @@
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consilium.audit.actions import record
 from consilium.network.models import Institution
-from consilium.outcomes.exchange import DEFAULT_THRESHOLD, ExchangeError, export_document
+from consilium.outcomes.actions import export_aggregates
+from consilium.outcomes.exchange import DEFAULT_THRESHOLD, ExchangeError
 
 
 class Command(BaseCommand):
@@ -32,18 +31,16 @@ class Command(BaseCommand):
         if institution is None:
             raise CommandError(f"unknown institution {options['institution']!r}")
         try:
-            document = export_document(institution, threshold=options["threshold"])
+            text = export_aggregates(
+                institution=institution,
+                actor=None,
+                actor_label="consilium outcomes-export",
+                threshold=options["threshold"],
+                output=str(options["output"] or "-"),
+            )
         except ExchangeError as exc:
             raise CommandError(str(exc)) from None
-        text = json.dumps(document, ensure_ascii=False, indent=1)
         if options["output"]:
             options["output"].write_text(text + "\n", encoding="utf-8")
         else:
             self.stdout.write(text)
-        record(
-            actor=None,
-            actor_label="consilium outcomes-export",
-            verb="outcomes.aggregates_exported",
-            institution_id=institution.pk,
-            details={"threshold": options["threshold"], "output": str(options["output"] or "-")},
-        )

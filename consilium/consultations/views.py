@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import Role
 from consilium.audit.actions import record
-from consilium.consultations import actions, activity, drafts
+from consilium.consultations import actions, activity, drafts, patient_chooser
 from consilium.consultations.access import (
     Side,
     audit_download,
@@ -270,9 +270,13 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("consultations:detail", pk=consultation.pk)
     else:
         form = RequestForm(initial=initial, patients=patients, partners=partners, template=template)
+    find = " ".join(request.GET.get("find", "").split())[:100]
+    found = patient_chooser.search(request.user, find, request=request) if find else []
     name = "consultations/new.html"
     if request.htmx and request.POST.get("switch"):
         name += "#summary"
+    elif request.htmx and "find" in request.GET:
+        name = "consultations/_patient_chooser.html#patient_results"
     return render(
         request,
         name,
@@ -282,6 +286,14 @@ def new(request: HttpRequest) -> HttpResponse:
             "summary_fields": actions.SUMMARY_FIELDS,
             "request_draft": request_draft,
             "similar": similar,
+            "find": find,
+            "found": found[: patient_chooser.LIMIT],
+            "found_more": len(found) > patient_chooser.LIMIT,
+            # Chosen from "Ask a partner", a draft, or the form sent back; "find" is the
+            # person asking to choose again.
+            "chosen": None
+            if "find" in request.GET
+            else patient_chooser.chosen(request.user, query_int(str(form["patient"].value()))),
         },
     )
 

@@ -182,7 +182,9 @@ def chooser_filter(
     text = " ".join(text.split())[:100]
     if not text:
         return patients.none()
-    found = _search(patients, text)
+    # "VNCH" alone is where a clinician starts typing a pseudonym: read it as "VNCH-".
+    alone = re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,11}", text)
+    found = _search(patients, f"{text}-" if alone else text)
     if age := _AGE.match(text.casefold()):
         found |= _aged(int(age[1]), today)
         return patients.filter(found)

@@ -35,6 +35,7 @@ def test_it_finds_a_patient_by_pseudonym_hospital_number_diagnosis_or_age(
     prefix = patient.pseudonym.rsplit("-", 1)[0]  # "VNCH-2024"
     page = _found(clinician, prefix)
     assert _radio(patient) in page and _radio(other) in page
+    assert _radio(patient) in _found(clinician, "vnch")  # the institution's code alone
     assert "Neuroblastoma" in page
     by_number = _found(clinician, "BN-2024-77123")
     assert _radio(patient) in by_number and _radio(other) not in by_number

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from consilium.accounts.models import Profession, User
+from consilium.accounts.models import ConsultationMail, Profession, User
 from consilium.lib.timezones import time_zone_choices, validate_time_zone
 
 
@@ -22,6 +22,15 @@ class ProfileForm(forms.Form):
         validators=[validate_time_zone],
         help_text=_("Every time is shown to you in this zone."),
     )
+    consultation_mail = forms.ChoiceField(
+        label=_("Mail about your consultations"),
+        choices=ConsultationMail.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The digest comes at 07:00 in your time zone, and only when something is new. "
+            "Invitations and reminders with a deadline always come at once."
+        ),
+    )
 
     @classmethod
     def for_user(cls, user: User) -> "ProfileForm":
@@ -32,5 +41,6 @@ class ProfileForm(forms.Form):
                 "specialty": user.specialty,
                 "languages": user.languages,
                 "time_zone": user.time_zone,
+                "consultation_mail": user.consultation_mail,
             }
         )

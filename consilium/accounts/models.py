@@ -37,6 +37,14 @@ CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.DATA_MANAGER, Role.NAVIGATOR})
 CONSULTING_ROLES = frozenset({Role.CLINICIAN, Role.DATA_MANAGER})
 
 
+class ConsultationMail(models.TextChoices):
+    """How a person hears of what happens in their consultations. Invitations, reminders and
+    other mail that asks for an answer by a deadline always go at once."""
+
+    IMMEDIATE = "immediate", _("A mail for each new message or answer")
+    DIGEST = "digest", _("One daily digest")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -66,6 +74,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
     language = models.CharField(_("language of the interface"), max_length=8, blank=True)
+    consultation_mail = models.CharField(
+        _("consultation mail"),
+        max_length=12,
+        choices=ConsultationMail.choices,
+        default=ConsultationMail.IMMEDIATE,
+    )
+    # The last digest run for this person (sent, or found nothing new): the next one covers
+    # what happened after it.
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -102,6 +102,16 @@ _NEWS = {
 }
 
 
+def news_line(consultation: Consultation) -> str:
+    """'Claire answered VNCH-2025-0007', in the active language; the consultation comes with
+    its patient and last_activity_by."""
+    who = consultation.last_activity_by
+    return str(_NEWS.get(consultation.last_activity_kind, _NEWS[ActivityKind.MESSAGE])) % {
+        "name": who.full_name if who else "",
+        "pseudonym": consultation.patient.pseudonym,
+    }
+
+
 @dataclass(frozen=True)
 class News:
     text: str
@@ -122,8 +132,7 @@ def news_for(user: User, limit: int = 8) -> list[News]:
     )
     return [
         News(
-            text=str(_NEWS.get(c.last_activity_kind, _NEWS[ActivityKind.MESSAGE]))
-            % {"name": c.last_activity_by.full_name, "pseudonym": c.patient.pseudonym},
+            text=news_line(c),
             url=reverse("consultations:detail", args=[c.pk]),
             pseudonym=c.patient.pseudonym,
         )

@@ -68,5 +68,6 @@ def _escalate(consultation: Consultation) -> None:
 
 
 def _ask_follow_up(consultation: Consultation) -> None:
-    notify.send(consultation, notify.requesting_team(consultation), "follow_up")
+    # Its people, not the whole hospital: the asker and the clinicians who follow it.
+    notify.send(consultation, notify.followers(consultation), "follow_up")
     record(actor=None, verb="consultations.follow_up_asked", obj=consultation)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import Role
 from consilium.audit.actions import record
-from consilium.consultations import actions, activity, drafts
+from consilium.consultations import actions, activity, drafts, patient_chooser
 from consilium.consultations.access import (
     Side,
     audit_download,
@@ -30,7 +30,7 @@ from consilium.consultations.access import (
 from consilium.consultations.activity import with_unread
 from consilium.consultations.archive import PAGE_SIZE as ARCHIVE_PAGE_SIZE
 from consilium.consultations.archive import ArchiveForm, archive, rows_of
-from consilium.consultations.assignment import candidates
+from consilium.consultations.assignment import candidates, partner_languages
 from consilium.consultations.forms import (
     AssignForm,
     DeclineForm,
@@ -232,6 +232,21 @@ def new(request: HttpRequest) -> HttpResponse:
             template = template or request_draft.data.get("template", "")
     template = template if template in SummaryTemplate.values else SummaryTemplate.GENERAL
     initial["template"] = template
+    # The discussion language defaults to one the chosen partner's experts read (the only
+    # partner, or the one just picked: htmx asks again on change).
+    spoken = partner_languages(partners, request.user)
+    partner_id = query_int(
+        request.GET.get("expert_institution")
+        or request.POST.get("expert_institution")
+        or str(initial.get("expert_institution") or "")  # a draft's
+    )
+    if partner_id is None and len(spoken) == 1:
+        partner_id = next(iter(spoken))
+    chosen_partner = spoken.get(partner_id) if partner_id is not None else None
+    if chosen_partner is not None:
+        initial["expert_institution"] = chosen_partner.institution
+        if "language" not in (request_draft.data if request_draft else {}):
+            initial["language"] = chosen_partner.default
     if request.method == "POST" and request.POST.get("switch"):
         # A change of template, not a send: the same page again with everything typed kept
         # and no errors yet (the person has not asked to send).
@@ -270,9 +285,15 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("consultations:detail", pk=consultation.pk)
     else:
         form = RequestForm(initial=initial, patients=patients, partners=partners, template=template)
+    find = " ".join(request.GET.get("find", "").split())[:100]
+    found = patient_chooser.search(request.user, find, request=request) if find else []
     name = "consultations/new.html"
     if request.htmx and request.POST.get("switch"):
         name += "#summary"
+    elif request.htmx and "expert_institution" in request.GET:
+        name += "#language"
+    elif request.htmx and "find" in request.GET:
+        name = "consultations/_patient_chooser.html#patient_results"
     return render(
         request,
         name,
@@ -282,6 +303,18 @@ def new(request: HttpRequest) -> HttpResponse:
             "summary_fields": actions.SUMMARY_FIELDS,
             "request_draft": request_draft,
             "similar": similar,
+            "find": find,
+            # Why the language is what it is: for the partner chosen, else for each partner.
+            "language_why": [chosen_partner]
+            if chosen_partner
+            else [p for p in spoken.values() if p.languages],
+            "found": found[: patient_chooser.LIMIT],
+            "found_more": len(found) > patient_chooser.LIMIT,
+            # Chosen from "Ask a partner", a draft, or the form sent back; "find" is the
+            # person asking to choose again.
+            "chosen": None
+            if "find" in request.GET
+            else patient_chooser.chosen(request.user, query_int(str(form["patient"].value()))),
         },
     )
 

@@ -11,6 +11,7 @@ JOBS = [
     "consilium.audit.sealer.seal_periodically",
     "consilium.network.actions.send_milestone_reminders",
     "consilium.consultations.clock.run",
+    "consilium.consultations.digest.run",
     "consilium.search.index.refresh_directory",
     "consilium.meetings.agenda_mail.send_due_agendas",
     "consilium.registry.import_jobs.sweep",

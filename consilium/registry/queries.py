@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Collection
 
@@ -13,6 +14,7 @@ from consilium.registry.crypto import hospital_number_digest
 from consilium.registry.models import (
     CodeTerm,
     Diagnosis,
+    IcccGroup,
     Patient,
     PatientCount,
     PatientIdentity,
@@ -164,3 +166,57 @@ def patient_count(institution_ids: Collection[int]) -> int:
         n=Sum("patients")
     )["n"]
     return total or 0
+
+
+# "3", "3 y", "3 years", "3 ans", "3 tuổi", "3 года", "3 yosh": a child's age now, in years.
+_AGE = re.compile(r"^(\d{1,2})\s*(?:y|yr|yrs|years?|ans?|tuổi|год|года|лет|yosh|yoshda)?\.?$")
+
+
+def chooser_filter(
+    patients: QuerySet[Patient], text: str, *, today: datetime.date
+) -> QuerySet[Patient]:
+    """A patient chooser's one box: a pseudonym or a hospital number (both through `_search`,
+    so a number finds only the patients of `patients`, those whose identifiers the reader may
+    see), an age in years, or diagnosis words or a morphology code (the English ICD-O-3 term
+    or the ICCC-3 group's name in the reader's language). Nothing typed finds nobody."""
+    text = " ".join(text.split())[:100]
+    if not text:
+        return patients.none()
+    # "VNCH" alone is where a clinician starts typing a pseudonym: read it as "VNCH-".
+    alone = re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,11}", text)
+    found = _search(patients, f"{text}-" if alone else text)
+    if age := _AGE.match(text.casefold()):
+        found |= _aged(int(age[1]), today)
+        return patients.filter(found)
+    diagnosis = Q(pk__in=[])
+    if len(text) >= 3:
+        morphologies = [code for code, _name in codes.search(text, limit=30, kind="morphology")]
+        for code in morphologies:
+            histology, _slash, behaviour = code.partition("/")
+            diagnosis |= Q(morphology=histology, behaviour=behaviour or "3")
+        if groups := _groups_named(text.casefold()):
+            diagnosis |= Q(iccc_main_group__in=groups)
+    if diagnosis != Q(pk__in=[]):
+        found |= Q(pk__in=Diagnosis.objects.filter(diagnosis).values("patient_id"))
+    return patients.filter(found)
+
+
+def _groups_named(wanted: str) -> list[str]:
+    """ICCC-3 main groups whose name, in the active language or in English, holds the words."""
+    from django.utils import translation
+
+    names = {value: str(label).casefold() for value, label in IcccGroup.choices}
+    with translation.override("en"):
+        english = {value: str(label).casefold() for value, label in IcccGroup.choices}
+    return [value for value in names if wanted in names[value] or wanted in english[value]]
+
+
+def _aged(years: int, today: datetime.date) -> Q:
+    """Children `years` old today, from the birth year and month the registry keeps (a child
+    whose birth month is unknown may be either age: they are found by both)."""
+    born = today.year - years
+    return (
+        Q(birth_year=born, birth_month__lte=today.month)
+        | Q(birth_year=born - 1, birth_month__gt=today.month)
+        | Q(birth_year__in=[born, born - 1], birth_month__isnull=True)
+    )

@@ -33,7 +33,10 @@ def test_a_consultation_from_hanoi_to_paris_and_back(
     _sign_in(page, personas["clinician"].email, password)
     page.goto("/consultations/")
     page.get_by_role("link", name="Ask a partner").click()
-    page.get_by_label("Patient (pseudonym)").select_option(label=patient.pseudonym)
+    # The patient is found by a search, not picked from a list of every pseudonym.
+    page.get_by_label("Find the patient").fill(patient.pseudonym)
+    page.locator("#patient-chooser button").click()
+    page.get_by_role("radio", name=patient.pseudonym).check()
     page.get_by_label("Ask the experts of").select_option(label="Institut Curie")
     page.get_by_label("Your question").fill(
         "MYCN-amplified neuroblastoma: one or two HDCT courses?"

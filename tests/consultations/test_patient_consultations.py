@@ -7,7 +7,7 @@ def test_it_lists_the_childs_consultations_with_ask_a_partner(consultation, clie
     assert f'href="/consultations/{consultation.pk}/"' in page
     assert f'href="/consultations/new/?patient={patient.pk}"' in page
     form = client_for("clinician").get(f"/consultations/new/?patient={patient.pk}")
-    assert f'<option value="{patient.pk}" selected>' in form.content.decode()
+    assert f'<input type="hidden" name="patient" value="{patient.pk}">' in form.content.decode()
 
 
 def test_it_shows_the_patient_page_to_nobody_outside(consultation, client_for):

@@ -5,15 +5,22 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from consilium.accounts.models import CONSULTING_ROLES, Role, User
+from consilium.accounts.access import institution_ids_with_role, roles_by_institution
+from consilium.accounts.models import CONSULTING_ROLES, ConsultationMail, Role, User
 from consilium.consultations.mail.reply_tokens import make_reply_address
 from consilium.consultations.models import ACTIVE_ASSIGNMENT, Consultation
 from consilium.core.tasks import send_email
 from consilium.lib.enqueue import enqueue_in_transaction
+
+# What a person who chose the daily digest reads there instead of in a mail of its own
+# (consultations/digest.py). The rest asks for an answer by a deadline (an invitation, a
+# reminder, a triage, the follow-up question) and always goes at once.
+DIGESTED = frozenset({"message", "accepted", "recommendation", "outcome"})
 
 
 def reply_secret() -> bytes:
@@ -80,9 +87,32 @@ def followers(consultation: Consultation) -> list[User]:
     )
     people = {u.pk: u for u in clinicians.distinct()}
     asker = consultation.requested_by
-    if asker.is_active and asker.pk not in people:
+    # The asker while still on the requesting team: one who left the hospital is not written
+    # to about its patients.
+    asker_roles = roles_by_institution(asker).get(consultation.requesting_institution_id, set())
+    if asker.pk not in people and asker_roles & CONSULTING_ROLES:
         people[asker.pk] = asker
     return list(people.values())
+
+
+def participant_rule(user: User) -> Q:
+    """The consultations `user` is among the `participants` of, as a filter: asked by them
+    while still on the requesting team, assigned to them, or opened by them as a clinician of
+    the requesting institution. The digest gathers by it, so it reaches the same people the
+    immediate mail would."""
+    from consilium.consultations.models import Assignment, ReadMark
+
+    consulting_at = institution_ids_with_role(user, CONSULTING_ROLES)
+    clinician_at = institution_ids_with_role(user, {Role.CLINICIAN})
+    assigned = Assignment.objects.filter(
+        consultation=OuterRef("pk"), expert=user, status__in=ACTIVE_ASSIGNMENT
+    )
+    marked = ReadMark.objects.filter(consultation=OuterRef("pk"), user=user)
+    return (
+        Q(requested_by=user, requesting_institution_id__in=consulting_at)
+        | Exists(assigned)
+        | (Exists(marked) & Q(requesting_institution_id__in=clinician_at))
+    )
 
 
 def participants(consultation: Consultation) -> list[User]:
@@ -90,6 +120,25 @@ def participants(consultation: Consultation) -> list[User]:
     people = {u.pk: u for u in followers(consultation)}
     people.update({u.pk: u for u in assigned_experts(consultation)})
     return list(people.values())
+
+
+def reaches(person: User, consultation: Consultation, template: str) -> bool:
+    """Whether this mail may go to this person now: only while they can still see the
+    consultation (an ended membership or partnership ends the mail too), and the discussion
+    itself only to clinicians and experts, never to a data manager or a navigator."""
+    from consilium.consultations.access import consultations_for_user
+
+    if not consultations_for_user(person).filter(pk=consultation.pk).exists():
+        return False
+    if template == "message":
+        roles = roles_by_institution(person).get(consultation.requesting_institution_id)
+        if roles and Role.CLINICIAN not in roles:
+            return False
+    return True
+
+
+def wants_digest(person: User, template: str) -> bool:
+    return template in DIGESTED and person.consultation_mail == ConsultationMail.DIGEST
 
 
 def send(
@@ -110,6 +159,8 @@ def send(
     count = 0
     for person in recipients:
         if exclude is not None and person.pk == exclude.pk:
+            continue
+        if wants_digest(person, template) or not reaches(person, consultation, template):
             continue
         language = person.language or settings.LANGUAGE_CODE
         with translation.override(language):

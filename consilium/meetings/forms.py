@@ -337,3 +337,52 @@ class AgreementForm(UniqueIdsMixin, forms.Form):
             .distinct()
             .order_by("title")
         )
+
+
+class AnnouncementForm(UniqueIdsMixin, forms.Form):
+    """A message to registrants: one subject and text per language, any left empty. The
+    event's language comes first, as the version everyone else falls back on."""
+
+    id_prefix = "announce"
+    session = forms.ModelChoiceField(
+        label=_("To"),
+        queryset=None,
+        required=False,
+        empty_label=_("All registrants"),
+        error_messages={"invalid_choice": _("That session is not one of this event's.")},
+    )
+
+    def __init__(self, *args: object, event: Event, **kwargs: object) -> None:
+        from consilium.meetings.announcements import MAX_BODY, MAX_SUBJECT, event_language
+
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = event.sessions.exclude(kind=SessionKind.BREAK)
+        self.fields["session"].label_from_instance = lambda s: (
+            _("Those who came on the day of “%(title)s”") % {"title": s.title}
+        )
+        first = event_language(event)
+        self.languages = sorted(settings.LANGUAGES, key=lambda lang: lang[0] != first)
+        for code, name in self.languages:
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Subject (%(language)s)") % {"language": name},
+                required=False,
+                max_length=MAX_SUBJECT,
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": name},
+                required=False,
+                max_length=MAX_BODY,
+                widget=forms.Textarea(attrs={"rows": 6}),
+            )
+
+    def versions(self) -> list:
+        from consilium.meetings.announcements import Version
+
+        return [
+            Version(
+                code,
+                self.cleaned_data.get(f"subject_{code}", ""),
+                self.cleaned_data.get(f"body_{code}", ""),
+            )
+            for code, _name in self.languages
+        ]

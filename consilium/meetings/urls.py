@@ -43,6 +43,7 @@ urlpatterns = [
     path("<int:pk>/badges.pdf", desk_views.badges, name="badges"),
     path("<int:pk>/scan/<str:token>/", desk_views.scan, name="scan"),
     path("<int:pk>/certificates/mail/", desk_views.mail_certificates, name="mail_certificates"),
+    path("<int:pk>/messages/", desk_views.announcements, name="announcements"),
     path("registrations/<int:pk>/badge.pdf", desk_views.badge, name="badge"),
     path("certificates/verify/", desk_views.verify_certificate, name="verify"),
     path(

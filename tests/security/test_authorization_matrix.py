@@ -456,6 +456,13 @@ ROWS: list[Row] = [
         get="403 400 403 403 403 403 L",
     ),
     Row("meetings:mail_certificates", pk("workshop"), post="403 302 403 403 403 403 L"),
+    Row(
+        "meetings:announcements",
+        pk("workshop"),
+        get="403 200 403 403 403 403 L",
+        post="403 302 403 403 403 403 L",
+        data=lambda w: {"subject_en": "Room change", "body_en": "Day two is in room B."},
+    ),
     Row("meetings:verify", get="200 200 200 200 200 200 200"),
     Row(
         "meetings:verify_certificate",

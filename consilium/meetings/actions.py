@@ -596,3 +596,33 @@ def calendar_feed_for(*, actor: User, reset: bool = False) -> CalendarFeed:
                 obj=feed,
             )
     return feed
+
+
+def upload_slides(
+    *, actor: User, presentation: Presentation, slides: UploadedFile | None
+) -> Presentation:
+    """The speaker (or an organiser) puts the talk's slides up, replacing any earlier
+    version: a PDF within the document size limit."""
+    from consilium.meetings.access import can_upload_slides
+
+    if not can_upload_slides(actor, presentation):
+        raise PermissionDenied
+    if slides is None:
+        raise ValidationError({"slides": [_("Choose the PDF of your slides.")]})
+    try:
+        validate_pdf(slides, max_bytes=_max_slides_bytes())
+    except ValidationError as exc:
+        raise ValidationError({"slides": exc.messages}) from None
+    event = presentation.session.event
+    with transaction.atomic():
+        replaced = bool(presentation.slides)
+        stored_files.save(presentation.slides, f"slides-{presentation.pk}.pdf", slides)
+        presentation.save(update_fields=["slides"])
+        record(
+            actor=actor,
+            verb="meetings.slides_uploaded",
+            obj=presentation,
+            institution_id=event.host_id,
+            details={"event": event.pk, "bytes": slides.size, "replaced": replaced},
+        )
+    return presentation

@@ -34,6 +34,7 @@ urlpatterns = [
     path("<int:pk>/report/", document_views.report, name="report"),
     path("<int:pk>/report.<str:fmt>", document_views.report_download, name="report_download"),
     path("presentations/<int:pk>/slides.pdf", views.slides, name="slides"),
+    path("presentations/<int:pk>/slides/", views.slides_upload, name="slides_upload"),
     path("registrations/<int:pk>/cancel/", participant_views.cancel, name="cancel"),
     path(
         "registrations/<int:pk>/certificate.pdf",

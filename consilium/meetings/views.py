@@ -27,7 +27,12 @@ from consilium.meetings.access import (
     slides_refusal,
     visible_events,
 )
-from consilium.meetings.attendance import free_places, modes_for
+from consilium.meetings.attendance import (
+    deadline_passed,
+    free_places,
+    modes_for,
+    registration_deadline_message,
+)
 from consilium.meetings.choices import DiagnosisGroup, Discipline, EventKind, RegistrationStatus
 from consilium.meetings.forms import (
     AgreementForm,
@@ -130,6 +135,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if can_register(request.user, event) and not mine:
         if event.ends_at <= timezone.now():
             closed_reason = _("Registration has closed: the event is over.")
+        elif deadline_passed(event):
+            closed_reason = registration_deadline_message(event)
+            open_to_me = False
         elif places and all(free == 0 for free in places.values()) and not event.waiting_list:
             closed_reason = _(
                 "Registration has closed: every place is taken and the organisers keep no "
@@ -212,6 +220,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         }
         form.initial["starts_at"] = wall_clock(event.starts_at, event.time_zone)
         form.initial["ends_at"] = wall_clock(event.ends_at, event.time_zone)
+        if event.registration_closes_at:
+            form.initial["registration_closes_at"] = wall_clock(
+                event.registration_closes_at, event.time_zone
+            )
         form.initial["co_organisers"] = list(event.co_organisers.all())
     return render(request, "meetings/event_form.html", {"form": form, "event": event})
 

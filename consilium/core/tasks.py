@@ -8,9 +8,10 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from django_tasks import TaskContext, task
+
+from consilium.lib.mail_message import MailWithAlternatives
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def send_email(
         # then carries the same Message-ID, which mail systems recognise as the same message.
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         headers["Message-ID"] = f"<{context.task_result.id}@{domain}>"
-    message = EmailMultiAlternatives(
+    message = MailWithAlternatives(
         subject=subject, body=body, to=to, reply_to=reply_to or [], headers=headers
     )
     if html:

@@ -7,7 +7,7 @@ from django.http import Http404
 from consilium.accounts.access import is_admin, roles_by_institution
 from consilium.accounts.models import User
 from consilium.meetings.choices import Visibility
-from consilium.meetings.models import Event, Registration, Series
+from consilium.meetings.models import Event, Presentation, Registration, Series
 from consilium.network.access import active_partnerships, managed_institution_ids
 from consilium.network.models import PartnershipParty
 
@@ -113,3 +113,54 @@ def get_registration_for_user(user: AnyUser, pk: int) -> Registration:
     if can_manage_event(user, registration.event):
         return registration
     raise Http404
+
+
+def can_upload_slides(user: AnyUser, presentation: Presentation) -> bool:
+    """The talk's speakers (those with an account) and the event's organisers."""
+    if not user.is_authenticated:
+        return False
+    if any(s.pk == user.pk for s in presentation.speakers.all()):
+        return True
+    return can_manage_event(user, presentation.session.event)
+
+
+def slides_refusal(user: AnyUser, presentation: Presentation) -> str | None:
+    """Why the user may not download the talk's slides yet, or None. Speakers and
+    organisers always may; registered participants once the talk's session has started;
+    anyone else who sees the event is told the slides are for participants."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from consilium.meetings.choices import RegistrationStatus
+
+    if can_upload_slides(user, presentation):
+        return None
+    session = presentation.session
+    registered = (
+        user.is_authenticated
+        and session.event.registrations.filter(
+            user=user, status=RegistrationStatus.REGISTERED
+        ).exists()
+    )
+    if not registered:
+        return _("The slides are for the registered participants of this event.")
+    if session.starts_at > timezone.now():
+        starts = timezone.localtime(session.starts_at)
+        return _("The slides can be downloaded once the talk has started, on %(when)s.") % {
+            "when": date_format(starts, "j F Y, H:i")
+        }
+    return None
+
+
+def get_presentation_for_user(user: AnyUser, pk: int) -> Presentation:
+    """A talk of an event the user may see; any other is a 404."""
+    presentation = (
+        Presentation.objects.select_related("session__event__host")
+        .prefetch_related("speakers")
+        .filter(pk=pk)
+        .first()
+    )
+    if presentation is None or not can_see_event(user, presentation.session.event):
+        raise Http404
+    return presentation

@@ -112,6 +112,7 @@ def create_event(
     series: Series | None = None,
     occurrence: datetime.date | None = None,
     agenda_hours_before: int = 24,
+    registration_closes_at: datetime.datetime | None = None,
 ) -> Event:
     """Only coordinators and admins of the host institution create its events."""
     _require_organiser(actor, {host.pk})
@@ -129,6 +130,8 @@ def create_event(
         errors["online_link"] = [why]
     if not 0 <= agenda_hours_before <= 24 * 14:
         errors["agenda_hours_before"] = [_("Send the agenda 0 to 336 hours before.")]
+    if registration_closes_at is not None and registration_closes_at > ends_at:
+        errors["registration_closes_at"] = [_("Registration closes before the event ends.")]
     if errors:
         raise ValidationError(errors)
     partners = [i for i in {i.pk: i for i in co_organisers}.values() if i.pk != host.pk]
@@ -152,6 +155,7 @@ def create_event(
             series=series,
             occurrence=occurrence,
             agenda_hours_before=agenda_hours_before,
+            registration_closes_at=registration_closes_at,
             created_by=actor,
         )
         event.co_organisers.set(partners)
@@ -181,6 +185,7 @@ EDITABLE_EVENT_FIELDS = frozenset(
         "visibility",
         "capacity",
         "waiting_list",
+        "registration_closes_at",
     }
 )
 
@@ -213,6 +218,9 @@ def update_event(
     )
     if merged["online_link"] and (why := check_online_link(merged["online_link"])):
         errors["online_link"] = [why]
+    closes = merged["registration_closes_at"]
+    if closes is not None and closes > merged["ends_at"]:
+        errors["registration_closes_at"] = [_("Registration closes before the event ends.")]
     outside = event.sessions.exclude(
         starts_at__gte=merged["starts_at"], ends_at__lte=merged["ends_at"]
     )
@@ -596,3 +604,33 @@ def calendar_feed_for(*, actor: User, reset: bool = False) -> CalendarFeed:
                 obj=feed,
             )
     return feed
+
+
+def upload_slides(
+    *, actor: User, presentation: Presentation, slides: UploadedFile | None
+) -> Presentation:
+    """The speaker (or an organiser) puts the talk's slides up, replacing any earlier
+    version: a PDF within the document size limit."""
+    from consilium.meetings.access import can_upload_slides
+
+    if not can_upload_slides(actor, presentation):
+        raise PermissionDenied
+    if slides is None:
+        raise ValidationError({"slides": [_("Choose the PDF of your slides.")]})
+    try:
+        validate_pdf(slides, max_bytes=_max_slides_bytes())
+    except ValidationError as exc:
+        raise ValidationError({"slides": exc.messages}) from None
+    event = presentation.session.event
+    with transaction.atomic():
+        replaced = bool(presentation.slides)
+        stored_files.save(presentation.slides, f"slides-{presentation.pk}.pdf", slides)
+        presentation.save(update_fields=["slides"])
+        record(
+            actor=actor,
+            verb="meetings.slides_uploaded",
+            obj=presentation,
+            institution_id=event.host_id,
+            details={"event": event.pk, "bytes": slides.size, "replaced": replaced},
+        )
+    return presentation

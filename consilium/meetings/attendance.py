@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from consilium.accounts.models import Membership, Profession, User
 from consilium.audit.actions import record
+from consilium.lib.countries import is_country
 from consilium.meetings import mail
 from consilium.meetings.access import can_manage_event, can_register
 from consilium.meetings.choices import (
@@ -67,6 +68,18 @@ def free_places(event: Event, mode: str) -> int | None:
     return max(event.capacity - taken, 0)
 
 
+def deadline_passed(event: Event) -> bool:
+    closes = event.registration_closes_at
+    return closes is not None and closes <= timezone.now()
+
+
+def registration_deadline_message(event: Event) -> str:
+    closes = timezone.localtime(event.registration_closes_at)
+    return _("Registration closed on %(when)s, the deadline the organisers set.") % {
+        "when": date_format(closes, "j F Y, H:i")
+    }
+
+
 def search_text(details: dict[str, object]) -> str:
     """What the desk's search looks in, folded once at registration. The bar keeps a
     query from matching across two fields."""
@@ -100,9 +113,8 @@ def _check_guest(guest: Guest) -> dict[str, list[str]]:
         errors["profession"] = [_("Choose a profession.")]
     if not guest.institution_name.strip() and guest.institution is None:
         errors["institution_name"] = [_("Give the participant's institution.")]
-    country = guest.country.strip().upper()
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        errors["country"] = [_("Use the two-letter ISO country code.")]
+    if not is_country(guest.country):
+        errors["country"] = [_("Choose a country from the list.")]
     return errors
 
 
@@ -131,6 +143,8 @@ def register(
         errors["mode"] = [_("This event cannot be attended that way.")]
     if not manager and event.ends_at <= timezone.now():
         errors["__all__"] = [_("This event is over; registration has closed.")]
+    elif not manager and deadline_passed(event):
+        errors["__all__"] = [registration_deadline_message(event)]
     if guest is not None:
         errors.update(_check_guest(guest))
         details = {

@@ -5,7 +5,6 @@ all certificates goes through the task queue, one task per attendee."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +18,7 @@ from django_tasks import task
 from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.lib.enqueue import enqueue_in_transaction
+from consilium.lib.mail_message import MailMessage
 from consilium.meetings.access import can_manage_event
 from consilium.meetings.badges import qr_data_uri
 from consilium.meetings.choices import RegistrationStatus
@@ -169,7 +169,7 @@ def send_certificate(*, registration_id: int) -> int:
     with translation.override(language):
         subject = render_to_string("meetings/email/certificate_subject.txt", context)
         body = render_to_string("meetings/email/certificate.txt", context)
-    message = EmailMessage(subject=" ".join(subject.split()), body=body, to=[registration.email])
+    message = MailMessage(subject=" ".join(subject.split()), body=body, to=[registration.email])
     message.attach(certificate_filename(registration, language), pdf, "application/pdf")
     sent = message.send()
     Registration.objects.filter(pk=registration.pk).update(certificate_mailed_at=timezone.now())

@@ -1,6 +1,6 @@
 """The desk of a workshop or congress: badges with their QR codes, check-in by scanning
-one, certificates mailed to every attendee, and the public page that verifies a
-certificate."""
+one, certificates mailed to every attendee, messages to the registrants, and the public
+page that verifies a certificate."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,13 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consilium.audit.actions import record
+from consilium.lib.forms import add_action_errors
+from consilium.meetings import announcements as announcements_
 from consilium.meetings import attendance, certificates
 from consilium.meetings.access import get_managed_event, get_registration_for_user
 from consilium.meetings.badges import badges_pdf, read_badge_token
 from consilium.meetings.choices import CheckInMethod, RegistrationStatus
+from consilium.meetings.forms import AnnouncementForm
 
 
 def _pdf(body: bytes, filename: str) -> HttpResponse:
@@ -123,5 +126,51 @@ def verify_certificate(request: HttpRequest, code: str = "") -> HttpResponse:
         request,
         "meetings/verify.html",
         {"code": code, "registration": registration, "days": days},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def announcements(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write to the registrants, and see how far earlier messages have gone."""
+    event = get_managed_event(request.user, pk)
+    form = AnnouncementForm(request.POST if request.method == "POST" else None, event=event)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                sent = announcements_.send_announcement(
+                    actor=request.user,
+                    event=event,
+                    versions=form.versions(),
+                    session=form.cleaned_data["session"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The message is being sent to %(n)s people; the count below shows "
+                        "how many have gone."
+                    )
+                    % {"n": sent.deliveries.count()},
+                )
+                return redirect("meetings:announcements", pk=pk)
+        status = 400
+    earlier = list(event.announcements.select_related("session", "created_by")[:20])
+    for a in earlier:
+        a.progress = announcements_.progress(a)
+    return render(
+        request,
+        "meetings/announcements.html",
+        {
+            "event": event,
+            "form": form,
+            "earlier": earlier,
+            "everyone": announcements_.recipients(event).count(),
+        },
         status=status,
     )

@@ -4,9 +4,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from consilium.accounts.models import Profession, User
+from consilium.lib.countries import country_choices
 from consilium.lib.timezones import time_zone_choices
 from consilium.meetings.attendance import modes_for
 from consilium.meetings.choices import (
@@ -92,6 +94,11 @@ class EventForm(forms.Form):
     )
     visibility = forms.ChoiceField(label=_("Who may see it"), choices=Visibility.choices)
     capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
+    registration_closes_at = WallClockField(
+        label=_("Registration closes"),
+        required=False,
+        help_text=_("Empty: members may register until the event ends."),
+    )
     waiting_list = forms.BooleanField(
         label=_("Keep a waiting list when full"), required=False, initial=True
     )
@@ -110,7 +117,7 @@ class EventForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("time_zone"):
-            _make_aware(self, ("starts_at", "ends_at"), data["time_zone"])
+            _make_aware(self, ("starts_at", "ends_at", "registration_closes_at"), data["time_zone"])
         return data
 
 
@@ -272,22 +279,32 @@ class RegisterForm(UniqueIdsMixin, forms.Form):
         self.fields["mode"].choices = [c for c in AttendanceMode.choices if c[0] in allowed]
 
 
+class CountryField(forms.ChoiceField):
+    """An ISO code from the list; "uz" typed by a script is "UZ"."""
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value).strip().upper()
+
+
 class GuestForm(RegisterForm):
     id_prefix = "guest"
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"), required=False)
     profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
     institution_name = forms.CharField(label=_("Institution"), max_length=200)
-    country = forms.RegexField(
+    country = CountryField(
         label=_("Country"),
-        regex=r"^[A-Za-z]{2}$",
-        max_length=2,
-        help_text=_("Two-letter ISO code, e.g. VN, UZ, FR."),
+        error_messages={"invalid_choice": _("Choose a country from the list.")},
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mode"].label = _("Attends")
+        # Named in the reader's language; stored as the ISO code.
+        self.fields["country"].choices = [
+            ("", "—"),
+            *country_choices(get_language() or settings.LANGUAGE_CODE),
+        ]
         self.order_fields(["full_name", "email", "profession", "institution_name", "country"])
 
 
@@ -337,3 +354,52 @@ class AgreementForm(UniqueIdsMixin, forms.Form):
             .distinct()
             .order_by("title")
         )
+
+
+class AnnouncementForm(UniqueIdsMixin, forms.Form):
+    """A message to registrants: one subject and text per language, any left empty. The
+    event's language comes first, as the version everyone else falls back on."""
+
+    id_prefix = "announce"
+    session = forms.ModelChoiceField(
+        label=_("To"),
+        queryset=None,
+        required=False,
+        empty_label=_("All registrants"),
+        error_messages={"invalid_choice": _("That session is not one of this event's.")},
+    )
+
+    def __init__(self, *args: object, event: Event, **kwargs: object) -> None:
+        from consilium.meetings.announcements import MAX_BODY, MAX_SUBJECT, event_language
+
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = event.sessions.exclude(kind=SessionKind.BREAK)
+        self.fields["session"].label_from_instance = lambda s: (
+            _("Those who came on the day of “%(title)s”") % {"title": s.title}
+        )
+        first = event_language(event)
+        self.languages = sorted(settings.LANGUAGES, key=lambda lang: lang[0] != first)
+        for code, name in self.languages:
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Subject (%(language)s)") % {"language": name},
+                required=False,
+                max_length=MAX_SUBJECT,
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": name},
+                required=False,
+                max_length=MAX_BODY,
+                widget=forms.Textarea(attrs={"rows": 6}),
+            )
+
+    def versions(self) -> list:
+        from consilium.meetings.announcements import Version
+
+        return [
+            Version(
+                code,
+                self.cleaned_data.get(f"subject_{code}", ""),
+                self.cleaned_data.get(f"body_{code}", ""),
+            )
+            for code, _name in self.languages
+        ]

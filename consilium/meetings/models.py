@@ -118,6 +118,12 @@ class Event(models.Model):
         ),
     )
     waiting_list = models.BooleanField(_("keep a waiting list when full"), default=True)
+    registration_closes_at = models.DateTimeField(
+        _("registration closes at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: members may register until the event ends."),
+    )
     series = models.ForeignKey(
         Series, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
@@ -426,3 +432,48 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"consultation {self.consultation_id} at {self.event}"
+
+
+class Announcement(models.Model):
+    """A message from the organisers to the registrants of an event, or to those of one
+    session, in the languages the organisers wrote it in. Each registrant gets the version
+    in their language, else the event's; its deliveries are the progress."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="announcements")
+    session = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # [{"language": "vi", "subject": "...", "body": "..."}, ...], the event's language first.
+    versions = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.versions[0]["subject"] if self.versions else f"announcement {self.pk}"
+
+
+class AnnouncementDelivery(models.Model):
+    """One registrant's copy: written when the message is queued, stamped when it is sent,
+    so a retried task sends nothing twice and the organiser sees how many have gone."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "registration"], name="one_delivery_per_registrant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement} to {self.registration_id}"

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -125,6 +125,11 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
             "days": days,
             "day": day,
             "progress": certificates.mail_progress(event),
+            # The page's head counts the whole event, whatever the search shows.
+            "totals": {
+                row["status"]: row["n"]
+                for row in event.registrations.values("status").annotate(n=Count("pk"))
+            },
         },
         status=status,
     )

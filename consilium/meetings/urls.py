@@ -34,6 +34,7 @@ urlpatterns = [
     path("<int:pk>/report/", document_views.report, name="report"),
     path("<int:pk>/report.<str:fmt>", document_views.report_download, name="report_download"),
     path("presentations/<int:pk>/slides.pdf", views.slides, name="slides"),
+    path("presentations/<int:pk>/slides/", views.slides_upload, name="slides_upload"),
     path("registrations/<int:pk>/cancel/", participant_views.cancel, name="cancel"),
     path(
         "registrations/<int:pk>/certificate.pdf",
@@ -43,6 +44,7 @@ urlpatterns = [
     path("<int:pk>/badges.pdf", desk_views.badges, name="badges"),
     path("<int:pk>/scan/<str:token>/", desk_views.scan, name="scan"),
     path("<int:pk>/certificates/mail/", desk_views.mail_certificates, name="mail_certificates"),
+    path("<int:pk>/messages/", desk_views.announcements, name="announcements"),
     path("registrations/<int:pk>/badge.pdf", desk_views.badge, name="badge"),
     path("certificates/verify/", desk_views.verify_certificate, name="verify"),
     path(

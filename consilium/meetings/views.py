@@ -22,10 +22,17 @@ from consilium.meetings.access import (
     can_register,
     get_event_for_user,
     get_managed_event,
+    get_presentation_for_user,
     get_series_for_user,
+    slides_refusal,
     visible_events,
 )
-from consilium.meetings.attendance import free_places, modes_for
+from consilium.meetings.attendance import (
+    deadline_passed,
+    free_places,
+    modes_for,
+    registration_deadline_message,
+)
 from consilium.meetings.choices import DiagnosisGroup, Discipline, EventKind, RegistrationStatus
 from consilium.meetings.forms import (
     AgreementForm,
@@ -100,6 +107,7 @@ def _programme_days(sessions: list[Session], zone) -> list[tuple[datetime.date, 
     for session in sessions:
         for p in session.presentations.all():
             p.tag_labels = [str(TAG_LABELS[t]) for t in p.diagnosis_groups + p.disciplines]
+            p.session = session
         days.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
     return sorted(days.items())
 
@@ -116,6 +124,10 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .first()
         )
     can_manage = can_manage_event(request.user, event)
+    for session in sessions:
+        for p in session.presentations.all():
+            # Only the talk's own speakers see its upload form (and the organisers).
+            p.can_upload = can_manage or any(s.pk == request.user.pk for s in p.speakers.all())
     reader_zone = timezone.get_current_timezone_name()
     places = {m: free_places(event, m) for m in modes_for(event)}
     open_to_me = can_register(request.user, event) and event.ends_at > timezone.now()
@@ -123,6 +135,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if can_register(request.user, event) and not mine:
         if event.ends_at <= timezone.now():
             closed_reason = _("Registration has closed: the event is over.")
+        elif deadline_passed(event):
+            closed_reason = registration_deadline_message(event)
+            open_to_me = False
         elif places and all(free == 0 for free in places.values()) and not event.waiting_list:
             closed_reason = _(
                 "Registration has closed: every place is taken and the organisers keep no "
@@ -205,6 +220,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         }
         form.initial["starts_at"] = wall_clock(event.starts_at, event.time_zone)
         form.initial["ends_at"] = wall_clock(event.ends_at, event.time_zone)
+        if event.registration_closes_at:
+            form.initial["registration_closes_at"] = wall_clock(
+                event.registration_closes_at, event.time_zone
+            )
         form.initial["co_organisers"] = list(event.co_organisers.all())
     return render(request, "meetings/event_form.html", {"form": form, "event": event})
 
@@ -292,16 +311,41 @@ def programme_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 
 
 @require_GET
-def slides(request: HttpRequest, pk: int) -> FileResponse:
-    presentation = Presentation.objects.select_related("session__event").filter(pk=pk).first()
-    if presentation is None or not presentation.slides:
-        raise Http404
-    get_event_for_user(request.user, presentation.session.event_id)
+def slides(request: HttpRequest, pk: int) -> HttpResponse:
+    """A talk's slides: for its speakers and the organisers, and for the registered
+    participants once the talk has started; anyone else who sees the event is told why."""
+    presentation = get_presentation_for_user(request.user, pk)
+    event_id = presentation.session.event_id
+    if not presentation.slides:
+        messages.error(request, _("No slides have been put up for this talk yet."))
+        return redirect("meetings:event", pk=event_id)
+    if why := slides_refusal(request.user, presentation):
+        messages.error(request, why)
+        return redirect("meetings:event", pk=event_id)
     return FileResponse(
         presentation.slides.open("rb"),
         content_type="application/pdf",
         filename=f"slides-{presentation.pk}.pdf",
     )
+
+
+@login_required
+@require_POST
+def slides_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The speaker puts up (or replaces) the slides of their talk."""
+    presentation = get_presentation_for_user(request.user, pk)
+    try:
+        actions.upload_slides(
+            actor=request.user, presentation=presentation, slides=request.FILES.get("slides")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The slides of “%(title)s” are up.") % {"title": presentation.title},
+        )
+    return redirect("meetings:event", pk=presentation.session.event_id)
 
 
 @login_required

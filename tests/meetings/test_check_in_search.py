@@ -64,3 +64,21 @@ def test_typing_in_the_search_box_returns_the_table_only(client_for, personas, w
     assert "Register a guest" not in typed and "<html" not in typed
     plain = client.get(_url(workshop, "huong")).content.decode()
     assert "Register a guest" in plain and "Nguyễn Thị Hương" in plain
+
+
+def test_the_head_of_the_desk_counts_everyone_whatever_the_search_finds(
+    client_for, personas, workshop
+):
+    personas["coordinator"].language = "en"
+    personas["coordinator"].save()
+    for name in ("Hương Nguyễn", "Anna Ivanova"):
+        attendance.register(
+            actor=personas["coordinator"],
+            event=workshop,
+            mode="online",
+            guest=guest(name, email=f"{name.split()[0].lower()}@example.org"),
+        )
+    url = reverse("meetings:participants", args=[workshop.pk])
+    page = client_for("coordinator").get(url, {"q": "anna"}).content.decode()
+    assert "2 registered" in page
+    assert "1 found for “anna”" in page

@@ -59,8 +59,11 @@ def test_a_coordinator_builds_sections_sessions_and_presentations(client_for, pe
     assert talk.slides.read() == PDF
     page = client_for("expert").get(reverse("meetings:event", args=[workshop.pk]))
     assert "High-risk neuroblastoma: induction" in page.content.decode()
+    # The speaker has the slides; someone not registered is sent back with the reason
+    # (test_slides.py has the whole rule).
+    assert client_for("expert").get(reverse("meetings:slides", args=[talk.pk])).status_code == 200
     slides = client_for("clinician").get(reverse("meetings:slides", args=[talk.pk]))
-    assert slides.status_code == 200
+    assert slides.status_code == 302
 
 
 def test_it_refuses_two_sessions_in_one_room_at_once(client_for, workshop, morning):

@@ -445,7 +445,10 @@ ROWS: list[Row] = [
         get="403 200 403 403 403 403 L",
         label="report.pdf",
     ),
-    Row("meetings:slides", pk("presentation"), get="200 200 200 200 200 200 404"),
+    # Slides: the speaker (the expert) and the organisers; others who see the event are
+    # told they are for registered participants.
+    Row("meetings:slides", pk("presentation"), get="302 200 302 302 200 302 404"),
+    Row("meetings:slides_upload", pk("presentation"), post="403 302 403 403 302 403 L"),
     Row("meetings:cancel", pk("registration"), post="404 302 404 404 302 404 L"),
     Row("meetings:certificate", pk("registration"), get="404 200 404 404 200 404 L"),
     Row("meetings:badge", pk("registration"), get="404 200 404 404 200 404 L"),
@@ -456,6 +459,13 @@ ROWS: list[Row] = [
         get="403 400 403 403 403 403 L",
     ),
     Row("meetings:mail_certificates", pk("workshop"), post="403 302 403 403 403 403 L"),
+    Row(
+        "meetings:announcements",
+        pk("workshop"),
+        get="403 200 403 403 403 403 L",
+        post="403 302 403 403 403 403 L",
+        data=lambda w: {"subject_en": "Room change", "body_en": "Day two is in room B."},
+    ),
     Row("meetings:verify", get="200 200 200 200 200 200 200"),
     Row(
         "meetings:verify_certificate",

@@ -250,8 +250,8 @@ QUERIES_SECTION = {
 
 def test_rows_of_proposals_and_high_risk_cost_no_query_each(
     client_for,
-    swept,
-    django_assert_num_queries,  # noqa: F811 - the fixture
+    swept,  # noqa: F811 - the fixture
+    django_assert_num_queries,
 ):
     """The swept child has a proposal and a high-risk profile: their rows read nothing more."""
     client = client_for("navigator")

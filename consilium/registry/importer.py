@@ -322,6 +322,7 @@ def validate(
     try:
         book = Workbook(path, file_name)
         outcome.sheet = "" if book.kind == "csv" else "patients"
+        own_pseudonyms = _own_pseudonyms(book, institution)
         # The repeated rows first, so each patient's row is checked with its own.
         extras = repeated.read(book, outcome.add, today)
         last = 0
@@ -339,6 +340,22 @@ def validate(
             hospital_number = parser.parsed_identity[2]
             if hospital_number:
                 seen.add(hospital_number)
+            if hospital_number in own_pseudonyms:
+                outcome.add(
+                    RowError(
+                        number,
+                        "hospital_number",
+                        _(
+                            "%(pseudonym)s is this registry's own patient: a FHIR Bundle carries "
+                            "pseudonyms only, so it can fill another registry but cannot update "
+                            "the one it came from. Keep this registry in step with its CSV or "
+                            ".xlsx export instead."
+                        )
+                        % {"pseudonym": hospital_number},
+                        outcome.sheet,
+                    )
+                )
+                continue
             if row is not None:
                 repeated.check_patient(
                     extras.get(hospital_number) if hospital_number else None,
@@ -390,6 +407,24 @@ def validate(
     if progress:
         progress("validating", outcome.rows, total)
     return outcome
+
+
+def _own_pseudonyms(book: Workbook, institution: Institution) -> set[str]:
+    """The pseudonyms of this institution's own patients that a FHIR Bundle names: its rows
+    stand for patients by pseudonym (consilium.registry.fhir_in), which would come back as
+    new children under a hospital number that is really their pseudonym."""
+    if book.kind != "fhir":
+        return set()
+    named = [
+        values["hospital_number"]
+        for _, values in book.bundle.get("patients", [])
+        if isinstance(values, dict) and values.get("hospital_number")
+    ]
+    return set(
+        Patient.objects.filter(institution=institution, pseudonym__in=named).values_list(
+            "pseudonym", flat=True
+        )
+    )
 
 
 def _compare(

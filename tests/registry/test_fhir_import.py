@@ -217,3 +217,21 @@ def test_it_runs_a_bundles_rows_through_the_same_checks_as_a_spreadsheet(demo, t
     assert not outcome.ok
     assert any(e.sheet == "events" and e.column == "date" for e in outcome.errors), outcome.errors
     assert not Patient.objects.filter(institution=institution).exists()
+
+
+def test_its_own_bundle_is_refused_by_the_registry_it_came_from_not_doubled(demo, tmp_path):
+    # The Bundle knows its children by pseudonym only: read back into VNCH it would register
+    # every child a second time under a "hospital number" that is the pseudonym.
+    path = tmp_path / "vnch.json"
+    path.write_text(_bundle(demo), encoding="utf-8")
+    before = Patient.objects.filter(institution=demo).count()
+
+    outcome = import_csv(path, demo, actor=None, apply=True)
+
+    assert not outcome.ok
+    assert outcome.imported == 0
+    assert len(outcome.errors) == before  # each child named, none skipped silently
+    first = outcome.errors[0]
+    assert first.column == "hospital_number"
+    assert "this registry's own patient" in first.message
+    assert Patient.objects.filter(institution=demo).count() == before

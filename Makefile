@@ -24,14 +24,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The suite in as many processes as the machine has cores (pytest-xdist), a file to a process
+# so a module's fixtures are made once; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: lint test-sqlite test-postgres
 
 test-sqlite: install
-	CONSILIUM_DATA_DIR=$(CURDIR)/data/test-sqlite DATABASE_URL= $(BIN)/pytest
+	CONSILIUM_DATA_DIR=$(CURDIR)/data/test-sqlite DATABASE_URL= $(BIN)/pytest $(PARALLEL)
 
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		CONSILIUM_DATA_DIR=$(CURDIR)/data/test-postgres DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest; \
+		CONSILIUM_DATA_DIR=$(CURDIR)/data/test-postgres DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PARALLEL); \
 	else \
 		echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): skipping the PostgreSQL run"; \
 		if [ -n "$$CI" ]; then exit 1; fi; \

@@ -15,6 +15,10 @@ from consilium.lib.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CONSILIUM_DATA_DIR", "data")).resolve()
+# `make test` runs the suite in parallel processes (pytest-xdist); each keeps its files in a
+# folder of its own, since tests list, sweep and delete the files of the data directory.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 

@@ -19,6 +19,9 @@ DATA_DIR = Path(env_str("CONSILIUM_DATA_DIR", "data")).resolve()
 # folder of its own, since tests list, sweep and delete the files of the data directory.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]
+    # A test's own subprocesses (demo, backup, a second server) get the data directory the
+    # test gives them, as they would outside the suite.
+    del os.environ["PYTEST_XDIST_WORKER"]
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 

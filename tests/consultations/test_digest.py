@@ -194,3 +194,21 @@ def test_the_digest_hour_is_the_readers_morning_across_a_clock_change():
     before = datetime.datetime(2026, 3, 29, 4, 30, tzinfo=datetime.UTC)  # 06:30 in Paris
     assert digest.last_due(paris, before).utcoffset() == datetime.timedelta(hours=1)
     assert digest.last_due(paris, before).hour == 7
+
+
+def test_the_digest_escapes_typed_text_in_its_html_part(consultation, personas):
+    expert = personas["expert"]
+    _choose_digest(expert, since=timezone.now() - datetime.timedelta(hours=1))
+    actions.accept(actor=expert, consultation=consultation)
+    actions.post_message(
+        actor=personas["clinician"],
+        consultation=consultation,
+        body='<script>alert(1)</script> <img src=x onerror="alert(2)">',
+    )
+    before = len(all_queued_emails())
+    assert digest.run(_next_morning(expert)) == {"sent": 1, "empty": 0}
+
+    [mail] = [m for m in all_queued_emails()[before:] if expert.email in m["to"]]
+    assert "<script>alert(1)</script>" in mail["body"]  # the text part as typed
+    assert "<script" not in mail["html"] and 'onerror="alert' not in mail["html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mail["html"]

@@ -24,7 +24,8 @@ EMAIL_DIR = Path(__file__).parents[2] / "consilium/consultations/templates/consu
 TEMPLATES = sorted(
     p.stem
     for p in EMAIL_DIR.glob("*.txt")
-    if not p.name.startswith("_") and not p.stem.endswith("_subject")
+    if not p.name.startswith("_")
+    and not p.stem.endswith("_subject")
     # The digest is not sent through notify.send; test_digest checks its escaping.
     and p.stem != "digest"
 )

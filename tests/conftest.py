@@ -70,6 +70,18 @@ def audit_triggers_off_after_test(transactional_db):
     _apply(migration.SQLITE_REVERSE, migration.POSTGRES_REVERSE)
 
 
+@pytest.fixture
+def audit_triggers_on(db):
+    """The append-only triggers, for a test that checks them. A transactional test elsewhere in
+    the same process may have left them dropped (see above); they are made inside this test's
+    transaction, so the rollback at its end leaves the database as it found it."""
+    from importlib import import_module
+
+    migration = import_module("consilium.audit.migrations.0003_sealed_chain")
+    _apply(migration.SQLITE_REVERSE, migration.POSTGRES_REVERSE)
+    _apply(migration.SQLITE, migration.POSTGRES)
+
+
 def _apply(sqlite: list[str], postgres: list[str]) -> None:
     statements = {"sqlite": sqlite, "postgresql": postgres}[connection.vendor]
     with connection.cursor() as cursor:

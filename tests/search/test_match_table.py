@@ -51,3 +51,38 @@ def test_a_rolled_back_write_leaves_no_match_behind():
         raise RuntimeError
     assert not SearchMatch.objects.filter(kind=Kind.INSTITUTION, object_id=7).exists()
     assert SearchMatch.objects.count() == SearchDocument.objects.count()
+
+
+def test_statements_of_many_rows_reach_the_match_table_row_by_row():
+    """The triggers are per statement (a rebuild writes a thousand rows at a time): each row
+    of a many-row insert, update and delete must reach its match, and no other row."""
+    index._save(Kind.INSTITUTION, 1, title="Untouched", body="")
+    SearchDocument.objects.bulk_create(
+        [
+            SearchDocument(
+                kind=Kind.EVENT,
+                object_id=i,
+                title=f"t{i}",
+                words=f"word{i} shared",
+                updated_at=SearchDocument.objects.get(object_id=1).updated_at,
+            )
+            for i in range(100, 110)
+        ]
+    )
+    matches = SearchMatch.objects.filter(kind=Kind.EVENT)
+    assert matches.count() == 10
+    assert _lexemes(matches.get(object_id=105)) == {"word105", "shared"}
+
+    SearchDocument.objects.filter(kind=Kind.EVENT, object_id__lt=105).update(status="past")
+    SearchDocument.objects.filter(kind=Kind.EVENT, object_id__gte=108).update(words="renamed")
+    assert set(matches.filter(status="past").values_list("object_id", flat=True)) == set(
+        range(100, 105)
+    )
+    assert _lexemes(matches.get(object_id=103)) == {"word103", "shared"}
+    assert _lexemes(matches.get(object_id=109)) == {"renamed"}
+
+    SearchDocument.objects.filter(kind=Kind.EVENT, object_id__in=[100, 101, 102]).delete()
+    assert sorted(matches.values_list("object_id", flat=True)) == list(range(103, 110))
+    untouched = SearchDocument.objects.get(kind=Kind.INSTITUTION, object_id=1)
+    assert _lexemes(_match(untouched)) == {"untouched"}
+    assert SearchMatch.objects.count() == SearchDocument.objects.count()

@@ -173,7 +173,7 @@ class SecondOpinionStatus(models.TextChoices):
     INVITED = "invited", _("Invited")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
-    GIVEN = "given", _("Given")
+    GIVEN = "given", _("Opinion given")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

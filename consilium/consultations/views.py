@@ -539,6 +539,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 return _rerender(request, consultation, side, follow_up_form=form)
             messages.success(request, _("Thank you: the loop is closed."))
         elif action == "second-opinion":
+            if not actions.may_ask_second_opinion(user, consultation):
+                raise PermissionDenied
             partners, experts = opinions.second_opinion_choices(consultation)
             form = SecondOpinionForm(request.POST, partners=partners, experts=experts)
             if not form.is_valid():

@@ -481,3 +481,30 @@ def test_the_second_expert_sees_it_in_her_queue(consultation, personas, institut
     _ask(consultation, personas["clinician"], institutions["RDEBRE"], network["debre"])
     queue = _client(network["debre"]).get(reverse("consultations:queue"))
     assert consultation.patient.pseudonym in queue.content.decode()
+
+
+def test_the_second_expert_answers_from_her_invitation_mail(
+    smtp_inbox, consultation, personas, institutions, network
+):
+    from consilium.consultations.models import InboundStatus
+
+    from .fixtures import deliver, gmail_reply, send_notification
+
+    second = _ask(consultation, personas["clinician"], institutions["RDEBRE"], network["debre"])
+    invitation = send_notification(
+        smtp_inbox,
+        consultation,
+        network["debre"],
+        "second_opinion",
+        context={"second_opinion": second},
+    )
+    assert QUESTION in invitation.get_body(preferencelist=("plain",)).get_content()
+    text = "#recommend\nDiagnostic : neuroblastome à haut risque.\nTraitement : double HDCT."
+    stored = deliver(gmail_reply(invitation, sender=network["debre"].email, text=text))
+    assert stored.status == InboundStatus.ACCEPTED, stored.reason
+    second.refresh_from_db()
+    assert second.status == SecondOpinionStatus.GIVEN
+    given = Recommendation.objects.get(second_opinion=second)
+    assert given.recommended_treatment == "double HDCT."
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.SUBMITTED  # the first is still awaited

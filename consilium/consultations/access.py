@@ -5,6 +5,8 @@ only through here.
 - The experts assigned to it (offered or accepted) while they are experts of the partner
   institution and the partnership that carried it is active with a telemedicine area.
 - The partner's coordinators and admins, for triage, under the same partnership rule.
+- A second opinion's centre (its invited expert, its coordinators and admins) while the second
+  opinion is asked for or given, under the same rule for that centre's partnership.
 Partners see the pseudonymised summary only; identifiers never enter a consultation."""
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from consilium.accounts.access import institution_ids_with_role
 from consilium.accounts.models import CLINICAL_ROLES, Role, User
 from consilium.audit.actions import record
 from consilium.audit.refusals import record_refusal
-from consilium.consultations.models import ACTIVE_ASSIGNMENT, Assignment, Consultation
+from consilium.consultations.models import (
+    ACTIVE_ASSIGNMENT,
+    SEEN_SECOND_OPINION,
+    Assignment,
+    Consultation,
+    SecondOpinion,
+)
 from consilium.network.access import telemedicine_partner_ids
 
 AnyUser = User | AnonymousUser
@@ -45,18 +53,40 @@ def _partner_rule(institution_ids: set[int]) -> Q:
     return rule
 
 
+def _second_opinion_rule(institution_ids: set[int], *, expert: AnyUser | None = None) -> Q:
+    """Consultations whose second opinion was asked of these institutions (of `expert` in
+    person, if given), while it is asked for or given and the requesting institution is still
+    their partner."""
+    rule = Q(pk__in=[])
+    for institution_id in institution_ids:
+        senders = telemedicine_partner_ids(institution_id)
+        asked = SecondOpinion.objects.filter(
+            expert_institution_id=institution_id,
+            status__in=SEEN_SECOND_OPINION,
+            consultation__requesting_institution_id__in=senders,
+        )
+        if expert is not None:
+            asked = asked.filter(
+                assignments__expert=expert, assignments__status__in=ACTIVE_ASSIGNMENT
+            )
+        rule |= Q(pk__in=asked.values("consultation_id"))
+    return rule
+
+
 def consultations_for_user(user: AnyUser) -> QuerySet[Consultation]:
     if not user.is_authenticated or not user.is_active:
         return Consultation.objects.none()
     own = Q(requesting_institution_id__in=requester_institution_ids(user))
     expert_at = institution_ids_with_role(user, {Role.EXPERT})
     assigned = Q(
-        pk__in=Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(
-            "consultation_id"
-        )
+        pk__in=Assignment.objects.filter(
+            expert=user, status__in=ACTIVE_ASSIGNMENT, second_opinion__isnull=True
+        ).values("consultation_id")
     ) & _partner_rule(expert_at)
-    triage = _partner_rule(institution_ids_with_role(user, TRIAGE_ROLES))
-    return Consultation.objects.filter(own | assigned | triage)
+    second = _second_opinion_rule(expert_at, expert=user)
+    triage_at = institution_ids_with_role(user, TRIAGE_ROLES)
+    triage = _partner_rule(triage_at) | _second_opinion_rule(triage_at)
+    return Consultation.objects.filter(own | assigned | second | triage)
 
 
 def side_of(user: AnyUser, consultation: Consultation) -> Side | None:

@@ -9,16 +9,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consilium.accounts.models import User
+from consilium.accounts.access import institution_ids_with_role
+from consilium.accounts.models import Role, User
 from consilium.audit.actions import record
 from consilium.consultations import activity, attachments
-from consilium.consultations.access import Side, requester_institution_ids, side_of
+from consilium.consultations.access import (
+    TRIAGE_ROLES,
+    Side,
+    requester_institution_ids,
+    side_of,
+)
 from consilium.consultations.assignment import candidates
 from consilium.consultations.deid import free_text
 from consilium.consultations.deid.deidentify import AttachmentError
 from consilium.consultations.mail import notify
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
+    OPEN_SECOND_OPINION,
     ActivityKind,
     Adherence,
     Assignment,
@@ -33,6 +40,8 @@ from consilium.consultations.models import (
     NonAdherenceReason,
     Recommendation,
     RecommendationStatus,
+    SecondOpinion,
+    SecondOpinionStatus,
     SummaryTemplate,
     Urgency,
 )
@@ -222,6 +231,9 @@ def assign_expert(*, actor: User, consultation: Consultation, expert: User) -> A
     """Triage by hand: a partner coordinator offers the consultation to a chosen expert."""
     if side_of(actor, consultation) != Side.TRIAGE:
         raise PermissionDenied
+    if consultation.expert_institution_id not in institution_ids_with_role(actor, TRIAGE_ROLES):
+        # A second opinion's centre sees the case; its triage is not theirs to do.
+        raise PermissionDenied
     if expert.pk not in {e.pk for e in candidates(consultation)}:
         raise ValidationError(
             {"expert": [_("This person is not an available expert of the partner.")]}
@@ -267,6 +279,8 @@ def accept(
     *, actor: User, consultation: Consultation, source: str = MessageSource.WEB
 ) -> Assignment:
     assignment = _active_assignment(actor, consultation)
+    if assignment.second_opinion_id is not None:
+        return _accept_second_opinion(actor=actor, consultation=consultation, source=source)
     if not consultation.is_open:
         raise ValidationError(_("This consultation is no longer open."))
     with transaction.atomic():
@@ -319,6 +333,11 @@ def decline(
         assignment.decline_reason = reason.strip()[:300]
         assignment.responded_at = timezone.now()
         assignment.save(update_fields=["status", "decline_reason", "responded_at"])
+        if assignment.second_opinion_id is not None:
+            # A second opinion declined goes back to whoever asked for it, not to the
+            # next expert: they choose whom to ask instead.
+            _decline_second_opinion(assignment, actor=actor, source=source)
+            return assignment
         record(
             actor=actor,
             verb="consultations.declined",
@@ -378,7 +397,7 @@ def post_message(
             if assignment.status == AssignmentStatus.OFFERED:
                 # Answering is accepting: experts should not have to click twice.
                 accept(actor=actor, consultation=consultation, source=source)
-            if consultation.first_reply_at is None:
+            if consultation.first_reply_at is None and assignment.second_opinion_id is None:
                 consultation.first_reply_at = now
                 consultation.save(update_fields=["first_reply_at"])
         search_index.append_message(consultation.pk, message.body)
@@ -435,33 +454,25 @@ def save_recommendation(
     side = side_of(actor, consultation)
     if side != Side.EXPERT and not (allow_board and side is not None):
         raise PermissionDenied
-    unknown = set(fields) - set(RECOMMENDATION_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown recommendation fields: %s") % ", ".join(sorted(unknown)))
-    if consultation.recommendations.filter(status=RecommendationStatus.FINAL).exists():
+    _check_recommendation_fields(fields, finalise=finalise)
+    mine = consultation.assignments.filter(expert=actor, status__in=ACTIVE_ASSIGNMENT).first()
+    if side == Side.EXPERT and mine is not None and mine.second_opinion_id is not None:
+        return _save_second_opinion(
+            actor=actor, assignment=mine, fields=fields, finalise=finalise, source=source
+        )
+    first = consultation.recommendations.filter(second_opinion__isnull=True)
+    if first.filter(status=RecommendationStatus.FINAL).exists():
         raise ValidationError(_("A final recommendation has already been given."))
     if not consultation.is_open:
         raise ValidationError(_("This consultation is no longer open."))
-    if finalise and not any(
-        fields.get(name, "").strip() for name in ("diagnostic_opinion", "recommended_treatment")
-    ):
-        raise ValidationError(
-            {
-                "recommended_treatment": [
-                    _("A final recommendation needs an opinion or a treatment.")
-                ]
-            }
-        )
     now = timezone.now()
     with transaction.atomic():
         _lock(consultation)
-        if consultation.recommendations.filter(status=RecommendationStatus.FINAL).exists():
+        if first.filter(status=RecommendationStatus.FINAL).exists():
             raise ValidationError(_("A final recommendation has already been given."))
         if not consultation.is_open:
             raise ValidationError(_("This consultation is no longer open."))
-        draft = consultation.recommendations.filter(
-            author=actor, status=RecommendationStatus.DRAFT
-        ).first()
+        draft = first.filter(author=actor, status=RecommendationStatus.DRAFT).first()
         recommendation = draft or Recommendation(consultation=consultation, author=actor)
         for name in RECOMMENDATION_FIELDS:
             setattr(recommendation, name, fields.get(name, "").strip())
@@ -494,6 +505,271 @@ def save_recommendation(
             details={"recommendation": recommendation.pk, "source": source},
         )
     return recommendation
+
+
+def _check_recommendation_fields(fields: dict[str, str], *, finalise: bool) -> None:
+    unknown = set(fields) - set(RECOMMENDATION_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown recommendation fields: %s") % ", ".join(sorted(unknown)))
+    if finalise and not any(
+        fields.get(name, "").strip() for name in ("diagnostic_opinion", "recommended_treatment")
+    ):
+        raise ValidationError(
+            {
+                "recommended_treatment": [
+                    _("A final recommendation needs an opinion or a treatment.")
+                ]
+            }
+        )
+
+
+# --------------------------------------------------------------------------- second opinion
+
+# A second opinion may be asked while the case is discussed and after its first
+# recommendation, until the outcome closes it.
+SECOND_OPINION_STATUSES = (
+    ConsultationStatus.SUBMITTED,
+    ConsultationStatus.ACCEPTED,
+    ConsultationStatus.RECOMMENDED,
+)
+
+
+def may_ask_second_opinion(actor: User, consultation: Consultation) -> bool:
+    """The requesting team's clinicians (the asker among them), and the first opinion's
+    expert once she has accepted."""
+    side = side_of(actor, consultation)
+    if side == Side.REQUESTER:
+        clinician_at = institution_ids_with_role(actor, {Role.CLINICIAN})
+        return consultation.requesting_institution_id in clinician_at
+    if side == Side.EXPERT:
+        return consultation.assignments.filter(
+            expert=actor, status=AssignmentStatus.ACCEPTED, second_opinion__isnull=True
+        ).exists()
+    return False
+
+
+def _check_second_opinion_state(consultation: Consultation) -> None:
+    if consultation.status not in SECOND_OPINION_STATUSES:
+        raise ValidationError(_("This consultation is closed: no second opinion can be asked."))
+    if consultation.second_opinions.filter(status__in=OPEN_SECOND_OPINION).exists():
+        raise ValidationError(
+            _("A second opinion is already asked for in this consultation; wait for its answer.")
+        )
+
+
+def ask_second_opinion(
+    *,
+    actor: User,
+    consultation: Consultation,
+    expert_institution: Institution,
+    question: str,
+    expert: User | None = None,
+) -> SecondOpinion:
+    """Invite a second expert, of the same partner centre or of another active partner of
+    the requesting institution, with her own assignment, clock and recommendation."""
+    if not may_ask_second_opinion(actor, consultation):
+        raise PermissionDenied
+    _check_second_opinion_state(consultation)
+    errors: dict[str, list[str]] = {}
+    partnership = _telemedicine_partnership(consultation.requesting_institution, expert_institution)
+    if partnership is None or expert_institution.pk == consultation.requesting_institution_id:
+        errors["expert_institution"] = [
+            _("There is no active partnership for case discussion with this institution.")
+        ]
+    in_it = set(
+        consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).values_list(
+            "expert_id", flat=True
+        )
+    )
+    if expert is not None and partnership is not None:
+        if expert.pk in in_it or expert.pk == actor.pk:
+            errors["expert"] = [_("This expert is already in this consultation; ask another.")]
+        elif expert.pk not in {
+            e.pk for e in candidates(consultation, institution=expert_institution)
+        }:
+            errors["expert"] = [_("This person is not an available expert of that centre.")]
+    if not question.strip():
+        errors["question"] = [_("Say what the second expert should look at.")]
+    elif side_of(actor, consultation) == Side.REQUESTER:
+        try:
+            free_text.check_free_text(consultation.patient, {"question": question}, writer=actor)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+    if not errors and expert is None:
+        tried = set(consultation.assignments.values_list("expert_id", flat=True))
+        ranked = candidates(
+            consultation, exclude=tried | {actor.pk}, institution=expert_institution
+        )
+        if not ranked:
+            errors["expert_institution"] = [
+                _("No expert of this centre is available now; choose another centre.")
+            ]
+        else:
+            expert = ranked[0]
+    if errors:
+        raise ValidationError(errors)
+
+    clocks = settings_for(partnership)
+    urgent = consultation.urgency == Urgency.URGENT
+    hours = clocks.urgent_reply_hours if urgent else clocks.routine_reply_hours
+    now = timezone.now()
+    with transaction.atomic():
+        _lock(consultation)
+        _check_second_opinion_state(consultation)
+        second = SecondOpinion.objects.create(
+            consultation=consultation,
+            partnership=partnership,
+            expert_institution=expert_institution,
+            invited_by=actor,
+            question=question.strip(),
+            created_at=now,
+            reply_due=now + datetime.timedelta(hours=hours),
+        )
+        Assignment.objects.create(
+            consultation=consultation, second_opinion=second, expert=expert, assigned_by=actor
+        )
+        activity.touch(consultation, actor=actor, kind=ActivityKind.SECOND_OPINION, at=now)
+        record(
+            actor=actor,
+            verb="consultations.second_opinion_asked",
+            obj=consultation,
+            institution_id=consultation.requesting_institution_id,
+            details={
+                "second_opinion": second.pk,
+                "expert_institution": expert_institution.code,
+                "expert": expert.email,
+            },
+        )
+        notify.send(consultation, [expert], "second_opinion", context={"second_opinion": second})
+    return second
+
+
+def _accept_second_opinion(*, actor: User, consultation: Consultation, source: str) -> Assignment:
+    with transaction.atomic():
+        _lock(consultation)
+        assignment = _active_assignment(actor, consultation)
+        second = assignment.second_opinion
+        if consultation.status not in SECOND_OPINION_STATUSES:
+            raise ValidationError(_("This consultation is no longer open."))
+        if assignment.status == AssignmentStatus.ACCEPTED:
+            return assignment  # a second click, or a reply after accepting
+        assignment.status = AssignmentStatus.ACCEPTED
+        assignment.responded_at = timezone.now()
+        assignment.save(update_fields=["status", "responded_at"])
+        if second.status == SecondOpinionStatus.INVITED:
+            second.status = SecondOpinionStatus.ACCEPTED
+            second.save(update_fields=["status"])
+        activity.touch(consultation, actor=actor, kind=ActivityKind.ACCEPTED)
+        record(
+            actor=actor,
+            verb="consultations.second_opinion_accepted",
+            obj=consultation,
+            details={"second_opinion": second.pk, "source": source},
+        )
+        told = {u.pk: u for u in notify.followers(consultation)}
+        told.setdefault(second.invited_by_id, second.invited_by)
+        notify.send(
+            consultation,
+            told.values(),
+            "accepted",
+            context={"expert": actor, "expert_institution": second.expert_institution},
+        )
+    return assignment
+
+
+def _decline_second_opinion(assignment: Assignment, *, actor: User, source: str) -> None:
+    second = assignment.second_opinion
+    second.status = SecondOpinionStatus.DECLINED
+    second.answered_at = assignment.responded_at
+    second.save(update_fields=["status", "answered_at"])
+    record(
+        actor=actor,
+        verb="consultations.second_opinion_declined",
+        obj=assignment.consultation,
+        details={
+            "second_opinion": second.pk,
+            "reason": assignment.decline_reason,
+            "source": source,
+        },
+    )
+    notify.send(
+        assignment.consultation,
+        [second.invited_by],
+        "second_opinion_declined",
+        context={"second_opinion": second, "assignment": assignment, "expert": actor},
+    )
+
+
+def _save_second_opinion(
+    *,
+    actor: User,
+    assignment: Assignment,
+    fields: dict[str, str],
+    finalise: bool,
+    source: str,
+) -> Recommendation:
+    consultation = assignment.consultation
+    now = timezone.now()
+    with transaction.atomic():
+        _lock(consultation)
+        second = SecondOpinion.objects.select_for_update().get(pk=assignment.second_opinion_id)
+        if second.recommendations.filter(status=RecommendationStatus.FINAL).exists():
+            raise ValidationError(_("A final recommendation has already been given."))
+        if not second.is_open:
+            raise ValidationError(_("This second opinion is no longer asked for."))
+        if consultation.status not in SECOND_OPINION_STATUSES:
+            raise ValidationError(_("This consultation is no longer open."))
+        draft = second.recommendations.filter(
+            author=actor, status=RecommendationStatus.DRAFT
+        ).first()
+        recommendation = draft or Recommendation(
+            consultation=consultation, author=actor, second_opinion=second
+        )
+        for name in RECOMMENDATION_FIELDS:
+            setattr(recommendation, name, fields.get(name, "").strip())
+        recommendation.source = source
+        if finalise:
+            recommendation.status = RecommendationStatus.FINAL
+            recommendation.finalised_at = now
+        recommendation.save()
+        if finalise:
+            second.status = SecondOpinionStatus.GIVEN
+            second.answered_at = now
+            second.save(update_fields=["status", "answered_at"])
+            if assignment.status != AssignmentStatus.ACCEPTED:
+                assignment.status = AssignmentStatus.ACCEPTED
+                assignment.responded_at = now
+                assignment.save(update_fields=["status", "responded_at"])
+            activity.touch(consultation, actor=actor, kind=ActivityKind.RECOMMENDATION, at=now)
+            from consilium.consultations.tasks import deliver_report
+
+            # The report and its mail go to the requesting team and every assigned expert,
+            # the first opinion's among them.
+            enqueue_in_transaction(deliver_report, recommendation_id=recommendation.pk)
+        search_index.refresh("consultation", consultation.pk)
+        record(
+            actor=actor,
+            verb="consultations.second_opinion_given"
+            if finalise
+            else "consultations.recommendation_saved",
+            obj=consultation,
+            details={
+                "recommendation": recommendation.pk,
+                "second_opinion": second.pk,
+                "source": source,
+            },
+        )
+    return recommendation
+
+
+def _end_open_second_opinions(consultation: Consultation) -> None:
+    """A consultation withdrawn or closed takes its unanswered second opinion with it."""
+    open_ones = consultation.second_opinions.filter(status__in=OPEN_SECOND_OPINION)
+    Assignment.objects.filter(second_opinion__in=open_ones, status__in=ACTIVE_ASSIGNMENT).update(
+        status=AssignmentStatus.WITHDRAWN
+    )
+    open_ones.update(status=SecondOpinionStatus.WITHDRAWN)
 
 
 def answer_follow_up(
@@ -531,6 +807,7 @@ def answer_follow_up(
         )
         consultation.status = ConsultationStatus.CLOSED
         consultation.save(update_fields=["status"])
+        _end_open_second_opinions(consultation)
         search_index.set_status("consultation", consultation.pk, consultation.status)
         activity.touch(consultation, actor=actor, kind=ActivityKind.FOLLOW_UP)
         record(
@@ -559,6 +836,7 @@ def withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consult
             raise ValidationError(_("Only an open consultation can be withdrawn."))
         consultation.status = ConsultationStatus.WITHDRAWN
         consultation.save(update_fields=["status"])
+        _end_open_second_opinions(consultation)
         consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).update(
             status=AssignmentStatus.WITHDRAWN
         )

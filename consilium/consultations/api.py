@@ -82,6 +82,25 @@ class RecommendationOut(RecommendationIn):
     status: str
 
 
+class SecondOpinionOut(Schema):
+    id: int
+    expert_institution: str  # the institution code
+    experts: list[str]
+    invited_by: str
+    question: str
+    status: str
+    created_at: datetime.datetime
+    reply_due: datetime.datetime
+    answered_at: datetime.datetime | None
+    recommendation: RecommendationOut | None = None
+
+
+class ConsultationDetailOut(ConsultationOut):
+    """One consultation, with the second opinions asked in it (read only)."""
+
+    second_opinions: list[SecondOpinionOut]
+
+
 def _out(c) -> ConsultationOut:
     return ConsultationOut(
         id=c.pk,
@@ -157,10 +176,43 @@ def create(request: HttpRequest, payload: ConsultationIn):
     return Status(201, _out(consultation))
 
 
-@router.get("/{pk}", response=ConsultationOut)
+def _recommendation_out(recommendation) -> RecommendationOut:
+    return RecommendationOut(
+        **{f: getattr(recommendation, f) for f in actions.RECOMMENDATION_FIELDS},
+        finalise=recommendation.status == RecommendationStatus.FINAL,
+        author=recommendation.author.full_name,
+        status=recommendation.status,
+    )
+
+
+def _second_opinion_out(second) -> SecondOpinionOut:
+    final = next(
+        (r for r in second.recommendations.all() if r.status == RecommendationStatus.FINAL), None
+    )
+    return SecondOpinionOut(
+        id=second.pk,
+        expert_institution=second.expert_institution.code,
+        experts=[a.expert.full_name for a in second.assignments.all()],
+        invited_by=second.invited_by.full_name,
+        question=second.question,
+        status=second.status,
+        created_at=second.created_at,
+        reply_due=second.reply_due,
+        answered_at=second.answered_at,
+        recommendation=_recommendation_out(final) if final else None,
+    )
+
+
+@router.get("/{pk}", response=ConsultationDetailOut)
 def read(request: HttpRequest, pk: int):
     consultation, _side = get_consultation_for_user(request.auth, pk, request=request)
-    return _out(consultation)
+    seconds = consultation.second_opinions.select_related(
+        "expert_institution", "invited_by"
+    ).prefetch_related("assignments__expert", "recommendations__author")
+    return ConsultationDetailOut(
+        **_out(consultation).dict(),
+        second_opinions=[_second_opinion_out(s) for s in seconds],
+    )
 
 
 @router.get("/{pk}/messages", response=list[MessageOut])
@@ -223,9 +275,4 @@ def recommend(request: HttpRequest, pk: int, payload: RecommendationIn):
         return Status(
             422, {"detail": "The recommendation is not valid.", "errors": error_messages(exc)}
         )
-    return RecommendationOut(
-        **{f: getattr(recommendation, f) for f in actions.RECOMMENDATION_FIELDS},
-        finalise=recommendation.status == RecommendationStatus.FINAL,
-        author=recommendation.author.full_name,
-        status=recommendation.status,
-    )
+    return _recommendation_out(recommendation)

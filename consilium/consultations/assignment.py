@@ -17,10 +17,17 @@ from consilium.network.availability import available_on
 from consilium.network.models import Institution
 
 
-def candidates(consultation: Consultation, *, exclude: set[int] = frozenset()) -> list[User]:
+def candidates(
+    consultation: Consultation,
+    *,
+    exclude: set[int] = frozenset(),
+    institution: Institution | None = None,
+) -> list[User]:
+    """The experts of the consultation's partner (or of `institution`, for a second
+    opinion), best first."""
     experts = User.objects.filter(
         is_active=True,
-        memberships__institution=consultation.expert_institution,
+        memberships__institution=institution or consultation.expert_institution,
         memberships__role=Role.EXPERT,
         memberships__ended_at__isnull=True,
     ).exclude(pk__in=exclude)

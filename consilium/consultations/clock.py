@@ -1,5 +1,6 @@
 """The consultation clocks, run by the scheduler: reminders before a first reply is due,
-escalation after it, and the follow-up question weeks after a recommendation."""
+escalation after it, the follow-up question weeks after a recommendation, and the reminder
+of a second opinion before its own reply is due."""
 
 import datetime
 
@@ -10,9 +11,11 @@ from consilium.audit.actions import record
 from consilium.consultations.mail import notify
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
+    OPEN_SECOND_OPINION,
     OPEN_STATUSES,
     Consultation,
     ConsultationStatus,
+    SecondOpinion,
 )
 
 # Remind the offered experts when this share of the reply window is left.
@@ -21,7 +24,7 @@ REMIND_WHEN_LEFT = 0.25
 
 def run(now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0, "follow_ups": 0}
+    counts = {"reminded": 0, "escalated": 0, "follow_ups": 0, "second_opinions_reminded": 0}
     waiting = Consultation.objects.filter(status__in=OPEN_STATUSES, first_reply_at__isnull=True)
     for consultation in waiting.filter(reminded_at__isnull=True, first_reply_due__gt=now):
         window = consultation.first_reply_due - consultation.created_at
@@ -36,7 +39,41 @@ def run(now: datetime.datetime | None = None) -> dict[str, int]:
     )
     for consultation in due:
         counts["follow_ups"] += _once(consultation, "follow_up_asked_at", now, _ask_follow_up)
+    second = SecondOpinion.objects.filter(
+        status__in=OPEN_SECOND_OPINION, reminded_at__isnull=True, reply_due__gt=now
+    ).select_related("consultation")
+    for opinion in second:
+        if opinion.reply_due - now <= (opinion.reply_due - opinion.created_at) * REMIND_WHEN_LEFT:
+            counts["second_opinions_reminded"] += _remind_second_opinion(opinion, now)
     return counts
+
+
+def _remind_second_opinion(opinion: SecondOpinion, now: datetime.datetime) -> int:
+    with transaction.atomic():
+        claimed = SecondOpinion.objects.filter(pk=opinion.pk, reminded_at__isnull=True).update(
+            reminded_at=now
+        )
+        if not claimed:
+            return 0
+        experts = [
+            a.expert
+            for a in opinion.assignments.filter(status__in=ACTIVE_ASSIGNMENT).select_related(
+                "expert"
+            )
+        ]
+        notify.send(
+            opinion.consultation,
+            experts,
+            "second_opinion_reminder",
+            context={"second_opinion": opinion},
+        )
+        record(
+            actor=None,
+            verb="consultations.second_opinion_reminded",
+            obj=opinion.consultation,
+            details={"second_opinion": opinion.pk},
+        )
+    return 1
 
 
 def _once(consultation: Consultation, field: str, now: datetime.datetime, step) -> int:
@@ -53,7 +90,9 @@ def _once(consultation: Consultation, field: str, now: datetime.datetime, step) 
 
 def _remind(consultation: Consultation) -> None:
     experts = list(
-        consultation.assignments.filter(status__in=ACTIVE_ASSIGNMENT).select_related("expert")
+        consultation.assignments.filter(
+            status__in=ACTIVE_ASSIGNMENT, second_opinion__isnull=True
+        ).select_related("expert")
     )
     notify.send(consultation, [a.expert for a in experts], "reminder")
     record(actor=None, verb="consultations.reminded", obj=consultation)

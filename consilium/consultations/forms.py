@@ -150,3 +150,25 @@ class AssignForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why"), max_length=300, required=False)
+
+
+class SecondOpinionForm(forms.Form):
+    expert_institution = forms.ModelChoiceField(
+        label=_("Ask the experts of"), queryset=Institution.objects.none()
+    )
+    expert = forms.TypedChoiceField(label=_("Expert"), coerce=int, required=False, empty_value=None)
+    question = forms.CharField(
+        label=_("What should the second expert look at?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: object, partners, experts, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expert_institution"].queryset = Institution.objects.filter(
+            pk__in=[p.pk for p in partners]
+        ).order_by("name")
+        self.fields["expert"].choices = [
+            ("", _("Any available expert of that centre")),
+            *[(p.name, [(u.pk, u.full_name) for u in people]) for p, people in experts],
+        ]

@@ -45,6 +45,7 @@ class ActivityKind(models.TextChoices):
     RECOMMENDATION = "recommendation", _("answered")
     FOLLOW_UP = "follow_up", _("said whether the advice was followed")
     WITHDRAWN = "withdrawn", _("withdrew the request")
+    SECOND_OPINION = "second_opinion", _("asked for a second opinion")
 
 
 class ConsultationSettings(models.Model):
@@ -168,9 +169,80 @@ class AssignmentStatus(models.TextChoices):
 ACTIVE_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
 
+class SecondOpinionStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    GIVEN = "given", _("Opinion given")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_SECOND_OPINION = (SecondOpinionStatus.INVITED, SecondOpinionStatus.ACCEPTED)
+# While a second opinion is asked for or has been given, its centre sees the case.
+SEEN_SECOND_OPINION = (*OPEN_SECOND_OPINION, SecondOpinionStatus.GIVEN)
+
+
+class SecondOpinion(models.Model):
+    """Another expert, of the same partner centre or of another partner of the requesting
+    institution, asked into the same consultation: with its own assignment (Assignment with
+    this second_opinion), its own clock and its own recommendation."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="second_opinions"
+    )
+    partnership = models.ForeignKey(
+        "network.Partnership", on_delete=models.PROTECT, related_name="second_opinions"
+    )
+    expert_institution = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, related_name="second_opinions"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(_("question to the second expert"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SecondOpinionStatus.choices,
+        default=SecondOpinionStatus.INVITED,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reply_due = models.DateTimeField(_("second opinion due"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation"],
+                condition=Q(status__in=["invited", "accepted"]),
+                name="one_open_second_opinion",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"second opinion on {self.consultation_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_SECOND_OPINION
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        return self.is_open and self.reply_due < (now or timezone.now())
+
+
 class Assignment(models.Model):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="assignments"
+    )
+    # Set for the expert of a second opinion; empty for the first opinion's experts.
+    second_opinion = models.ForeignKey(
+        SecondOpinion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignments",
     )
     expert = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
@@ -308,15 +380,28 @@ class Recommendation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finalised_at = models.DateTimeField(null=True, blank=True)
     report = models.FileField(upload_to="consultations/reports/%Y/", blank=True)
+    # Set for the recommendation of a second opinion: one final per opinion.
+    second_opinion = models.ForeignKey(
+        SecondOpinion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["consultation"],
-                condition=Q(status="final"),
+                condition=Q(status="final", second_opinion__isnull=True),
                 name="one_final_recommendation",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["second_opinion"],
+                condition=Q(status="final", second_opinion__isnull=False),
+                name="one_final_second_opinion",
+            ),
         ]
 
     def __str__(self) -> str:

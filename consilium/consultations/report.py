@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from consilium.accounts.models import User
 from consilium.consultations.models import Recommendation
+from consilium.consultations.opinions import given_opinions
 from consilium.consultations.summary import clinical_summary
 
 
@@ -56,6 +57,11 @@ def render_report(
             {
                 "consultation": consultation,
                 "recommendation": recommendation,
+                # Every opinion given until this one, the first first: a second opinion's
+                # report carries the first beside it.
+                "opinions": given_opinions(consultation, until=recommendation.finalised_at)
+                if recommendation.finalised_at
+                else [],
                 "patient": consultation.patient,
                 # Built inside the override: its labels are in the reader's language.
                 "clinical": clinical_summary(consultation),

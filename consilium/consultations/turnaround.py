@@ -46,8 +46,13 @@ def turnaround_tables(consultations: Iterable[Consultation]) -> dict:
     by_expert: dict[str, list[Consultation]] = defaultdict(list)
     for c in items:
         by_partnership[c.partnership.title].append(c)
-        accepted = [a for a in c.assignments.all() if a.status == AssignmentStatus.ACCEPTED]
-        for a in accepted[:1]:  # the first expert who took it carries its clock
+        accepted = [
+            a
+            for a in c.assignments.all()
+            if a.status == AssignmentStatus.ACCEPTED and a.second_opinion_id is None
+        ]
+        # The first expert who took it carries its clock; a second opinion has its own.
+        for a in accepted[:1]:
             by_expert[a.expert.full_name].append(c)
     answers = [c.follow_up for c in items if hasattr(c, "follow_up")]
     adherence = Counter(a.adherence for a in answers)

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consilium.accounts.access import institution_ids_with_role
-from consilium.accounts.models import Role
+from consilium.accounts.models import Role, User
 from consilium.audit.actions import record
-from consilium.consultations import actions, activity, drafts, patient_chooser
+from consilium.consultations import actions, activity, drafts, opinions, patient_chooser
 from consilium.consultations.access import (
     Side,
     audit_download,
@@ -38,10 +38,12 @@ from consilium.consultations.forms import (
     MessageForm,
     RecommendationForm,
     RequestForm,
+    SecondOpinionForm,
     WithdrawForm,
 )
 from consilium.consultations.models import (
     ACTIVE_ASSIGNMENT,
+    OPEN_SECOND_OPINION,
     OPEN_STATUSES,
     Assignment,
     Consultation,
@@ -118,11 +120,19 @@ def _section(request: HttpRequest, key: str, queryset: QuerySet[Consultation]) -
 
 def _queue_sections(request: HttpRequest, visible: QuerySet[Consultation]) -> dict:
     user = request.user
-    mine = Assignment.objects.filter(expert=user, status__in=ACTIVE_ASSIGNMENT).values(
-        "consultation_id"
-    )
+    mine = Assignment.objects.filter(
+        expert=user, status__in=ACTIVE_ASSIGNMENT, second_opinion__isnull=True
+    ).values("consultation_id")
+    # A second opinion waits for its expert whatever the first opinion's state.
+    mine_second = Assignment.objects.filter(
+        expert=user,
+        status__in=ACTIVE_ASSIGNMENT,
+        second_opinion__status__in=OPEN_SECOND_OPINION,
+    ).values("consultation_id")
     own_ids = requester_institution_ids(user)
-    to_answer = visible.filter(pk__in=mine, status__in=OPEN_STATUSES).order_by("first_reply_due")
+    to_answer = visible.filter(
+        Q(pk__in=mine, status__in=OPEN_STATUSES) | Q(pk__in=mine_second)
+    ).order_by("first_reply_due")
     ours = visible.filter(requesting_institution_id__in=own_ids)
     waiting_for_me = ours.filter(
         status=ConsultationStatus.RECOMMENDED, follow_up_asked_at__isnull=False
@@ -331,17 +341,40 @@ def _detail_context(
         (category, [(r, items.get(r.value)) for r in rs if r.value in items])
         for category, rs in grouped_catalogue()
     ]
-    final = (
-        consultation.recommendations.filter(status=RecommendationStatus.FINAL)
-        .select_related("author")
-        .first()
-    )
+    given = opinions.given_opinions(consultation)
+    final = next((o.recommendation for o in given if not o.second), None)
     draft = consultation.recommendations.filter(
         author=request.user, status=RecommendationStatus.DRAFT
     ).first()
-    my_assignment = consultation.assignments.filter(
-        expert=request.user, status__in=ACTIVE_ASSIGNMENT
-    ).first()
+    my_assignment = (
+        consultation.assignments.filter(expert=request.user, status__in=ACTIVE_ASSIGNMENT)
+        .select_related("second_opinion")
+        .first()
+    )
+    my_second = my_assignment.second_opinion if my_assignment else None
+    # What this expert can still do: the first opinion's while the consultation is open and
+    # unanswered; a second opinion's while it is asked for and the case is not closed.
+    if my_second is not None:
+        can_answer = my_second.is_open and consultation.status in actions.SECOND_OPINION_STATUSES
+    else:
+        can_answer = side == Side.EXPERT and consultation.is_open and final is None
+    second_opinions = consultation.second_opinions.select_related(
+        "expert_institution", "invited_by"
+    ).prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("expert"))
+    )
+    second_opinion_form = None
+    if forms.get("second_opinion_form"):
+        second_opinion_form = forms["second_opinion_form"]  # sent back with its errors
+    elif (
+        consultation.status in actions.SECOND_OPINION_STATUSES
+        and not any(s.is_open for s in second_opinions)
+        and actions.may_ask_second_opinion(request.user, consultation)
+    ):
+        partners, experts = opinions.second_opinion_choices(consultation)
+        second_opinion_form = forms.get("second_opinion_form") or SecondOpinionForm(
+            partners=partners, experts=experts
+        )
     message_draft = drafts.draft_of(request.user, DraftKind.MESSAGE, consultation)
     recommendation_initial = (
         {f: getattr(draft, f) for f in actions.RECOMMENDATION_FIELDS} if draft else None
@@ -350,13 +383,16 @@ def _detail_context(
     # is newer than the saved draft recommendation.
     recommendation_draft = (
         drafts.draft_of(request.user, DraftKind.RECOMMENDATION, consultation)
-        if side == Side.EXPERT and consultation.is_open
+        if can_answer
         else None
     )
     if recommendation_draft is not None:
         recommendation_initial = recommendation_draft.data
     assign_form = None
-    if side == Side.TRIAGE and consultation.is_open:
+    triage_here = consultation.expert_institution_id in institution_ids_with_role(
+        request.user, {Role.COORDINATOR, Role.ADMIN}
+    )
+    if side == Side.TRIAGE and consultation.is_open and triage_here:
         assign_form = forms.get("assign_form") or AssignForm()
         ids = [u.pk for u in candidates(consultation)]
         assign_form.fields["expert"].queryset = assign_form.fields[
@@ -378,9 +414,17 @@ def _detail_context(
         "loose_attachments": consultation.attachments.filter(message__isnull=True),
         "resources": [(c, rows) for c, rows in resources if rows],
         "profile": profile,
-        "assignments": consultation.assignments.select_related("expert"),
+        "assignments": consultation.assignments.filter(second_opinion__isnull=True).select_related(
+            "expert"
+        ),
         "my_assignment": my_assignment,
+        "my_second_opinion": my_second,
+        "can_answer": can_answer,
         "final": final,
+        "opinions": given,
+        "report_ready": any(o.recommendation.report for o in given),
+        "second_opinions": second_opinions,
+        "second_opinion_form": second_opinion_form,
         "message_form": forms.get("message_form")
         or MessageForm(initial=message_draft.data if message_draft else None),
         "message_draft": None if forms.get("message_form") else message_draft,
@@ -453,10 +497,15 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = DeclineForm(request.POST)
             if not form.is_valid():
                 return _rerender(request, consultation, side, decline_form=form)
-            actions.decline(
+            assignment = actions.decline(
                 actor=user, consultation=consultation, reason=form.cleaned_data["reason"]
             )
-            messages.info(request, _("You have declined; the consultation goes to another expert."))
+            if assignment.second_opinion_id is not None:
+                messages.info(request, _("You have declined; the colleague who asked is told."))
+            else:
+                messages.info(
+                    request, _("You have declined; the consultation goes to another expert.")
+                )
             return redirect("consultations:queue")
         elif action in ("draft", "finalise"):
             form = RecommendationForm(request.POST)
@@ -489,6 +538,28 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 add_action_errors(form, exc)
                 return _rerender(request, consultation, side, follow_up_form=form)
             messages.success(request, _("Thank you: the loop is closed."))
+        elif action == "second-opinion":
+            if not actions.may_ask_second_opinion(user, consultation):
+                raise PermissionDenied
+            partners, experts = opinions.second_opinion_choices(consultation)
+            form = SecondOpinionForm(request.POST, partners=partners, experts=experts)
+            if not form.is_valid():
+                return _rerender(request, consultation, side, second_opinion_form=form)
+            data = form.cleaned_data
+            try:
+                actions.ask_second_opinion(
+                    actor=user,
+                    consultation=consultation,
+                    expert_institution=data["expert_institution"],
+                    expert=User.objects.filter(pk=data["expert"]).first()
+                    if data["expert"]
+                    else None,
+                    question=data["question"],
+                )
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+                return _rerender(request, consultation, side, second_opinion_form=form)
+            messages.success(request, _("The second opinion has been asked for."))
         elif action == "withdraw":
             actions.withdraw(
                 actor=user, consultation=consultation, reason=request.POST.get("reason", "")
@@ -564,7 +635,13 @@ def attachment(
 @require_GET
 def report(request: HttpRequest, pk: int) -> FileResponse:
     consultation, _side = get_consultation_for_user(request.user, pk, request=request, audit=False)
-    final = consultation.recommendations.filter(status=RecommendationStatus.FINAL).first()
+    # The latest report rendered lists every opinion given until then.
+    final = (
+        consultation.recommendations.filter(status=RecommendationStatus.FINAL)
+        .exclude(report="")
+        .order_by("-finalised_at")
+        .first()
+    )
     if final is None or not final.report:
         raise Http404
     name = f"{consultation.patient.pseudonym}-recommendation.pdf"

@@ -54,7 +54,9 @@ def present(request: HttpRequest, pk: int, n: int) -> HttpResponse:
             for a in consultation.attachments.filter(deidentified=True, needs_review=False)
             if a.preview or a.kind == AttachmentKind.PHOTO
         ][:KEY_IMAGES]
-    previous = consultation.recommendations.filter(status=RecommendationStatus.FINAL).first()
+    previous = consultation.recommendations.filter(
+        status=RecommendationStatus.FINAL, second_opinion__isnull=True
+    ).first()
     return render(
         request,
         "meetings/present.html",

@@ -75,7 +75,9 @@ def record_conclusion(
         message = post_message(
             actor=actor, consultation=consultation, body=body, source=MessageSource.BOARD
         )
-        has_final = consultation.recommendations.filter(status=RecommendationStatus.FINAL).exists()
+        has_final = consultation.recommendations.filter(
+            status=RecommendationStatus.FINAL, second_opinion__isnull=True
+        ).exists()
         if not has_final and consultation.is_open:
             item.recommendation = save_recommendation(
                 actor=actor,

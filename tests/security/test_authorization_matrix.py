@@ -263,6 +263,9 @@ ROWS: list[Row] = [
             "follow-up": "404 404 400 400 400 404 L",
             "withdraw": "404 404 302 302 403 404 L",
             "assign": "404 404 400 400 400 404 L",
+            # The requesting team's clinicians and the accepted expert; empty, the form is sent
+            # back with its errors. A data manager keeps the registry and does not ask.
+            "second-opinion": "404 404 400 403 400 404 L",
             "nonsense": "404 404 404 404 404 404 L",
         },
     ),

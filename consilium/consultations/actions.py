@@ -388,10 +388,12 @@ def post_message(
             email_message_id=email_message_id,
             sender_verified=sender_verified,
         )
-        for item in prepared:
+        saved = [
             attachments.save(
                 consultation=consultation, message=message, uploaded_by=actor, prepared=item
             )
+            for item in prepared
+        ]
         if side == Side.EXPERT:
             assignment = _active_assignment(actor, consultation)
             if assignment.status == AssignmentStatus.OFFERED:
@@ -413,7 +415,12 @@ def post_message(
             notify.participants(consultation),
             "message",
             exclude=actor,
-            context={"message": message, "author": actor, "attachment_count": len(prepared)},
+            context={
+                "message": message,
+                "author": actor,
+                "attachment_count": len(prepared),
+                "attachments": saved,
+            },
         )
     return message
 

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
+from consilium.lib.mail_images import NotAnImage, mail_jpeg
 from consilium.lib.mail_message import MailWithAlternatives
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,13 @@ def send_email(
     reply_to: list[str] | None = None,
     headers: dict[str, str] | None = None,
     stored_attachments: list[tuple[str, str, str]] | None = None,
+    inline_images: list[tuple[str, str, str]] | None = None,
     attempt: int = 0,
 ) -> int:
     """`stored_attachments` are (filename, name in default storage, MIME type): task
-    arguments travel as JSON, so files travel by name."""
+    arguments travel as JSON, so files travel by name. `inline_images` are (Content-ID,
+    filename, name in default storage) of images the HTML shows as ``cid:``; each is sent as
+    the small JPEG `mail_jpeg` makes of it, the same one measured when the mail was queued."""
     headers = dict(headers or {})
     if "Message-ID" not in headers:
         # One Message-ID for every run and every retry of this mail: a worker killed after
@@ -42,7 +46,12 @@ def send_email(
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         headers["Message-ID"] = f"<{context.task_result.id}@{domain}>"
     message = MailWithAlternatives(
-        subject=subject, body=body, to=to, reply_to=reply_to or [], headers=headers
+        subject=subject,
+        body=body,
+        to=to,
+        reply_to=reply_to or [],
+        headers=headers,
+        inline_images=_inline_images(inline_images or []) if html else [],
     )
     if html:
         message.attach_alternative(html, "text/html")
@@ -65,6 +74,20 @@ def send_email(
             reply_to=reply_to,
             headers=headers,
             stored_attachments=stored_attachments,
+            inline_images=inline_images,
             attempt=attempt + 1,
         )
         return 0
+
+
+def _inline_images(wanted: list[tuple[str, str, str]]) -> list[tuple[str, str, bytes]]:
+    """The images as small JPEGs. One whose file went since the mail was queued (its
+    consultation deleted) is left out: the mail still goes, its HTML shows the alt text."""
+    images = []
+    for content_id, filename, stored in wanted:
+        try:
+            with default_storage.open(stored, "rb") as f:
+                images.append((content_id, filename, mail_jpeg(f.read())))
+        except (OSError, NotAnImage) as exc:
+            logger.warning("inline image %s left out of a mail: %s", stored, exc)
+    return images

@@ -4,16 +4,20 @@ check-in and hours, and the personal link that joins the online room."""
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consilium.lib.countries import country_name
 from consilium.lib.forms import add_action_errors
 from consilium.meetings import attendance, certificates
 from consilium.meetings.access import get_event_for_user, get_managed_event
@@ -71,7 +75,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("meetings:event", pk=registration.event_id)
 
 
-DESK_RESULTS = 25
+PAGE_SIZE = 25  # as the consultation archive
 
 
 def _desk_day(request: HttpRequest, event) -> datetime.date:
@@ -92,18 +96,34 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
         found = found.filter(search_text__contains=fold(query))
     days = event.days()
     day = _desk_day(request, event)
-    registrations = list(
-        found.order_by("status", "full_name").prefetch_related(
-            Prefetch("days", queryset=DayAttendance.objects.order_by("day"))
-        )
+    # A congress has hundreds of registrants: the desk pages them, as the archive does.
+    paginator = Paginator(
+        found.filter(status=RegistrationStatus.REGISTERED)
+        .order_by("full_name", "pk")
+        .prefetch_related(Prefetch("days", queryset=DayAttendance.objects.order_by("day"))),
+        PAGE_SIZE,
     )
-    for r in registrations:
+    asked = request.GET.get("page") or "1"
+    no_such_page = ""
+    try:
+        page = paginator.page(asked)
+    except (InvalidPage, ValueError):
+        # A stale bookmark or a hand-typed number: say so and show the nearest real page.
+        past_the_end = asked.isdigit() and int(asked) > paginator.num_pages
+        page = paginator.page(paginator.num_pages if past_the_end else 1)
+        no_such_page = asked[:20]
+    registered = list(page.object_list)
+    language = get_language() or settings.LANGUAGE_CODE
+    for r in registered:
         r.on_desk_day = any(a.day == day for a in r.days.all())
+        r.country_label = country_name(r.country, language) if r.country else ""
+    waiting = list(found.filter(status=RegistrationStatus.WAITING).order_by("full_name", "pk"))
     more = 0
-    if query and len(registrations) > DESK_RESULTS:
-        # The desk wants one person: a few rows render fast on a slow line; the rest refine.
-        more = len(registrations) - DESK_RESULTS
-        registrations = registrations[:DESK_RESULTS]
+    if query and page.number == 1 and paginator.count > PAGE_SIZE:
+        # The desk wants one person: typing more finds them sooner than paging.
+        more = paginator.count - PAGE_SIZE
+    # The pager's links keep the desk's day and search.
+    kept = {k: v for k, v in (("day", day.isoformat()), ("q", query)) if v}
     # Typing in the search box (htmx) swaps the table only: rendering the registration
     # forms and the page around it again would cost most of the request (bench_check_in).
     template = "meetings/participants.html"
@@ -114,8 +134,11 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
         template,
         {
             "event": event,
-            "registered": [r for r in registrations if r.status == RegistrationStatus.REGISTERED],
-            "waiting": [r for r in registrations if r.status == RegistrationStatus.WAITING],
+            "registered": registered,
+            "waiting": waiting,
+            "page": page,
+            "no_such_page": no_such_page,
+            "page_query": urlencode(kept),
             "guest_form": forms.get("guest_form") or GuestForm(event=event),
             "member_form": forms.get("member_form") or MemberForm(event=event),
             "checkin_form": forms.get("checkin_form") or CheckInForm(),
@@ -223,7 +246,7 @@ def parse_date_safely(value: str) -> datetime.date | None:
 
 def _back_to_desk(event, request: HttpRequest) -> HttpResponse:
     """Back to the desk with its day and search kept, so the next person is one step away."""
-    query = {k: request.POST[k] for k in ("day", "q") if request.POST.get(k)}
+    query = {k: request.POST[k] for k in ("day", "q", "page") if request.POST.get(k)}
     url = reverse("meetings:participants", args=[event.pk])
     return HttpResponseRedirect(f"{url}?{urlencode(query)}" if query else url)
 

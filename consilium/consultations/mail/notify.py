@@ -12,6 +12,7 @@ from django.utils import translation
 
 from consilium.accounts.access import institution_ids_with_role, roles_by_institution
 from consilium.accounts.models import CONSULTING_ROLES, ConsultationMail, Role, User
+from consilium.consultations.mail import previews
 from consilium.consultations.mail.reply_tokens import make_reply_address
 from consilium.consultations.models import ACTIVE_ASSIGNMENT, Consultation
 from consilium.core.tasks import send_email
@@ -21,6 +22,10 @@ from consilium.lib.enqueue import enqueue_in_transaction
 # (consultations/digest.py). The rest asks for an answer by a deadline (an invitation, a
 # reminder, a triage, the follow-up question) and always goes at once.
 DIGESTED = frozenset({"message", "accepted", "recommendation", "outcome"})
+# The mails that ask an expert to take the case on: they show the consultation's images.
+INVITING = frozenset({"offered", "reminder"})
+# Where the text part says "this consultation has N images", the HTML part shows them.
+IMAGES_HERE = "\x1econsilium-images\x1e"
 
 
 def reply_secret() -> bytes:
@@ -141,6 +146,36 @@ def wants_digest(person: User, template: str) -> bool:
     return template in DIGESTED and person.consultation_mail == ConsultationMail.DIGEST
 
 
+def images_for(
+    consultation: Consultation, template: str, context: dict | None
+) -> previews.Previews | None:
+    """The images a mail shows inline: the consultation's in an invitation, the new
+    message's own in a message mail."""
+    if template in INVITING:
+        source = consultation.attachments.all()
+    elif template == "message" and (context or {}).get("attachments"):
+        source = context["attachments"]
+    else:
+        return None
+    return previews.choose(source, consultation_id=consultation.pk)
+
+
+def _html(template: str, values: dict, body: str) -> str:
+    images = values.get("images")
+    before, after = body, ""
+    if images is not None and images.shown:
+        # The text once more, marked where the images go, so the HTML shows them beside
+        # the words that announce them rather than under the footer.
+        marked = render_to_string(
+            f"consultations/email/{template}.txt", {**values, "images_here": IMAGES_HERE}
+        )
+        if IMAGES_HERE in marked:
+            before, _marker, after = marked.partition(IMAGES_HERE)
+    return render_to_string(
+        "consultations/email/base.html", {**values, "body": before, "body_after": after}
+    )
+
+
 def send(
     consultation: Consultation,
     recipients: Iterable[User],
@@ -157,11 +192,15 @@ def send(
     from consilium.consultations.summary import clinical_summary
 
     count = 0
+    images: previews.Previews | None = None
     for person in recipients:
         if exclude is not None and person.pk == exclude.pk:
             continue
         if wants_digest(person, template) or not reaches(person, consultation, template):
             continue
+        if images is None:
+            # Once for all readers, and only when someone is written to.
+            images = images_for(consultation, template, context) or previews.Previews()
         language = person.language or settings.LANGUAGE_CODE
         with translation.override(language):
             # Per reader: its words (sex, marker results, resources) are translated when built;
@@ -173,12 +212,13 @@ def send(
             "person": person,
             "url": url,
             "reply_domain": settings.CONSILIUM_REPLY_DOMAIN,
+            "images": images,
             **(context or {}),
         }
         with translation.override(language):
             subject = render_to_string(f"consultations/email/{template}_subject.txt", values)
             body = render_to_string(f"consultations/email/{template}.txt", values)
-            html = render_to_string("consultations/email/base.html", {**values, "body": body})
+            html = _html(template, values, body)
         headers = {
             "In-Reply-To": thread_id_header(consultation),
             "References": thread_id_header(consultation),
@@ -197,6 +237,7 @@ def send(
                 *(stored_attachments or []),
                 *(attachments_for(person) if attachments_for else []),
             ],
+            **({"inline_images": images.task_argument()} if images.shown else {}),
         )
         count += 1
     return count

@@ -17,6 +17,8 @@ from consilium.registry.demo import load_demo
 from consilium.registry.importer import import_csv
 from consilium.registry.models import Patient
 
+from . import snapshot
+
 
 def _registry(institution: Institution) -> dict[str, tuple]:
     """The registry keyed by pseudonym at the source (the hospital number once imported), as
@@ -31,39 +33,20 @@ def _registry(institution: Institution) -> dict[str, tuple]:
         key = p.pseudonym if institution.code == "VNCH" else p.identity.hospital_number
         first = p.diagnoses.all()[0]
         found[key] = (
-            tuple(
-                getattr(p, name)
-                for name in (
+            snapshot.values(
+                p,
+                (
                     "sex",
                     "birth_year",
                     "birth_month",
                     "vital_status",
                     "last_contact",
                     *survival_facts.FIELDS,
-                )
+                ),
             ),
-            tuple(
-                getattr(first, name)
-                for name in (
-                    "date",
-                    "topography",
-                    "morphology",
-                    "behaviour",
-                    "grade",
-                    "laterality",
-                    "basis_of_diagnosis",
-                    "iccc_recode",
-                    "stage_tumour",
-                    "stage_tier",
-                    "stage_value",
-                    "risk_group",
-                )
-            ),
-            sorted((e.kind, e.date, e.death_cause, e.note) for e in p.events.all()),
-            sorted(
-                (t.start_date, t.end_date, tuple(t.modalities), t.intent, t.protocol_name)
-                for t in p.treatments.all()
-            ),
+            snapshot.values(first, snapshot.DIAGNOSIS_FIELDS),
+            snapshot.events(p),
+            snapshot.treatments(p),
         )
     return found
 

@@ -2,29 +2,18 @@
 and as a .zip of CSV files, imported into an empty institution, gives the same patients,
 diagnoses, events (with dates and causes of death), treatments, markers and survival facts."""
 
-import datetime
 import io
 
 import pytest
 from django.urls import reverse
 
 from consilium.network.models import Institution
-from consilium.registry import exports, survival_facts
+from consilium.registry import exports
 from consilium.registry.demo import load_demo
 from consilium.registry.importer import import_csv
 from consilium.registry.models import Patient
 
-_PATIENT = (
-    "sex",
-    "birth_year",
-    "birth_month",
-    "region",
-    "consent_status",
-    "consent_date",
-    "vital_status",
-    "last_contact",
-    *survival_facts.FIELDS,
-)
+from . import snapshot
 
 
 def _registry(institution: Institution) -> dict[str, tuple]:
@@ -39,33 +28,11 @@ def _registry(institution: Institution) -> dict[str, tuple]:
         first = p.diagnoses.all()[0]
         found[p.identity.hospital_number] = (
             (p.identity.name, p.identity.birth_date, p.identity.address, p.identity.phone),
-            tuple(getattr(p, name) for name in _PATIENT),
-            tuple(
-                getattr(first, name)
-                for name in (
-                    "date",
-                    "topography",
-                    "morphology",
-                    "behaviour",
-                    "grade",
-                    "laterality",
-                    "basis_of_diagnosis",
-                    "iccc_recode",
-                    "stage_tumour",
-                    "stage_tier",
-                    "stage_value",
-                    "risk_group",
-                )
-            ),
-            sorted((e.kind, e.date, e.death_cause, e.note) for e in p.events.all()),
-            sorted(
-                (t.start_date, t.end_date, tuple(t.modalities), t.intent, t.protocol_name)
-                for t in p.treatments.all()
-            ),
-            sorted(
-                (m.marker, m.other_name, m.result, m.method, m.lab, m.date or datetime.date.min)
-                for m in first.markers.all()
-            ),
+            snapshot.values(p, snapshot.PATIENT_FIELDS),
+            snapshot.values(first, snapshot.DIAGNOSIS_FIELDS),
+            snapshot.events(p),
+            snapshot.treatments(p),
+            snapshot.markers(first),
         )
     return found
 

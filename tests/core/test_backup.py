@@ -17,7 +17,7 @@ def _run(data_dir, *args):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
 
 

@@ -17,7 +17,7 @@ def test_it_sets_up_the_demo_on_an_empty_data_directory(tmp_path):
         env=_env(data_dir),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr
     assert "http://127.0.0.1:8000/" in run.stdout
@@ -33,7 +33,7 @@ def test_it_sets_up_the_demo_on_an_empty_data_directory(tmp_path):
         env=_env(data_dir),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert again.returncode == 0, again.stderr
 

@@ -33,6 +33,25 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_serves_the_collected_static_files():
+    """Pages link the manifest's hashed names, as in production, where WhiteNoise serves
+    STATIC_ROOT. The live server's static handler looks them up in the source folders instead
+    and answered 404, so every page was tested unstyled: serve the collected files."""
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandlerMixin
+    from django.views.static import serve
+
+    original = StaticFilesHandlerMixin.serve
+
+    def serve_collected(self, request):
+        return serve(request, self.file_path(request.path), document_root=settings.STATIC_ROOT)
+
+    StaticFilesHandlerMixin.serve = serve_collected
+    yield
+    StaticFilesHandlerMixin.serve = original
+
+
 @pytest.fixture
 def page(browser, live_server, audit_triggers_off_after_test, settings):
     # The live server speaks plain HTTP; Secure cookies would never come back.

@@ -119,6 +119,14 @@ def _each_page(browser, live_server, width: int, *, bypass_csp: bool = False):
             context.close()
 
 
+# Every stylesheet the page links arrived with rules: widths measured on an unstyled page
+# say nothing about the phone.
+STYLED = """() => {
+  const links = [...document.querySelectorAll('link[rel=stylesheet]')];
+  return links.length > 0 && links.every(l => l.sheet && l.sheet.cssRules.length > 0);
+}"""
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_it_never_scrolls_sideways_nor_hides_a_control(
     browser, live_server, demo, settings, width, audit_triggers_off_after_test
@@ -129,6 +137,8 @@ def test_it_never_scrolls_sideways_nor_hides_a_control(
     for who, name, status, page in _each_page(browser, live_server, width):
         assert status < 500, f"{who} {name}: {status}"
         seen += status == 200
+        if status == 200 and not page.evaluate(STYLED):
+            faults.append(f"{who} {name}: a stylesheet did not load (the page was unstyled)")
         fit = page.evaluate(OUT_OF_VIEW)
         if fit["scroll"] > fit["inner"]:
             faults.append(f"{who} {name}: the page is {fit['scroll']} px wide")

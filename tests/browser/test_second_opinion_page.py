@@ -85,20 +85,6 @@ def test_a_second_opinion_asked_and_given_at_390px(
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": 390, "height": 844}
     )
-    # The live server's static handler looks for the manifest's hashed names among the
-    # sources and finds none: served here from the collected files, the page is styled as
-    # in production and the screenshots show what a phone shows.
-    static_root = Path(settings.STATIC_ROOT)
-
-    def _static(route) -> None:
-        name = route.request.url.split("/static/", 1)[1].split("?")[0]
-        found = static_root / name
-        if found.is_file():
-            route.fulfill(path=str(found))
-        else:
-            route.continue_()
-
-    context.route("**/static/**", _static)
     page = context.new_page()
 
     # The clinician asks Robert-Debré, from the consultation's page, without JavaScript help.

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from consilium.accounts.models import Membership, Role, User
@@ -90,6 +90,12 @@ def network(personas, institutions, partnership):
         "debre_coordinator": User.objects.get(email="coordinator@rdebre.demo"),
         "debre_partnership": debre_partnership,
     }
+
+
+def _said(user: User, text: str) -> str:
+    """`text` as the page shows it to `user`, in her language (the personas read Vietnamese)."""
+    with translation.override(user.language):
+        return translation.gettext(text)
 
 
 def _client(user: User) -> Client:
@@ -250,7 +256,10 @@ def test_the_page_answers_bad_input_with_the_form_and_its_error(
         },
     )
     assert wrong_centre.status_code == 400
-    assert "not an available expert of that centre" in wrong_centre.content.decode()
+    assert (
+        _said(personas["clinician"], "This person is not an available expert of that centre.")
+        in wrong_centre.content.decode()
+    )
     _ask(consultation, personas["clinician"], institutions["RDEBRE"], network["debre"])
     twice = client.post(
         url,
@@ -327,7 +336,9 @@ def test_both_opinions_are_shown_labelled_on_the_page_in_the_api_and_the_report(
         reverse("consultations:detail", args=[consultation.pk])
     )
     text = page.content.decode()
-    first_at, second_at = text.index("First opinion"), text.index("Second opinion")
+    reader = personas["clinician"]
+    first_at = text.index(_said(reader, "First opinion"))
+    second_at = text.index(_said(reader, "Second opinion"))
     assert first_at < text.index("Rapid COJEC") < second_at
     assert "GPOH induction" in text[second_at:]
     assert "Institut Curie" in text and "Hôpital Robert-Debré" in text

@@ -270,7 +270,13 @@ def test_the_page_answers_bad_input_with_the_form_and_its_error(
         },
     )
     assert twice.status_code == 400
-    assert "already asked for" in twice.content.decode()
+    assert (
+        _said(
+            personas["clinician"],
+            "A second opinion is already asked for in this consultation; wait for its answer.",
+        )
+        in twice.content.decode()
+    )
     assert SecondOpinion.objects.count() == 1
 
 

@@ -426,6 +426,9 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         SECRET_KEY=settings.SECRET_KEY,
+        # The keys and files of this test process's data directory (in the parallel suite a
+        # worker's own folder, not the CONSILIUM_DATA_DIR it was started with).
+        CONSILIUM_DATA_DIR=str(settings.DATA_DIR),
         CONSILIUM_REPLY_DOMAIN=settings.CONSILIUM_REPLY_DOMAIN,
         DATABASE_URL=database_url(),
         PYTHONUNBUFFERED="1",

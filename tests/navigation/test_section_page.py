@@ -2,6 +2,7 @@
 whole list a page at a time; the day list is paged too."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from consilium.audit.models import AuditEntry
@@ -169,7 +170,7 @@ def test_a_section_page_reads_a_fixed_number_of_queries(
     client = client_for("navigator")
     client.get(section_url("outreach"))
     for key in sections.SECTIONS:
-        with django_assert_num_queries(QUERIES_SECTION[key]):
+        with django_assert_num_queries(QUERIES_SECTION[key] - AUDIT_SAVED):
             response = client.get(section_url(key, 2))
         assert response.status_code == 200
 
@@ -234,7 +235,9 @@ def test_the_walk_over_tasks_pages_children_without_gaps_or_repeats(children, vn
 # Session, user, roles, institution, the audit entry (4), then per list its rows (the
 # outreach walk, its tasks and their counts; a day's ids then its rows) and, when a list
 # overflows, its count.
-QUERIES_HOME = 21
+# The audit entry is 4 queries on SQLite (sealed as written) and one INSERT on PostgreSQL.
+AUDIT_SAVED = 0 if connection.vendor == "sqlite" else 3
+QUERIES_HOME = 21 - AUDIT_SAVED
 # Session, user, roles, institution, the count, the rows, the audit entry (4), the
 # data manager's right to decide; the outreach walk reads its tasks and their counts too, a
 # day its ids then its rows.
@@ -257,7 +260,7 @@ def test_rows_of_proposals_and_high_risk_cost_no_query_each(
     client = client_for("navigator")
     client.get(HOME)  # the session and the caches warm
     for key in ("proposed", "high-risk", "interrupted"):
-        with django_assert_num_queries(QUERIES_SECTION[key]):
+        with django_assert_num_queries(QUERIES_SECTION[key] - AUDIT_SAVED):
             response = client.get(section_url(key))
         assert response.status_code == 200
         assert swept_pseudonym(response) is True

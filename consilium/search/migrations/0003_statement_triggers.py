@@ -55,7 +55,7 @@ POSTGRES_UP = [
         FOR EACH STATEMENT EXECUTE FUNCTION search_match_delete()""",
 ]
 
-_0002 = importlib.import_module("consilium.search.migrations.0002_narrow_match").POSTGRES_UP
+_0002 = importlib.import_module("consilium.search.migrations.0002_narrow_match")
 
 POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS search_match_insert ON search_searchdocument",
@@ -65,17 +65,12 @@ POSTGRES_DOWN = [
     "DROP FUNCTION IF EXISTS search_match_update()",
     "DROP FUNCTION IF EXISTS search_match_delete()",
     # 0002's row trigger (its function and trigger statements).
-    *[sql for sql in _0002 if "search_match_keep" in sql and sql.lstrip().startswith("CREATE")],
+    *[
+        sql
+        for sql in _0002.POSTGRES_UP
+        if "search_match_keep" in sql and sql.lstrip().startswith("CREATE")
+    ],
 ]
-
-
-def _postgres(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -84,5 +79,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_postgres(POSTGRES_UP), _postgres(POSTGRES_DOWN)),
+        migrations.RunPython(_0002._postgres(POSTGRES_UP), _0002._postgres(POSTGRES_DOWN)),
     ]

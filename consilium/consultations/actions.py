@@ -481,13 +481,7 @@ def save_recommendation(
             raise ValidationError(_("This consultation is no longer open."))
         draft = first.filter(author=actor, status=RecommendationStatus.DRAFT).first()
         recommendation = draft or Recommendation(consultation=consultation, author=actor)
-        for name in RECOMMENDATION_FIELDS:
-            setattr(recommendation, name, fields.get(name, "").strip())
-        recommendation.source = source
-        if finalise:
-            recommendation.status = RecommendationStatus.FINAL
-            recommendation.finalised_at = now
-        recommendation.save()
+        _write(recommendation, fields, finalise=finalise, source=source, now=now)
         if finalise:
             weeks = settings_for(consultation.partnership).follow_up_weeks
             consultation.status = ConsultationStatus.RECOMMENDED
@@ -498,10 +492,10 @@ def save_recommendation(
             consultation.save(
                 update_fields=["status", "recommended_at", "follow_up_due_on", "first_reply_at"]
             )
-            activity.touch(consultation, actor=actor, kind=ActivityKind.RECOMMENDATION, at=now)
-            from consilium.consultations.tasks import deliver_report
-
-            enqueue_in_transaction(deliver_report, recommendation_id=recommendation.pk)
+            # mine is None for a tumour board's conclusion recorded by the chair.
+            _finalised(
+                recommendation, consultation=consultation, actor=actor, assignment=mine, now=now
+            )
         search_index.refresh("consultation", consultation.pk)
         record(
             actor=actor,
@@ -512,6 +506,44 @@ def save_recommendation(
             details={"recommendation": recommendation.pk, "source": source},
         )
     return recommendation
+
+
+def _write(
+    recommendation: Recommendation,
+    fields: dict[str, str],
+    *,
+    finalise: bool,
+    source: str,
+    now: datetime.datetime,
+) -> None:
+    for name in RECOMMENDATION_FIELDS:
+        setattr(recommendation, name, fields.get(name, "").strip())
+    recommendation.source = source
+    if finalise:
+        recommendation.status = RecommendationStatus.FINAL
+        recommendation.finalised_at = now
+    recommendation.save()
+
+
+def _finalised(
+    recommendation: Recommendation,
+    *,
+    consultation: Consultation,
+    actor: User,
+    assignment: Assignment | None,
+    now: datetime.datetime,
+) -> None:
+    """What a final recommendation, first or second opinion, sets going: an expert who
+    answers without having clicked Accept has accepted (as when she posts a message), and
+    the report and its mail go to the requesting team and every assigned expert."""
+    if assignment is not None and assignment.status != AssignmentStatus.ACCEPTED:
+        assignment.status = AssignmentStatus.ACCEPTED
+        assignment.responded_at = now
+        assignment.save(update_fields=["status", "responded_at"])
+    activity.touch(consultation, actor=actor, kind=ActivityKind.RECOMMENDATION, at=now)
+    from consilium.consultations.tasks import deliver_report
+
+    enqueue_in_transaction(deliver_report, recommendation_id=recommendation.pk)
 
 
 def _check_recommendation_fields(fields: dict[str, str], *, finalise: bool) -> None:
@@ -733,27 +765,18 @@ def _save_second_opinion(
         recommendation = draft or Recommendation(
             consultation=consultation, author=actor, second_opinion=second
         )
-        for name in RECOMMENDATION_FIELDS:
-            setattr(recommendation, name, fields.get(name, "").strip())
-        recommendation.source = source
-        if finalise:
-            recommendation.status = RecommendationStatus.FINAL
-            recommendation.finalised_at = now
-        recommendation.save()
+        _write(recommendation, fields, finalise=finalise, source=source, now=now)
         if finalise:
             second.status = SecondOpinionStatus.GIVEN
             second.answered_at = now
             second.save(update_fields=["status", "answered_at"])
-            if assignment.status != AssignmentStatus.ACCEPTED:
-                assignment.status = AssignmentStatus.ACCEPTED
-                assignment.responded_at = now
-                assignment.save(update_fields=["status", "responded_at"])
-            activity.touch(consultation, actor=actor, kind=ActivityKind.RECOMMENDATION, at=now)
-            from consilium.consultations.tasks import deliver_report
-
-            # The report and its mail go to the requesting team and every assigned expert,
-            # the first opinion's among them.
-            enqueue_in_transaction(deliver_report, recommendation_id=recommendation.pk)
+            _finalised(
+                recommendation,
+                consultation=consultation,
+                actor=actor,
+                assignment=assignment,
+                now=now,
+            )
         search_index.refresh("consultation", consultation.pk)
         record(
             actor=actor,

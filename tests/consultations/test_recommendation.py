@@ -54,6 +54,33 @@ def test_an_expert_finalises_and_the_report_pdf_goes_to_the_team(
     )
 
 
+def test_an_expert_who_finalises_without_clicking_accept_has_accepted(client_for, consultation):
+    """Answering is accepting: the queue and the archive must not keep showing her as only
+    offered the case she has answered."""
+    from consilium.consultations.models import AssignmentStatus
+
+    assignment = consultation.assignments.get()
+    assert assignment.status == AssignmentStatus.OFFERED
+    client_for("expert").post(
+        reverse("consultations:act", args=[consultation.pk, "finalise"]), FIELDS
+    )
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.ACCEPTED
+    assert assignment.responded_at is not None
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.RECOMMENDED
+
+
+def test_a_draft_alone_does_not_accept(client_for, consultation):
+    from consilium.consultations.models import AssignmentStatus
+
+    client_for("expert").post(
+        reverse("consultations:act", args=[consultation.pk, "draft"]),
+        {"diagnostic_opinion": "Likely NB"},
+    )
+    assert consultation.assignments.get().status == AssignmentStatus.OFFERED
+
+
 def test_a_final_recommendation_is_never_edited(client_for, consultation):
     client = client_for("expert")
     client.post(reverse("consultations:act", args=[consultation.pk, "finalise"]), FIELDS)

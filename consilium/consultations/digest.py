@@ -50,7 +50,8 @@ class Item:
     reply_to: str
     messages: list[Message] = field(default_factory=list)
     more_messages: int = 0
-    recommendation: Recommendation | None = None
+    # The first opinion and, where one was asked, the second: each in its own lines.
+    recommendations: list[Recommendation] = field(default_factory=list)
 
 
 def last_due(person: User, now: datetime.datetime) -> datetime.datetime:
@@ -114,12 +115,16 @@ def gather(person: User, *, since: datetime.datetime) -> tuple[list[Item], int]:
         seen = read_at.get(message.consultation_id)
         if seen is None or message.created_at > seen:
             messages.setdefault(message.consultation_id, []).append(message)
-    recommendations = {
-        r.consultation_id: r
-        for r in Recommendation.objects.filter(
+    recommendations: dict[int, list[Recommendation]] = {}
+    for recommendation in (
+        Recommendation.objects.filter(
             consultation_id__in=ids, status=RecommendationStatus.FINAL, finalised_at__gt=since
-        ).exclude(author=person)
-    }
+        )
+        .exclude(author=person)
+        .select_related("author")
+        .order_by("finalised_at")
+    ):
+        recommendations.setdefault(recommendation.consultation_id, []).append(recommendation)
     items = []
     for consultation in consultations:
         # The discussion goes to clinicians and experts only (as in notify.reaches).
@@ -135,7 +140,7 @@ def gather(person: User, *, since: datetime.datetime) -> tuple[list[Item], int]:
                 reply_to=notify.reply_address(consultation, person),
                 messages=discussion[-MAX_MESSAGES:],
                 more_messages=max(0, len(discussion) - MAX_MESSAGES),
-                recommendation=recommendations.get(consultation.pk),
+                recommendations=recommendations.get(consultation.pk, []),
             )
         )
     return items, total

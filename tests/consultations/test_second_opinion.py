@@ -525,3 +525,31 @@ def test_the_second_expert_answers_from_her_invitation_mail(
     assert given.recommended_treatment == "double HDCT."
     consultation.refresh_from_db()
     assert consultation.status == ConsultationStatus.SUBMITTED  # the first is still awaited
+
+
+def test_the_digest_carries_both_opinions(consultation, personas, institutions, network):
+    """A requester on the daily digest reads both experts' treatments, each under her name,
+    not only the one that happened to be found first."""
+    from consilium.accounts.models import ConsultationMail
+    from consilium.consultations import digest
+
+    clinician = personas["clinician"]
+    clinician.consultation_mail = ConsultationMail.DIGEST
+    clinician.save(update_fields=["consultation_mail"])
+    since = timezone.now() - datetime.timedelta(minutes=1)
+    _ask(consultation, clinician, institutions["RDEBRE"], network["debre"])
+    actions.save_recommendation(
+        actor=network["debre"], consultation=consultation, fields=SECOND, finalise=True
+    )
+    actions.save_recommendation(
+        actor=personas["expert"], consultation=consultation, fields=FIRST, finalise=True
+    )
+    [item], total = digest.gather(clinician, since=since)
+    assert total == 1
+    assert [r.author for r in item.recommendations] == [network["debre"], personas["expert"]]
+    before = len(all_queued_emails())
+    assert digest.send_digest(clinician, since=since)
+    [mail] = all_queued_emails()[before:]
+    assert SECOND["recommended_treatment"] in mail["body"]
+    assert FIRST["recommended_treatment"] in mail["body"]
+    assert "Dr Anne Leroy" in mail["body"]

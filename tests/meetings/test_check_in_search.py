@@ -52,7 +52,7 @@ def test_it_shows_the_first_matches_and_says_how_many_more(client_for, personas,
     personas["coordinator"].language = "en"
     personas["coordinator"].save()
     text = client_for("coordinator").get(_url(workshop, "Karimov")).content.decode()
-    assert text.count("<tr><td>Karimov Alisher") == 25
+    assert text.count('<tr><th scope="row">Karimov Alisher') == 25
     assert "3 more: type more of the name" in text
 
 

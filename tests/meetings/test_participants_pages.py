@@ -7,6 +7,7 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from consilium.meetings import attendance
 from consilium.meetings.models import Event
@@ -27,7 +28,7 @@ def _register(personas, event, names, country="VN"):
 
 
 def _rows(text: str) -> list[str]:
-    return re.findall(r"<tr><td>([^<]+?)(?: <span|</td>)", text)
+    return re.findall(r"<tr><th scope=\"row\">([^<]+?)(?: <span|</th>)", text)
 
 
 def _url(event) -> str:
@@ -134,7 +135,7 @@ def test_the_desk_names_countries_in_the_readers_language(client_for, personas, 
     text = _coordinator(client_for, personas, "uz").get(_url(workshop)).content.decode()
     assert '<span title="UZ">Oʻzbekiston</span>' in text
     assert '<span title="VN">Vietnam</span>' in text
-    assert "<td>UZ</td>" not in text and "<td>VN</td>" not in text
+    assert ">UZ</td>" not in text and ">VN</td>" not in text
     text = _coordinator(client_for, personas, "fr").get(_url(workshop)).content.decode()
     assert '<span title="UZ">Ouzbékistan</span>' in text
     assert '<span title="VN">Viêt Nam</span>' in text
@@ -147,3 +148,16 @@ def test_only_the_organisers_see_any_page(client, client_for, personas, workshop
         assert response.status_code == 403, persona
         assert "Participant 02" not in response.content.decode()
     assert client.get(_url(workshop), {"page": "2"}).status_code == 302  # to sign in
+
+
+def test_the_desk_rows_say_what_each_cell_is_on_a_phone(client_for, personas, workshop):
+    """At phone width each row is a card: a cell without its label is a bare number."""
+    _register(personas, workshop, ["Alisher Karimov"], country="UZ")
+    text = _coordinator(client_for, personas, "vi").get(_url(workshop)).content.decode()
+    [row] = re.findall(r"<tr><th scope=\"row\">Alisher Karimov.*?</tr>", text, re.S)
+    cells = re.findall(r"<td( data-label=\"[^\"]+\")?>", row)
+    assert len(cells) >= 6
+    # Every cell but the last (its links name themselves) carries a label, in Vietnamese.
+    assert all(cells[:-1]), row
+    with translation.override("vi"):
+        assert f'data-label="{translation.gettext("Country")}"' in row

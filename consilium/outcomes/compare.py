@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Value
 from django.utils.translation import gettext as _
 
+from consilium.navigation.measures import Rate, abandonment_cells
 from consilium.network.models import Institution
 from consilium.outcomes import aggregates, exchange, groupings
 from consilium.outcomes.aggregates import GroupedTables
@@ -29,9 +30,36 @@ POOLED = "pooled"
 
 
 @dataclass(frozen=True)
+class AbandonmentRow:
+    """One line of the SIOP PODC abandonment rate beside the curves; rate None where the
+    file has no whole-site count (exported before the counts were added, or withheld under
+    its disclosure threshold)."""
+
+    label: str
+    rate: Rate | None
+
+
+@dataclass(frozen=True)
 class Comparison:
     compared: SurvivalReport
     pooled: SurvivalReport
+    abandonment: list[AbandonmentRow]
+
+
+def _abandonment(institution: Institution, site: SiteAggregates) -> list[AbandonmentRow]:
+    own = abandonment_cells([institution.pk], "all")["all"]
+    theirs = exchange.pool_abandonment([site], by="institution").get(site.site)
+    pooled = (
+        Rate(own.numerator + theirs.numerator, own.denominator + theirs.denominator)
+        if theirs is not None
+        else None
+    )
+    label = _("%(own)s and %(other)s pooled") % {"own": institution.code, "other": site.site}
+    return [
+        AbandonmentRow(institution.code, own),
+        AbandonmentRow(site.site, theirs),
+        AbandonmentRow(label, pooled),
+    ]
 
 
 def compare_with_file(
@@ -74,4 +102,8 @@ def compare_with_file(
         tables={POOLED: LifeTable.pooled(tables.values())},
         unit_days=DAYS_PER_MONTH,
     )
-    return Comparison(compared=summarise(compared), pooled=summarise(pooled))
+    return Comparison(
+        compared=summarise(compared),
+        pooled=summarise(pooled),
+        abandonment=_abandonment(institution, site),
+    )

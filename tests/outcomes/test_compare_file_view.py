@@ -69,6 +69,35 @@ def test_it_compares_the_own_site_with_another_sites_file_and_pools_them_exactly
     assert "VNCH and UZPHO pooled" in body and "Log-rank test" in body
 
 
+def test_it_sets_the_abandonment_rates_side_by_side_and_pooled(
+    client_for, patients, sites, uzpho_export
+):
+    from consilium.navigation.measures import abandonment_cells
+
+    response = _post(client_for("data_manager"), uzpho_export)
+    own = abandonment_cells([sites["VNCH"].pk], "all")["all"]
+    theirs = abandonment_cells([sites["UZPHO"].pk], "all")["all"]
+    rows = {row.label: row.rate for row in response.context["comparison"].abandonment}
+    assert rows["VNCH"] == own and rows["UZPHO"] == theirs
+    both = rows["VNCH and UZPHO pooled"]
+    assert (both.numerator, both.denominator) == (
+        own.numerator + theirs.numerator,
+        own.denominator + theirs.denominator,
+    )
+    assert own.denominator > 0 and theirs.denominator > 0
+    assert 'id="abandonment"' in response.content.decode()
+
+
+def test_a_file_without_abandonment_counts_says_so_rather_than_zero(client_for, patients, sites):
+    """A file exported before the counts were added: no invented 0%."""
+    response = _post(client_for("data_manager"), _document())
+    assert response.status_code == 200
+    rows = {row.label: row.rate for row in response.context["comparison"].abandonment}
+    assert rows["AAA"] is None and rows["VNCH and AAA pooled"] is None
+    assert rows["VNCH"] is not None
+    assert "not in the file" in response.content.decode()
+
+
 def _with_rows(document, rows):
     changed = json.loads(json.dumps(document))
     changed["endpoints"]["os"]["all"]["groups"]["all"]["rows"] = rows

@@ -793,6 +793,55 @@ def _save_second_opinion(
     return recommendation
 
 
+def withdraw_second_opinion(
+    *, actor: User, consultation: Consultation, reason: str
+) -> SecondOpinion:
+    """Call off a second opinion not yet given (the question was answered meanwhile, or the
+    wrong centre was asked): whoever may ask for one may withdraw it. The invited expert is
+    told why and no longer sees the case; the consultation itself goes on."""
+    if not may_ask_second_opinion(actor, consultation):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": [_("Say why you withdraw the request, so the expert knows.")]}
+        )
+    with transaction.atomic():
+        _lock(consultation)
+        second = (
+            consultation.second_opinions.select_for_update()
+            .filter(status__in=OPEN_SECOND_OPINION)
+            .first()
+        )
+        if second is None:
+            raise ValidationError(_("There is no second opinion waiting to be withdrawn."))
+        active = second.assignments.filter(status__in=ACTIVE_ASSIGNMENT)
+        experts = [a.expert for a in active.select_related("expert")]
+        told = {u.pk: u for u in experts}
+        if second.invited_by_id != actor.pk:
+            told.setdefault(second.invited_by_id, second.invited_by)
+        # Told while they still see the case: the mail is refused to those who no longer do.
+        notify.send(
+            consultation,
+            told.values(),
+            "second_opinion_withdrawn",
+            context={"second_opinion": second, "actor": actor, "reason": reason.strip()[:300]},
+        )
+        active.update(status=AssignmentStatus.WITHDRAWN)
+        second.status = SecondOpinionStatus.WITHDRAWN
+        second.save(update_fields=["status"])
+        record(
+            actor=actor,
+            verb="consultations.second_opinion_withdrawn",
+            obj=consultation,
+            details={
+                "second_opinion": second.pk,
+                "experts": [u.email for u in experts],
+                "reason": reason.strip()[:300],
+            },
+        )
+    return second
+
+
 def _end_open_second_opinions(consultation: Consultation) -> None:
     """A consultation withdrawn or closed takes its unanswered second opinion with it."""
     open_ones = consultation.second_opinions.filter(status__in=OPEN_SECOND_OPINION)

@@ -363,12 +363,16 @@ def _detail_context(
     ).prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("expert"))
     )
+    open_second = next((s for s in second_opinions if s.is_open), None)
+    can_withdraw_second = open_second is not None and actions.may_ask_second_opinion(
+        request.user, consultation
+    )
     second_opinion_form = None
     if forms.get("second_opinion_form"):
         second_opinion_form = forms["second_opinion_form"]  # sent back with its errors
     elif (
         consultation.status in actions.SECOND_OPINION_STATUSES
-        and not any(s.is_open for s in second_opinions)
+        and open_second is None
         and actions.may_ask_second_opinion(request.user, consultation)
     ):
         partners, experts = opinions.second_opinion_choices(consultation)
@@ -424,6 +428,7 @@ def _detail_context(
         "opinions": given,
         "report_ready": any(o.recommendation.report for o in given),
         "second_opinions": second_opinions,
+        "can_withdraw_second": can_withdraw_second,
         "second_opinion_form": second_opinion_form,
         "message_form": forms.get("message_form")
         or MessageForm(initial=message_draft.data if message_draft else None),
@@ -560,6 +565,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 add_action_errors(form, exc)
                 return _rerender(request, consultation, side, second_opinion_form=form)
             messages.success(request, _("The second opinion has been asked for."))
+        elif action == "withdraw-second-opinion":
+            actions.withdraw_second_opinion(
+                actor=user, consultation=consultation, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("The second opinion is withdrawn; the expert is told."))
         elif action == "withdraw":
             actions.withdraw(
                 actor=user, consultation=consultation, reason=request.POST.get("reason", "")

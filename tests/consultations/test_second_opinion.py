@@ -553,3 +553,65 @@ def test_the_digest_carries_both_opinions(consultation, personas, institutions, 
     assert SECOND["recommended_treatment"] in mail["body"]
     assert FIRST["recommended_treatment"] in mail["body"]
     assert "Dr Anne Leroy" in mail["body"]
+
+
+def test_the_asker_withdraws_an_unanswered_second_opinion_and_the_expert_is_told(
+    consultation, personas, institutions, network, django_capture_on_commit_callbacks
+):
+    second = _ask(consultation, personas["clinician"], institutions["RDEBRE"], network["debre"])
+    expert = _client(network["debre"])
+    detail = reverse("consultations:detail", args=[consultation.pk])
+    assert expert.get(detail).status_code == 200
+    clinician = _client(personas["clinician"])
+    page = clinician.get(detail).content.decode()
+    assert "withdraw-second-opinion" in page
+    before = len(all_queued_emails())
+    withdraw = reverse("consultations:act", args=[consultation.pk, "withdraw-second-opinion"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clinician.post(withdraw, {"reason": "The tumour board answered it."})
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.status == SecondOpinionStatus.WITHDRAWN
+    assert not consultation.assignments.filter(
+        second_opinion=second, status__in=["offered", "accepted"]
+    ).exists()
+    # The first opinion goes on; the invited expert is told why and no longer sees the case.
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.SUBMITTED
+    [mail] = [m for m in all_queued_emails()[before:] if network["debre"].email in m["to"]]
+    assert "The tumour board answered it." in mail["body"]
+    assert expert.get(detail).status_code == 404
+    entry = AuditEntry.objects.get(verb="consultations.second_opinion_withdrawn")
+    assert entry.details["experts"] == [network["debre"].email]
+    # A new one may now be asked.
+    assert _said(personas["clinician"], "Ask for a second opinion") in (
+        clinician.get(detail).content.decode()
+    )
+
+
+@pytest.mark.parametrize("case", ["no_reason", "nothing_open", "given", "invited_expert"])
+def test_a_withdrawal_that_cannot_be_made_changes_nothing(
+    case, consultation, personas, institutions, network
+):
+    second = _ask(consultation, personas["clinician"], institutions["RDEBRE"], network["debre"])
+    actor, reason = personas["clinician"], "Answered elsewhere."
+    if case == "no_reason":
+        reason = "  "
+    elif case == "nothing_open":
+        actions.withdraw_second_opinion(actor=actor, consultation=consultation, reason="Once.")
+        second.refresh_from_db()
+    elif case == "given":
+        actions.save_recommendation(
+            actor=network["debre"], consultation=consultation, fields=SECOND, finalise=True
+        )
+        second.refresh_from_db()
+    elif case == "invited_expert":
+        actor = network["debre"]
+    status = second.status
+    entries = AuditEntry.objects.count()
+    error = PermissionDenied if case == "invited_expert" else ValidationError
+    with pytest.raises(error):
+        actions.withdraw_second_opinion(actor=actor, consultation=consultation, reason=reason)
+    second.refresh_from_db()
+    assert second.status == status
+    assert AuditEntry.objects.count() == entries

@@ -266,6 +266,8 @@ ROWS: list[Row] = [
             # The requesting team's clinicians and the accepted expert; empty, the form is sent
             # back with its errors. A data manager keeps the registry and does not ask.
             "second-opinion": "404 404 400 403 400 404 L",
+            # Whoever may ask may withdraw; sent empty, nothing is open and the page says so.
+            "withdraw-second-opinion": "404 404 302 403 302 404 L",
             "nonsense": "404 404 404 404 404 404 L",
         },
     ),

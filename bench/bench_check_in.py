@@ -23,19 +23,9 @@ GIVEN = ["Alisher", "Dilnoza", "Hương", "Minh", "Olga", "Claire", "Jasur", "Ma
 PLACES = ["Tashkent Children's Center", "Samarkand Regional Hospital", "Bukhara Oncology"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--registrants", type=int, default=900)
-    parser.add_argument("--repeat", type=int, default=100)
-    parser.add_argument(
-        "--data-dir", default=str(Path(tempfile.gettempdir()) / "consilium-bench-checkin")
-    )
-    args = parser.parse_args()
-    setup_django(args.data_dir)
-
-    from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
+def congress(registrants: int):
+    """The bench congress with `registrants` registrations (made once, kept in the data
+    directory between runs); returns (event, coordinator). Shared by bench_badges.py."""
     from django.utils import timezone
 
     from consilium.accounts.models import User
@@ -58,7 +48,7 @@ def main() -> None:
             host=Institution.objects.get(code="VNCH"),
             mode="hybrid",
         )
-    missing = args.registrants - event.registrations.count()
+    missing = registrants - event.registrations.count()
     rng = random.Random(2024)
     people = [
         {
@@ -85,6 +75,24 @@ def main() -> None:
     for registration in event.registrations.filter(search_text=""):
         registration.search_text = search_text(registration.__dict__)
         registration.save(update_fields=["search_text"])
+    return event, coordinator
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--registrants", type=int, default=900)
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument(
+        "--data-dir", default=str(Path(tempfile.gettempdir()) / "consilium-bench-checkin")
+    )
+    args = parser.parse_args()
+    setup_django(args.data_dir)
+
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    event, coordinator = congress(args.registrants)
     client = Client()
     client.force_login(coordinator)
     url = reverse("meetings:participants", args=[event.pk])

@@ -175,7 +175,12 @@ class Event(models.Model):
         )
 
     def days(self) -> list[datetime.date]:
+        """The days of attendance. A meeting shorter than a day that runs past midnight
+        (a board at 23:30 in Paris) is one day, the day it starts: otherwise joining it
+        would count half its hours."""
         first, last = self.local_dates()
+        if self.ends_at - self.starts_at < datetime.timedelta(days=1):
+            return [first]
         return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
     def organiser_ids(self) -> set[int]:

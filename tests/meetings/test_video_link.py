@@ -73,3 +73,25 @@ def test_the_join_button_appears_shortly_before_the_start(client_for, personas, 
     assert registration.hours_attended == Decimal("1.08")  # 65 minutes
     lines, total = person_record(personas["expert"])
     assert [line.event for line in lines] == [next_board] and total == Decimal("1.08")
+
+
+def test_a_board_past_midnight_counts_its_whole_hours_on_the_day_it_started(personas, next_board):
+    """23:30 to 00:35 in Paris: one day of attendance, joined after midnight, 65 minutes."""
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    starts = datetime.datetime(2027, 1, 14, 23, 30, tzinfo=paris)
+    Event.objects.filter(pk=next_board.pk).update(
+        starts_at=starts, ends_at=starts + datetime.timedelta(minutes=65)
+    )
+    next_board.refresh_from_db()
+    assert next_board.days() == [datetime.date(2027, 1, 14)]
+    registration = attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["expert"], mode="online"
+    )
+    attendance.record_online_join(
+        registration=registration, at=datetime.datetime(2027, 1, 15, 0, 5, tzinfo=paris)
+    )
+    registration.refresh_from_db()
+    assert registration.hours_attended == Decimal("1.08")
+    assert list(registration.days.values_list("day", flat=True)) == [datetime.date(2027, 1, 14)]

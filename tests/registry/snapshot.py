@@ -36,14 +36,25 @@ def values(obj, fields) -> tuple:
     return tuple(getattr(obj, name) for name in fields)
 
 
+def _sortable(row: tuple) -> tuple:
+    """A row as a sort key in which a missing value (a treatment still running has no end
+    date) sorts before any value instead of failing to compare with it."""
+    return tuple((value is not None, value) for value in row)
+
+
 def events(patient) -> list[tuple]:
-    return sorted((e.kind, e.date, e.death_cause, e.note) for e in patient.events.all())
+    return sorted(
+        ((e.kind, e.date, e.death_cause, e.note) for e in patient.events.all()), key=_sortable
+    )
 
 
 def treatments(patient) -> list[tuple]:
     return sorted(
-        (t.start_date, t.end_date, tuple(t.modalities), t.intent, t.protocol_name)
-        for t in patient.treatments.all()
+        (
+            (t.start_date, t.end_date, tuple(t.modalities), t.intent, t.protocol_name)
+            for t in patient.treatments.all()
+        ),
+        key=_sortable,
     )
 
 

@@ -13,7 +13,8 @@ from django.utils.module_loading import import_string
 
 from consilium.core.demo_data import DEMO_LOADERS, DEMO_PASSWORD, PERSONAS
 
-pytestmark = pytest.mark.browser
+# Layout and accessibility are the pages' and the stylesheet's, the same on either database.
+pytestmark = [pytest.mark.browser, pytest.mark.same_on_every_database]
 
 AXE = Path(__file__).resolve().parents[2] / ".ci/node/node_modules/axe-core/axe.min.js"
 WIDTHS = (360, 1280)

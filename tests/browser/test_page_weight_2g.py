@@ -11,7 +11,8 @@ from django.test.testcases import LiveServerThread
 
 from tests.consultations.conftest import consultation, patient  # noqa: F401
 
-pytestmark = pytest.mark.browser
+# Bytes on the wire are the pages' and their files', the same on either database.
+pytestmark = [pytest.mark.browser, pytest.mark.same_on_every_database]
 
 TWO_G = {
     "offline": False,

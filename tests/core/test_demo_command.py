@@ -3,6 +3,11 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
+# The demo runs on its own SQLite database whatever DATABASE_URL the suite has.
+pytestmark = pytest.mark.same_on_every_database
+
 
 def _env(data_dir) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}

@@ -23,6 +23,9 @@ from django.utils.module_loading import import_string
 from consilium.core.demo_data import DEMO_LOADERS
 from tests.core.test_untranslated_text import LANGUAGES, _catalogue, _translations
 
+# Which words are English is the templates' and catalogues' doing, not the database's.
+pytestmark = pytest.mark.same_on_every_database
+
 ROOT = Path(__file__).resolve().parents[2] / "consilium"
 MAIL_TEMPLATES = sorted(
     str(path.relative_to(path.parents[2]))

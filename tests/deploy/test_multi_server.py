@@ -29,8 +29,11 @@ def _admin_url() -> str:
     return f"postgresql://{settings['USER']}@{host}:{settings['PORT'] or 5432}"
 
 
-@pytest.fixture
-def site(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One site for the module's tests (its setup is a minute of migrations on a fresh
+    database): the task test runs first and counts every task, so it is defined first."""
+    tmp_path = tmp_path_factory.mktemp("multi-server")
     name = "consilium_multiserver"
     with psycopg.connect(f"{_admin_url()}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")

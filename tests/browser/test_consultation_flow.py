@@ -6,18 +6,11 @@ from playwright.sync_api import expect
 
 from consilium.consultations import clock
 from consilium.consultations.models import Consultation
+from tests.browser.pages import sign_in
 from tests.consultations.conftest import make_patient
 from tests.consultations.dicom_files import ct_slice, phone_photo
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
 
 
 def test_a_consultation_from_hanoi_to_paris_and_back(
@@ -30,7 +23,7 @@ def test_a_consultation_from_hanoi_to_paris_and_back(
     (tmp_path / "ct.dcm").write_bytes(ct_slice())
     (tmp_path / "abdomen.jpg").write_bytes(phone_photo())
 
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto("/consultations/")
     page.get_by_role("link", name="Ask a partner").click()
     # The patient is found by a search, not picked from a list of every pseudonym.
@@ -53,7 +46,7 @@ def test_a_consultation_from_hanoi_to_paris_and_back(
         page.get_by_role("img", name=f"DICOM preview {patient.pseudonym}-01.dcm")
     ).to_be_visible()
 
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
     page.goto(f"/consultations/{consultation.pk}/")
     expect(page.get_by_text(patient.pseudonym).first).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Nguyễn Văn An")
@@ -73,7 +66,7 @@ def test_a_consultation_from_hanoi_to_paris_and_back(
     asked = [m for m in smtp_inbox.messages if "followed" in str(m["Subject"])]
     assert {m["To"] for m in asked} >= {personas["clinician"].email}
 
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/consultations/{consultation.pk}/")
     page.get_by_label("Partly followed").check()
     page.get_by_label("Drug not available").check()

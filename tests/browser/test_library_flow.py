@@ -9,21 +9,13 @@ from playwright.sync_api import expect
 from consilium.accounts.models import Membership, Profession, Role, User
 from consilium.library.models import DocumentVersion, SendOut
 from consilium.network.models import AreaKind, Institution, PartnershipStatus
+from tests.browser.pages import sign_in
 from tests.network.conftest import PDF
 from tests.network.helpers import confirmed_partnership
 
 pytestmark = pytest.mark.browser
 
 NURSE_PASSWORD = "nurse-password-1"
-
-
-def _sign_in(page, email: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
-    expect(page.get_by_role("link", name="Library")).to_be_visible()
 
 
 @pytest.fixture
@@ -58,7 +50,10 @@ def test_a_procedure_is_published_acknowledged_and_audited(
     pdf = tmp_path / "bundle.pdf"
     pdf.write_bytes(PDF)
 
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.get_by_role("link", name="Library").click()
     page.get_by_role("link", name="New document").click()
     page.get_by_label("Kind").select_option("sop")
@@ -76,13 +71,19 @@ def test_a_procedure_is_published_acknowledged_and_audited(
     expect(page.locator("h1")).to_contain_text("Under review")
     version_url = page.url
 
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.goto(version_url)
     page.get_by_label("Approved").check()
     page.get_by_role("button", name="Record my review").click()
     expect(page.locator(".msg.success")).to_contain_text("review has been recorded")
 
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.goto(version_url)
     page.get_by_role("button", name="Approve and publish").click()
     expect(page.locator("h1")).to_contain_text("Approved")
@@ -101,13 +102,17 @@ def test_a_procedure_is_published_acknowledged_and_audited(
     adoption_url = page.url
 
     for nurse in nurses:
-        _sign_in(page, nurse.email, NURSE_PASSWORD)
+        sign_in(page, nurse.email, NURSE_PASSWORD)
+        expect(page.get_by_role("link", name="Library")).to_be_visible()
         page.get_by_role("link", name="Library").click()
         page.get_by_role("link", name="Central-line bundle, version 1").click()
         page.get_by_role("button", name="I have read this version").click()
         expect(page.locator(".msg.success")).to_contain_text("acknowledgement has been recorded")
 
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.goto(adoption_url)
     # The two nurses of the test and the demo's navigator, a nurse at VNCH too.
     expect(page.locator("dl.facts")).to_contain_text("2 / 3")
@@ -149,7 +154,10 @@ def test_a_send_out_goes_from_request_to_a_marker_in_the_registry(
         diagnosis=diagnosis_data(),
     )
 
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.goto("/library/sendouts/")
     page.get_by_role("link", name="Request a test").click()
     page.get_by_label("Patient pseudonym").fill(patient.pseudonym)
@@ -169,7 +177,10 @@ def test_a_send_out_goes_from_request_to_a_marker_in_the_registry(
     page.get_by_role("button", name="Shipped").click()
     expect(page.locator("h1")).to_contain_text("Shipped")
 
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.goto(sendout_url)
     expect(page.locator("main")).not_to_contain_text("Nguyễn Văn An")
     expect(page.locator("main")).not_to_contain_text("BN24-00042")
@@ -183,7 +194,10 @@ def test_a_send_out_goes_from_request_to_a_marker_in_the_registry(
     expect(page.locator("h1")).to_contain_text("Reported")
     assert SendOut.objects.get().status == "reported"
 
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Library")).to_be_visible()
     page.goto(sendout_url)
     page.get_by_role("link", name=patient.pseudonym).click()
     expect(page.locator("main")).to_contain_text("MYCN: Detected")

@@ -17,28 +17,15 @@ from playwright.sync_api import expect
 from consilium.consultations.actions import request_consultation
 from consilium.meetings import agenda_mail, attendance
 from consilium.meetings.models import AgendaItem, Event
+from tests.browser.pages import fits, sign_in
 from tests.consultations.conftest import make_patient
 from tests.consultations.fixtures import run_queued_tasks
 
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page, email_address: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email_address)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
-
-
 def _shot(page, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-
-
-def _fits(page) -> None:
-    """Nothing wider than the phone: no sideways scrolling."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, width
 
 
 def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
@@ -74,7 +61,7 @@ def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
     # The coordinator creates a weekly board and lands on its first agenda.
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
     page.goto("/meetings/series/new/")
     page.get_by_label("Title").fill("VNCH – Curie tumour board")
     page.get_by_label("Institut Curie").check()
@@ -91,12 +78,12 @@ def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
     expect(page.locator("h1")).to_have_text("Case-discussion agenda")
     expect(page.locator("main")).to_contain_text("Who adds cases: clinicians of")
     board = Event.objects.order_by("starts_at").first()
-    _fits(page)
+    fits(page)
     page.goto("/meetings/")
     expect(page.get_by_role("link", name="VNCH – Curie tumour board").first).to_be_visible()
 
     # The clinician proposes her consultation for the next board.
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/consultations/{case.pk}/")
     page.get_by_role("link", name="Present at the next tumour board").click()
     page.get_by_role("button", name="Propose for this board").click()
@@ -107,7 +94,7 @@ def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
         attendance.register(
             actor=personas["coordinator"], event=board, user=personas[key], mode="online"
         )
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
     page.goto(f"/meetings/{board.pk}/agenda/")
     page.get_by_role("button", name="Accept").click()
     expect(page.locator(".msg.success")).to_contain_text("The case is on the agenda")
@@ -117,7 +104,7 @@ def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
     expect(page.locator("main")).to_contain_text("Presented by Dr Claire Martin")
     expect(page.locator("main")).to_contain_text(case.patient.pseudonym)
     expect(page.locator("main")).to_contain_text("Neuroblastoma")
-    _fits(page)
+    fits(page)
     _shot(page, shots, "1-agenda-coordinator")
 
     # The scheduler sends the agenda: a PDF and an .ics, in Claire's zone.
@@ -141,14 +128,14 @@ def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
     Event.objects.filter(pk=board.pk).update(
         starts_at=now - datetime.timedelta(minutes=5), ends_at=now + datetime.timedelta(hours=1)
     )
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
     page.goto(f"/meetings/{board.pk}/agenda/")
     expect(page.get_by_role("link", name="Join")).to_be_visible()
     page.get_by_role("link", name="Presentation view").click()
     expect(page.locator("h1")).to_contain_text(case.patient.pseudonym)
     expect(page.locator("main")).to_contain_text("one or two HDCT courses?")
     expect(page.locator("main")).not_to_contain_text("Nguyễn Văn An")
-    _fits(page)
+    fits(page)
     _shot(page, shots, "2-presentation")
     page.get_by_role("link", name="Agenda").click()
     page.get_by_text("Record the board's conclusion").click()
@@ -162,10 +149,10 @@ def test_a_weekly_board_from_proposal_to_conclusion_at_390px(
     assert AgendaItem.objects.get().recorded_at is not None
 
     # It is in the consultation's thread, as its recommendation: the loop asks Lan later.
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/consultations/{case.pk}/")
     expect(page.locator("main")).to_contain_text("Rapid COJEC, surgery, tandem HDCT.")
     expect(page.locator("main")).to_contain_text("Close the loop")
-    _fits(page)
+    fits(page)
     _shot(page, shots, "4-thread")
     context.close()

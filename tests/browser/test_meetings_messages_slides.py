@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from consilium.meetings import actions, attendance
 from consilium.meetings.choices import EventKind, EventMode, SessionKind, Visibility
 from consilium.network.models import Institution
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 SCREENS = os.environ.get("CONSILIUM_SCREENS", "")
@@ -21,13 +22,6 @@ def _shot(page, name: str) -> None:
     if SCREENS:
         Path(SCREENS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{SCREENS}/{name}.png", full_page=True)
-
-
-def _sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main button[type=submit]").click()
 
 
 def test_messages_slides_and_countries_in_uzbek_at_phone_width(page, personas, password):
@@ -68,7 +62,7 @@ def test_messages_slides_and_countries_in_uzbek_at_phone_width(page, personas, p
         actor=personas["coordinator"], event=event, user=personas["clinician"], mode="online"
     )
 
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
     page.goto(f"/meetings/{event.pk}/messages/")
     page.locator("#announce-subject_uz").fill("Zal o‘zgardi")
     page.locator("#announce-body_uz").fill("Ikkinchi kun B zalida.")
@@ -82,7 +76,7 @@ def test_messages_slides_and_countries_in_uzbek_at_phone_width(page, personas, p
     page.locator("details.menu summary").click()
     page.locator("details.menu").get_by_role("button").filter(has_text="Chiqish").click()
 
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
     page.goto(f"/meetings/{event.pk}/")
     expect(page.locator(".slides-upload")).to_be_visible()
     expect(page.locator("main")).to_contain_text("tashkilotchilar belgilagan muddat")

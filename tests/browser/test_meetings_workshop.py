@@ -7,15 +7,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from consilium.meetings.models import Event, Registration
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
 
 
 def _sign_out(page) -> None:
@@ -32,7 +26,7 @@ def test_a_workshop_from_programme_to_certificate(page, personas, password):
         personas[key].save()
     day = timezone.localdate() + datetime.timedelta(days=10)
 
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
     page.get_by_role("link", name="Meetings").first.click()
     page.get_by_role("link", name="New event").click()
     page.get_by_label("Kind").select_option("workshop")
@@ -85,7 +79,7 @@ def test_a_workshop_from_programme_to_certificate(page, personas, password):
     _sign_out(page)
 
     event = Event.objects.get()
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/meetings/{event.pk}/")
     expect(page.locator("table.programme")).to_contain_text("08:30–11:30")
     page.get_by_label("I will attend").select_option("in_person")
@@ -93,7 +87,7 @@ def test_a_workshop_from_programme_to_certificate(page, personas, password):
     expect(page.locator(".msg.success")).to_contain_text("You are registered")
     _sign_out(page)
 
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
     page.goto(f"/meetings/{event.pk}/participants/")
     page.get_by_role("button", name=f"Check in {personas['clinician'].full_name}").click()
     expect(page.locator(".msg.success")).to_contain_text("is checked in")
@@ -101,7 +95,7 @@ def test_a_workshop_from_programme_to_certificate(page, personas, password):
     assert registration.checked_in_at is not None
     _sign_out(page)
 
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/meetings/{event.pk}/")
     with page.expect_download() as info:
         page.get_by_role("link", name="Download my certificate (PDF)").click()

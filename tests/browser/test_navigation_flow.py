@@ -15,6 +15,7 @@ from consilium.navigation.actions import outreach, sweep
 from consilium.navigation.actions import plans as plan_actions
 from consilium.navigation.models import Contact, ProposedAbandonment, Support
 from consilium.registry.models import FollowUpEvent
+from tests.browser.pages import sign_in
 from tests.registry.conftest import diagnosis_data, identity, patient_data
 
 pytestmark = pytest.mark.browser
@@ -77,14 +78,6 @@ def ward(personas):
     return missed, stopped
 
 
-def _sign_in(page, email, password):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
-
-
 def test_the_navigator_brings_a_child_back_and_the_data_manager_confirms_an_abandonment(
     page, personas, password, ward
 ):
@@ -92,7 +85,7 @@ def test_the_navigator_brings_a_child_back_and_the_data_manager_confirms_an_aban
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 390, "height": 844})
 
-    _sign_in(page, personas["navigator"].email, password)
+    sign_in(page, personas["navigator"].email, password)
     page.goto("/navigation/")
     section = page.locator(
         "section", has=page.get_by_role("heading", name="Yesterday's missed visits")
@@ -119,7 +112,7 @@ def test_the_navigator_brings_a_child_back_and_the_data_manager_confirms_an_aban
     assert contact.reached and contact.spoke_with == "Mother"
     assert Support.objects.get().kind == "transport"
 
-    _sign_in(page, personas["data_manager"].email, password)
+    sign_in(page, personas["data_manager"].email, password)
     page.goto("/navigation/")
     proposals = page.locator(
         "section", has=page.get_by_role("heading", name="Proposed abandonments")

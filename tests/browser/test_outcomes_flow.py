@@ -5,17 +5,11 @@ from consilium.core.demo_data import DEMO_PASSWORD
 from consilium.network.demo import load_demo as network_demo
 from consilium.registry.demo import load_demo as registry_demo
 from consilium.registry.models import Patient
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
 DEMO_DATA_MANAGER = "minh.tran@vnch.demo"
-
-
-def _sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
 
 
 def test_the_demo_data_manager_compares_two_institutions_and_a_partnership_period(page, personas):
@@ -26,7 +20,7 @@ def test_the_demo_data_manager_compares_two_institutions_and_a_partnership_perio
     counts = {
         code: Patient.objects.filter(institution__code=code).count() for code in ("VNCH", "KHOSP")
     }
-    _sign_in(page, DEMO_DATA_MANAGER, DEMO_PASSWORD)
+    sign_in(page, DEMO_DATA_MANAGER, DEMO_PASSWORD)
 
     page.get_by_role("link", name="Outcomes").first.click()
     page.get_by_label("Endpoint").select_option("efs")

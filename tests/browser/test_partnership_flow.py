@@ -6,21 +6,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from consilium.network.models import Partnership
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
 
 
 def test_a_coordinator_records_an_mou_signed_at_a_congress(page, personas, password, smtp_inbox):
     personas["coordinator"].language = "en"
     personas["coordinator"].save()
-    _sign_in(page, personas["coordinator"].email, password)
+    sign_in(page, personas["coordinator"].email, password)
     page.get_by_role("link", name="Network").first.click()
     page.get_by_role("link", name="Record a partnership (MoU)").click()
 
@@ -82,6 +76,6 @@ def test_a_partner_expert_sees_the_partners_resource_profile(page, personas, pas
         valid_from=datetime.date(2025, 1, 1),
         items=RESOURCES["VNCH"],
     )
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
     page.goto("/network/institutions/VNCH/")
     expect(page.get_by_role("cell", name="One scanner shared with adult services")).to_be_visible()

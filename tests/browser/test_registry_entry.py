@@ -4,16 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from consilium.registry.models import Patient
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Registry")).to_be_visible()
 
 
 @pytest.fixture
@@ -29,7 +22,8 @@ def unhashed_static(settings):
 def test_it_enters_a_patient_with_the_keyboard_and_finds_it_in_the_list(
     page, unhashed_static, personas, password
 ):
-    _sign_in(page, personas["data_manager"].email, password)
+    sign_in(page, personas["data_manager"].email, password)
+    expect(page.get_by_role("link", name="Registry")).to_be_visible()
     page.get_by_role("link", name="Registry").click()
     page.get_by_role("link", name="Register a patient").click()
 

@@ -13,23 +13,11 @@ from playwright.sync_api import expect
 from consilium.accounts.models import Membership, Role, User
 from consilium.consultations import actions
 from consilium.network.models import AreaKind, PartnershipStatus
+from tests.browser.pages import fits, sign_in
 from tests.consultations.conftest import make_patient
 from tests.network.helpers import confirmed_partnership
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email_address: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email_address)
-    page.get_by_label("Password").fill(password)
-    page.locator("main button[type=submit]").click()
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, width
 
 
 def test_a_second_opinion_asked_and_given_at_390px(
@@ -88,7 +76,7 @@ def test_a_second_opinion_asked_and_given_at_390px(
     page = context.new_page()
 
     # The clinician asks Robert-Debré, from the consultation's page, without JavaScript help.
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/consultations/{case.pk}/")
     page.locator("#second-opinion summary").click()
     form = page.locator("#second-opinion form")
@@ -97,14 +85,14 @@ def test_a_second_opinion_asked_and_given_at_390px(
     form.get_by_label("What should the second expert look at?").fill(
         "Tandem HDCT: would you give it here, with our transplant unit?"
     )
-    _fits(page)
+    fits(page)
     page.screenshot(path=str(shots / "1-ask.png"), full_page=True)
     form.get_by_role("button", name="Ask for a second opinion").click()
     expect(page.locator(".msg.success")).to_contain_text("The second opinion has been asked")
     expect(page.locator("#second-opinion")).to_contain_text("Invited")
 
     # Anne accepts and gives her opinion on the same page.
-    _sign_in(page, anne.email, password)
+    sign_in(page, anne.email, password)
     page.goto(f"/consultations/{case.pk}/")
     expect(page.locator("main")).to_contain_text("asks for your second opinion")
     expect(page.locator("main")).not_to_contain_text("Nguyễn Văn An")
@@ -113,14 +101,14 @@ def test_a_second_opinion_asked_and_given_at_390px(
     page.get_by_label("Recommended treatment").fill(
         "Tandem HDCT (thiotepa, then busulfan-melphalan) if the transplant unit can do two."
     )
-    _fits(page)
+    fits(page)
     page.get_by_role("button", name="Finalise and send the report").click()
     expect(page.locator("main")).to_contain_text("Second opinion")
 
     # The clinician, in Vietnamese, reads both opinions, labelled, one after the other.
     personas["clinician"].language = "vi"
     personas["clinician"].save()
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/consultations/{case.pk}/")
     opinions = page.locator("section.opinion")
     expect(opinions).to_have_count(2)
@@ -128,7 +116,7 @@ def test_a_second_opinion_asked_and_given_at_390px(
     expect(opinions.nth(0)).to_contain_text("Dr Claire Martin")
     expect(opinions.nth(1)).to_contain_text("Hôpital Robert-Debré")
     expect(opinions.nth(1)).to_contain_text("Dr Anne Leroy")
-    _fits(page)
+    fits(page)
     page.screenshot(path=str(shots / "2-both-opinions-vi.png"), full_page=True)
     opinions.nth(0).scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "3-both-opinions-vi-viewport.png"))

@@ -1,6 +1,7 @@
 """The consultation clocks, run by the scheduler: reminders before a first reply is due,
 escalation after it, the follow-up question weeks after a recommendation, and the reminder
-of a second opinion before its own reply is due."""
+of a second opinion before its own reply is due, then word to whoever asked for it once it is
+overdue (they may withdraw it and ask someone else)."""
 
 import datetime
 
@@ -24,7 +25,13 @@ REMIND_WHEN_LEFT = 0.25
 
 def run(now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0, "follow_ups": 0, "second_opinions_reminded": 0}
+    counts = {
+        "reminded": 0,
+        "escalated": 0,
+        "follow_ups": 0,
+        "second_opinions_reminded": 0,
+        "second_opinions_overdue": 0,
+    }
     waiting = Consultation.objects.filter(status__in=OPEN_STATUSES, first_reply_at__isnull=True)
     for consultation in waiting.filter(reminded_at__isnull=True, first_reply_due__gt=now):
         window = consultation.first_reply_due - consultation.created_at
@@ -45,7 +52,36 @@ def run(now: datetime.datetime | None = None) -> dict[str, int]:
     for opinion in second:
         if opinion.reply_due - now <= (opinion.reply_due - opinion.created_at) * REMIND_WHEN_LEFT:
             counts["second_opinions_reminded"] += _remind_second_opinion(opinion, now)
+    overdue = SecondOpinion.objects.filter(
+        status__in=OPEN_SECOND_OPINION, overdue_told_at__isnull=True, reply_due__lte=now
+    ).select_related("consultation", "invited_by", "expert_institution")
+    for opinion in overdue:
+        counts["second_opinions_overdue"] += _second_opinion_overdue(opinion, now)
     return counts
+
+
+def _second_opinion_overdue(opinion: SecondOpinion, now: datetime.datetime) -> int:
+    """Tell whoever asked, once: unlike the first opinion's, nobody is offered it next, as the
+    asker chose this expert or centre and decides whether to wait, withdraw or ask another."""
+    with transaction.atomic():
+        claimed = SecondOpinion.objects.filter(pk=opinion.pk, overdue_told_at__isnull=True).update(
+            overdue_told_at=now
+        )
+        if not claimed:
+            return 0
+        notify.send(
+            opinion.consultation,
+            [opinion.invited_by],
+            "second_opinion_overdue",
+            context={"second_opinion": opinion},
+        )
+        record(
+            actor=None,
+            verb="consultations.second_opinion_overdue",
+            obj=opinion.consultation,
+            details={"second_opinion": opinion.pk},
+        )
+    return 1
 
 
 def _remind_second_opinion(opinion: SecondOpinion, now: datetime.datetime) -> int:

@@ -209,6 +209,8 @@ class SecondOpinion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     reply_due = models.DateTimeField(_("second opinion due"))
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # When whoever asked was told the reply is overdue (once).
+    overdue_told_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -61,6 +61,7 @@ def test_the_clock_reminds_then_escalates_an_unanswered_request(personas, consul
         "escalated": 0,
         "follow_ups": 0,
         "second_opinions_reminded": 0,
+        "second_opinions_overdue": 0,
     }
     assert clock.run(start + datetime.timedelta(hours=60))["reminded"] == 1
     assert clock.run(start + datetime.timedelta(hours=61))["reminded"] == 0

@@ -491,6 +491,30 @@ def test_the_clock_reminds_the_second_expert_once(
     assert sum(network["debre"].email in m["to"] for m in all_queued_emails()[before:]) == 1
 
 
+def test_whoever_asked_is_told_once_when_the_second_opinion_is_overdue(
+    consultation, personas, institutions, network, django_capture_on_commit_callbacks
+):
+    """Nobody else is offered it (the asker chose this centre): she decides what next."""
+    second = _ask(consultation, personas["clinician"], institutions["RDEBRE"], network["debre"])
+    assert (
+        clock.run(second.reply_due - datetime.timedelta(minutes=1))["second_opinions_overdue"] == 0
+    )
+    before = len(all_queued_emails())
+    later = second.reply_due + datetime.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clock.run(later)["second_opinions_overdue"] == 1
+    assert clock.run(later + datetime.timedelta(days=1))["second_opinions_overdue"] == 0
+    with translation.override(personas["clinician"].language):
+        subject = translation.gettext("Second opinion overdue")
+    told = [m for m in all_queued_emails()[before:] if subject in m["subject"]]
+    assert [m["to"] for m in told] == [[personas["clinician"].email]]
+    second.refresh_from_db()
+    assert second.overdue_told_at is not None and second.is_open
+    assert AuditEntry.objects.filter(verb="consultations.second_opinion_overdue").count() == 1
+    # Given in time, or withdrawn: nothing to tell.
+    assert consultation.assignments.filter(second_opinion=second).count() == 1
+
+
 def test_the_second_expert_sees_it_in_her_queue(consultation, personas, institutions, network):
     actions.save_recommendation(
         actor=personas["expert"], consultation=consultation, fields=FIRST, finalise=True

@@ -18,6 +18,15 @@ def test_country_names_follow_the_reader_language():
     assert country_name("VN", "vi") == "Việt Nam"
     assert country_name("UZ", "uz") == "Oʻzbekiston"
     assert country_name("FR", "ru") == "Франция"
+
+
+def test_a_name_missing_from_iso_codes_comes_from_the_cldr_not_in_english():
+    """iso-codes has no Uzbek name for Vietnam, Korea or China (101 countries in all)."""
+    assert country_name("VN", "uz") == "Vyetnam"
+    assert country_name("CN", "uz") == "Xitoy"
+    assert country_name("VN", "en") == "Vietnam"
+    assert country_name("KR", "uz") == "Janubiy Koreya"
+    assert dict(country_choices("uz"))["VN"] == "Vyetnam"
     assert ("UZ", "Uzbekistan") in country_choices("en")
 
 

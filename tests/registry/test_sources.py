@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from consilium.network.models import Institution
 from consilium.registry.importer import import_csv
-from consilium.registry.models import FollowUpEvent, ImportJob, Patient
+from consilium.registry.models import FollowUpEvent, ImportJob, Patient, Treatment
 from consilium.registry.sheets import Workbook
 from consilium.registry.sources import detect
+from consilium.registry.sources.redcap import FIELDS, INSTRUMENTS
 
 D = datetime.date
 
@@ -358,3 +359,226 @@ def test_the_import_view_previews_a_canreg5_export(audit_triggers_off_after_test
     job = ImportJob.objects.get()
     assert (job.status, job.preview["new"], Patient.objects.count()) == ("preview", 10, 0)
     assert "10 new patients" in client.get(response["Location"]).content.decode()
+
+
+# REDCap --------------------------------------------------------------------------------------
+
+PATIENT_FIELDS = [f.name for f in FIELDS["patients"]]
+EVENT_FIELDS = [f.name for f in FIELDS["events"]]
+TREATMENT_FIELDS = ["tx_start_date", "tx_end_date", *[f"modality___{n}" for n in range(1, 7)]]
+TREATMENT_FIELDS += ["tx_intent", "protocol_name", "protocol_version"]
+REDCAP_HEADER = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance"]
+REDCAP_HEADER += [*PATIENT_FIELDS, "patient_complete", *EVENT_FIELDS, "follow_up_event_complete"]
+REDCAP_HEADER += [*TREATMENT_FIELDS, "treatment_complete"]
+
+
+def _patient(record, mrn, name, sex, dob, dx, topo, morph, basis, vital="1", last="2026-05-01"):
+    return {
+        "record_id": record,
+        "mrn": mrn,
+        "patient_name": name,
+        "dob": dob,
+        "sex": sex,
+        "consent": "1",
+        "consent_date": dx,
+        "dx_date": dx,
+        "topography": topo,
+        "morphology": morph,
+        "behaviour": "3",
+        "basis": basis,
+        "risk_group": "2",
+        "vital_status": vital,
+        "date_last_contact": last,
+        "patient_complete": "2",
+    }
+
+
+def _event(record, instance, date, kind, cause=""):
+    return {
+        "record_id": record,
+        "redcap_repeat_instrument": "follow_up_event",
+        "redcap_repeat_instance": str(instance),
+        "event_date": date,
+        "event_type": kind,
+        "death_cause": cause,
+        "follow_up_event_complete": "2",
+    }
+
+
+def _treatment(record, start, end, *modalities):
+    row = {
+        "record_id": record,
+        "redcap_repeat_instrument": "treatment",
+        "redcap_repeat_instance": "1",
+        "tx_start_date": start,
+        "tx_end_date": end,
+        "tx_intent": "1",
+        "protocol_name": "SIOP 2001",
+        "treatment_complete": "2",
+    }
+    return row | {f"modality___{n}": "1" if str(n) in modalities else "0" for n in range(1, 7)}
+
+
+RECORDS = [
+    _patient("1", "BN-101", "Nguyễn Văn An", "1", "2019-03-14", "2024-02-01", "C74.9", "9500", "7"),
+    _treatment("1", "2024-02-10", "2024-08-01", "1", "3"),
+    _patient("2", "BN-102", "Trần Thị Mai", "2", "2016-07-30", "2024-03-11", "C42.1", "9836", "5"),
+    _event("2", 1, "2025-02-01", "1"),
+    _patient(
+        "3",
+        "BN-103",
+        "Lê Minh Dũng",
+        "1",
+        "2021-01-02",
+        "2024-05-06",
+        "C64.9",
+        "8960",
+        "7",
+        vital="2",
+        last="2025-03-01",
+    ),
+    _event("3", 1, "2024-11-20", "2"),
+    _event("3", 2, "2025-03-01", "5", "1"),
+    _patient("4", "BN-104", "Phạm Thị Lan", "2", "2020-06-15", "2024-01-15", "C69.2", "9510", "7"),
+    _event("4", 1, "2024-06-01", "3"),
+    _patient("5", "BN-105", "Hoàng Minh", "1", "2015-09-09", "2023-10-20", "C71.6", "9470", "7"),
+    _patient("6", "BN-106", "Vũ Thảo", "2", "2012-01-01", "2023-05-05", "C42.1", "9861", "5"),
+    _patient("7", "BN-107", "Đặng Khoa", "1", "2018-02-20", "2024-07-20", "C22.0", "8970", "7"),
+    _patient("8", "BN-108", "Bùi Hoa", "2", "2017-08-08", "2024-09-02", "C49.2", "8910", "7"),
+    _patient("9", "", "Đỗ Nam", "9", "2019-11-11", "2024-10-01", "C42.1", "9836", "5"),
+    _patient("10", "BN-110", "Ngô Linh", "2", "2020-12-12", "2024-11-15", "C74.9", "9500", "4"),
+]
+
+
+def _label(name: str) -> str:
+    specials = {"record_id": "Record ID", "redcap_repeat_instrument": "Repeat Instrument"}
+    specials |= {"redcap_repeat_instance": "Repeat Instance"}
+    if name in specials:
+        return specials[name]
+    if name.endswith("_complete"):
+        return "Complete?"
+    field_name, _sep, code = name.partition("___")
+    field = next(f for fields in FIELDS.values() for f in fields if f.name == field_name)
+    if code:
+        return f"{field.label} (choice={next(c[1] for c in field.choices if c[0] == code)})"
+    return field.label
+
+
+def _value_label(name: str, value: str) -> str:
+    if not value or name in ("record_id", "redcap_repeat_instance"):
+        return value
+    if name == "redcap_repeat_instrument":
+        return {raw: label for raw, label in INSTRUMENTS.values()}.get(value, value)
+    if name.endswith("_complete"):
+        return {"0": "Incomplete", "1": "Unverified", "2": "Complete"}[value]
+    if "___" in name:
+        return {"1": "Checked", "0": "Unchecked"}[value]
+    field = next(f for fields in FIELDS.values() for f in fields if f.name == name)
+    return next((c[1] for c in field.choices if c[0] == value), value)
+
+
+def _redcap(records=RECORDS, *, labels=False) -> bytes:
+    def cell(text: str) -> str:
+        return f'"{text}"' if labels else text  # REDCap quotes the labels export
+
+    header = [_label(n) if labels else n for n in REDCAP_HEADER]
+    lines = [",".join(cell(n) for n in header)]
+    for record in records:
+        values = [record.get(n, "") for n in REDCAP_HEADER]
+        if labels:
+            values = [_value_label(n, v) for n, v in zip(REDCAP_HEADER, values, strict=True)]
+        lines.append(",".join(cell(v) for v in values))
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("labels", [False, True], ids=["raw", "labels"])
+def test_it_imports_a_redcap_export_raw_or_with_labels(run, labels):
+    outcome = run(_redcap(labels=labels))
+
+    assert outcome.ok, outcome.errors
+    assert outcome.imported == 10
+    patients = {
+        p.identity.hospital_number: p
+        for p in Patient.objects.select_related("identity").prefetch_related("diagnoses")
+    }
+    an = patients["BN-101"]
+    assert (an.identity.name, an.sex, an.consent_status) == ("Nguyễn Văn An", "male", "given")
+    diagnosis = an.diagnoses.get()
+    assert (diagnosis.topography, diagnosis.basis_of_diagnosis, diagnosis.risk_group) == (
+        "C749",
+        "7",
+        "standard",
+    )
+    treatment = Treatment.objects.get()
+    assert (treatment.patient, treatment.modalities, treatment.end_date) == (
+        an,
+        ["surgery", "chemotherapy"],
+        D(2024, 8, 1),
+    )
+    assert FollowUpEvent.objects.get(patient=patients["BN-102"]).kind == "relapse"
+    dead = patients["BN-103"]
+    assert (dead.vital_status, dead.death_date, dead.first_efs_event_date) == (
+        "dead",
+        D(2025, 3, 1),
+        D(2024, 11, 20),
+    )
+    assert FollowUpEvent.objects.get(patient=dead, kind="death").death_cause == "disease"
+    assert patients["BN-104"].abandonment_date == D(2024, 6, 1)
+    assert "9" in patients  # no mrn: the record_id stands for it
+
+
+@pytest.mark.parametrize(
+    ("records", "column", "label", "words"),
+    [
+        (
+            [RECORDS[0], RECORDS[2] | {"sex": "3"}],
+            "sex",
+            "Sex",
+            "is not one of",
+        ),
+        (
+            [RECORDS[0], RECORDS[2] | {"dx_date": "99999999"}],
+            "dx_date",
+            "Date of diagnosis",
+            "is not a date",
+        ),
+        (
+            [RECORDS[0], _event("7", 1, "2025-01-01", "1")],
+            "record_id",
+            "Record ID",
+            "patient of record 7",
+        ),
+        (
+            [RECORDS[0], RECORDS[2] | {"event_type": "", "redcap_repeat_instrument": "visit"}],
+            "redcap_repeat_instrument",
+            "Repeat Instrument",
+            "is not one of",
+        ),
+    ],
+)
+@pytest.mark.parametrize("labels", [False, True], ids=["raw", "labels"])
+def test_each_bad_redcap_row_is_named_by_its_own_column_and_nothing_is_imported(
+    run, records, column, label, words, labels
+):
+    outcome = run(_redcap(records, labels=labels))
+
+    assert _where(outcome) == [("", 3, label if labels else column)], outcome.errors
+    assert words in outcome.errors[0].message
+    assert Patient.objects.count() == 0
+
+
+def test_an_unknown_label_is_refused_with_the_allowed_labels(run):
+    content = _redcap(RECORDS[:2], labels=True).replace(b'"Male"', b'"Boy"')
+    outcome = run(content)
+
+    # As with a cell of a workbook that cannot be read, the row is not read, so its treatment
+    # (row 3) has no patient either.
+    assert _where(outcome) == [("", 2, "Sex"), ("", 3, "Record ID")], outcome.errors
+    assert outcome.errors[0].message == "“Boy” is not one of: Male, Female, Unknown."
+    assert Patient.objects.count() == 0
+
+
+def test_a_redcap_header_is_known_raw_or_with_labels():
+    assert detect(REDCAP_HEADER).kind == "redcap"
+    assert detect([_label(n) for n in REDCAP_HEADER]).mode == 1
+    assert detect(["record_id", "name", "birth_date"]) is None

@@ -311,7 +311,11 @@ def _child(number, **changes):
 @pytest.mark.parametrize(
     ("child", "column", "words"),
     [
-        (_child(1, sex="7"), "Sex", "“7” is not one of: 1 (male)"),
+        (
+            _child(1, sex="7"),
+            "Sex",
+            "“7” is not one of: 1 (Male), 2 (Female), 9 (Unknown), M (Male)",
+        ),
         (_child(1, incidence="99999999"), "IncidenceDate", "unknown (99999999)"),
         (_child(1, birth="20160799"), "BirthDate", "partial date"),
         (_child(1, incidence="2024-13-01"), "IncidenceDate", "not a CanReg5 date"),

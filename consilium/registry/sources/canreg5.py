@@ -144,12 +144,18 @@ class _Row:
             )
             return ""
 
-    def coded(self, variable: str, codes: dict[str, str], allowed: str) -> str:
+    def coded(self, variable: str, codes: dict[str, str], shown: str) -> str:
+        """The registry's code for CanReg5's; an unknown one is refused with the codes
+        ``shown`` (comma-separated) and what each means, in the reader's language."""
         value = self.values.get(variable, "")
         if not value:
             return ""
         if value.lower() in codes:
             return codes[value.lower()]
+        choices = {"sex": Sex, "vitalstatus": VitalStatus}[variable]
+        allowed = ", ".join(
+            f"{code} ({choices(codes[code.lower()]).label})" for code in shown.split(", ")
+        )
         self.fail(
             variable,
             _("“%(value)s” is not one of: %(allowed)s.") % {"value": value, "allowed": allowed},
@@ -157,7 +163,7 @@ class _Row:
         return ""
 
     def vital_status(self) -> str:
-        return self.coded("vitalstatus", VITAL, "1 (alive), 2 (dead), 9 (unknown)")
+        return self.coded("vitalstatus", VITAL, "1, 2, 9")
 
     def last_contact(self) -> str:
         # An unknown last contact of a living child is no last contact; of a dead one, the
@@ -179,7 +185,7 @@ class _Row:
             "birth_date": self.date("birthdate"),
             "diagnosis_date": self.date("incidencedate"),
             "last_contact": self.last_contact(),
-            "sex": self.coded("sex", SEX, "1 (male), 2 (female), 9 (unknown), M, F"),
+            "sex": self.coded("sex", SEX, "1, 2, 9, M, F"),
             "topography": topography,
             "vital_status": self.vital_status(),
         }

@@ -586,3 +586,11 @@ def test_a_redcap_header_is_known_raw_or_with_labels():
     assert detect(REDCAP_HEADER).kind == "redcap"
     assert detect([_label(n) for n in REDCAP_HEADER]).mode == 1
     assert detect(["record_id", "name", "birth_date"]) is None
+
+
+def test_a_source_s_messages_are_in_the_reader_s_language(run):
+    from django.utils import translation
+
+    with translation.override("fr"):
+        outcome = run(_canreg5([CHILDREN[0], _child(1, incidence="99999999")]))
+    assert outcome.errors[0].message == "La date est inconnue (99999999) : le registre en a besoin."

@@ -336,6 +336,13 @@ def test_each_bad_canreg5_row_is_named_by_its_own_column_and_nothing_is_imported
     assert Patient.objects.count() == 0
 
 
+def test_a_canreg5_export_with_a_bom_and_a_trailing_separator_is_read_the_same(run):
+    lines = _canreg5([CHILDREN[0], _child(1, sex="7")]).decode().split("\r\n")
+    content = b"\xef\xbb\xbf" + "\r\n".join(line + "\t" for line in lines if line).encode()
+    outcome = run(content)
+    assert _where(outcome) == [("", 3, "Sex")], outcome.errors
+
+
 def test_a_canreg5_export_without_its_identifying_variables_is_refused(run):
     header = [n for n in CANREG5_HEADER if n not in ("PatientID", "BirthDate")]
     outcome = run(("\t".join(header) + "\r\n").encode())
@@ -529,6 +536,8 @@ def test_it_imports_a_redcap_export_raw_or_with_labels(run, labels):
     assert FollowUpEvent.objects.get(patient=dead, kind="death").death_cause == "disease"
     assert patients["BN-104"].abandonment_date == D(2024, 6, 1)
     assert "9" in patients  # no mrn: the record_id stands for it
+    again = run(_redcap(labels=labels), apply=False)
+    assert (again.new, len(again.changed), again.unchanged) == (0, 0, 10), again.errors
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def detect(header: list[str], separator: str = ",") -> Source | None:
 def detect_file(path: Path) -> Source | None:
     """The source of a CSV file, by its header row under each separator in turn."""
     with path.open("rb") as handle:
-        first = handle.readline()
+        first = handle.readline(1 << 16)  # a header, not a whole file without line breaks
     try:
         line = first.decode("utf-8-sig")
     except UnicodeDecodeError:

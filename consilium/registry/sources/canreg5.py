@@ -90,7 +90,7 @@ class CanReg5(Source):
         if sheet == "events":
             column = {"date": "last_contact", "kind": "vital_status"}.get(column, column)
         found = next((v for v, c in VARIABLES.items() if c == column), "")
-        return self.spelled.get(found, column)
+        return self.spelled.get(found, column) if found else column
 
     def records(self, path: Path, sheet: str) -> Records:
         for number, values in self.rows(path):

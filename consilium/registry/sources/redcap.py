@@ -141,6 +141,7 @@ class RedCap(Source):
         super().__init__(header, separator)
         self.mode = self._mode(header) or 0
         self.record = self.header[0]
+        self.numbers: dict[str, str] | None = None
         # The header's column of each field (of each choice, for a checkbox).
         self.columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for name in self.header:
@@ -194,14 +195,18 @@ class RedCap(Source):
                 return sheet
         return None
 
-    def records(self, path: Path, sheet: str) -> Records:
-        numbers: dict[str, str] = {}
-        if sheet != "patients":
-            # The hospital numbers of the records, for their events and treatments.
+    def _numbers(self, path: Path) -> dict[str, str]:
+        """The hospital number of each record, read once for its events and treatments."""
+        if self.numbers is None:
+            self.numbers = {}
             for _number, values in self.rows(path):
                 patient = not isinstance(values, RowError) and self._sheet_of(values) == "patients"
                 if patient and (row := self._row(0, values, "patients", [])):
-                    numbers[values[self.record].strip()] = row["hospital_number"]
+                    self.numbers[values[self.record].strip()] = row["hospital_number"]
+        return self.numbers
+
+    def records(self, path: Path, sheet: str) -> Records:
+        numbers = self._numbers(path) if sheet != "patients" else {}
         for number, values in self.rows(path):
             if isinstance(values, RowError):
                 if sheet == "patients":  # said once, by the patients

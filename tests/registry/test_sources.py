@@ -603,3 +603,14 @@ def test_a_source_s_messages_are_in_the_reader_s_language(run):
     with translation.override("fr"):
         outcome = run(_canreg5([CHILDREN[0], _child(1, incidence="99999999")]))
     assert outcome.errors[0].message == "La date est inconnue (99999999) : le registre en a besoin."
+
+
+def test_the_data_dictionary_sites_upload_into_redcap_is_the_one_read():
+    from pathlib import Path
+
+    from consilium.registry.sources.redcap import data_dictionary
+
+    shipped = Path(__file__).parents[2] / "docs/redcap/paediatric-oncology-data-dictionary.csv"
+    assert shipped.read_text(encoding="utf-8") == data_dictionary()
+    labels = [f.label.lower() for fields in FIELDS.values() for f in fields]
+    assert len(labels) == len(set(labels))  # a labels export names each field once

@@ -27,7 +27,7 @@ class Field:
     column: str  # the registry's column it fills
     choices: tuple[tuple[str, str, str], ...] = ()  # (REDCap code, choice label, our code)
     checkbox: bool = False
-    required: bool = False
+    required: bool = False  # in REDCap; a patient's are required in the header too
 
 
 def _choices(text: str) -> tuple[tuple[str, str, str], ...]:
@@ -92,15 +92,15 @@ FIELDS = {
         Field("date_last_contact", "Date of last contact", "last_contact"),
     ),
     "events": (
-        Field("event_date", "Date of event", "date"),
-        Field("event_type", "Event", "kind", EVENT),
+        Field("event_date", "Date of event", "date", required=True),
+        Field("event_type", "Event", "kind", EVENT, required=True),
         Field("death_cause", "Cause of death", "death_cause", CAUSE),
         Field("event_note", "Note", "note"),
     ),
     "treatments": (
-        Field("tx_start_date", "Start date", "start_date"),
+        Field("tx_start_date", "Start date", "start_date", required=True),
         Field("tx_end_date", "End date", "end_date"),
-        Field("modality", "Modality", "modalities", MODALITY, checkbox=True),
+        Field("modality", "Modality", "modalities", MODALITY, checkbox=True, required=True),
         Field("tx_intent", "Intent", "intent", INTENT),
         Field("protocol_name", "Protocol", "protocol_name"),
         Field("protocol_version", "Protocol version", "protocol_version"),
@@ -309,3 +309,74 @@ class RedCap(Source):
             )
         )
         return False
+
+
+# The data dictionary a site uploads into REDCap (Project Setup → Data Dictionary) ------------
+
+DICTIONARY_HEADER = (
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+)
+FORMS = {"patients": "patient"} | {sheet: names[0] for sheet, names in INSTRUMENTS.items()}
+DATES = frozenset(
+    {"birth_date", "consent_date", "diagnosis_date", "last_contact", "date", "start_date"}
+    | {"end_date"}
+)
+IDENTIFIERS = frozenset({"mrn", "patient_name", "dob"})
+BRANCHING = {"death_cause": "[event_type] = '5'", "consent_waiver_reason": "[consent] = '3'"}
+
+
+def data_dictionary() -> str:
+    """The dictionary of docs/registry-import.md as REDCap's CSV: the repeating instruments
+    are then set in Project Setup (follow_up_event, treatment)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DICTIONARY_HEADER)
+
+    def row(name: str, form: str, kind: str, label: str, **more: str) -> None:
+        cells = dict.fromkeys(DICTIONARY_HEADER, "")
+        cells |= {"Variable / Field Name": name, "Form Name": form, "Field Type": kind}
+        cells |= {"Field Label": label} | more
+        writer.writerow(cells.values())
+
+    row(RECORD[0], FORMS["patients"], "text", RECORD[1])
+    for sheet, fields in FIELDS.items():
+        for field in fields:
+            kind = "checkbox" if field.checkbox else "radio" if field.choices else "text"
+            row(
+                field.name,
+                FORMS[sheet],
+                kind,
+                field.label,
+                **{
+                    "Choices, Calculations, OR Slider Labels": " | ".join(
+                        f"{code}, {label}" for code, label, _ours in field.choices
+                    ),
+                    "Text Validation Type OR Show Slider Number": "date_ymd"
+                    if field.column in DATES
+                    else "",
+                    "Identifier?": "y" if field.name in IDENTIFIERS else "",
+                    "Branching Logic (Show field only if...)": BRANCHING.get(field.name, ""),
+                    "Required Field?": "y" if field.required else "",
+                },
+            )
+    return out.getvalue()

@@ -24,12 +24,15 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consilium.registry.models import MODALITY_SEPARATOR
+
+if TYPE_CHECKING:
+    from consilium.registry.sources import Source
 
 __all__ = ["MODALITY_SEPARATOR"]  # where the readers and writers of sheets look for it
 
@@ -330,7 +333,7 @@ class Workbook:
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
         self.bundle: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        self.source: Any = None  # a CanReg5 or REDCap export (consilium.registry.sources)
+        self.source: Source | None = None  # a CanReg5 or REDCap export
         if self.kind == "csv":
             from consilium.registry.sources import detect_file
 

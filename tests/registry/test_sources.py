@@ -343,6 +343,14 @@ def test_a_canreg5_export_with_a_bom_and_a_trailing_separator_is_read_the_same(r
     assert _where(outcome) == [("", 3, "Sex")], outcome.errors
 
 
+def test_a_record_canreg5_flags_obsolete_is_left_out(run):
+    obsolete = _canreg5([_child(1, sex="7")]).decode().splitlines()[1]
+    obsolete = obsolete.rsplit("\t", 2)[0] + "\t1\t"  # ObsoleteFlag, death_cause
+    content = _canreg5(CHILDREN[:1]) + obsolete.encode() + b"\r\n"
+    outcome = run(content)
+    assert outcome.ok and outcome.imported == 1, outcome.errors
+
+
 def test_a_canreg5_export_without_its_identifying_variables_is_refused(run):
     header = [n for n in CANREG5_HEADER if n not in ("PatientID", "BirthDate")]
     outcome = run(("\t".join(header) + "\r\n").encode())

@@ -5,7 +5,8 @@ CanReg5 writes dates as yyyyMMdd with 99 for an unknown day or month (99999999: 
 as 1/2/9 (or M/F), the topography as three digits (741: C74.1), the IARC basis of diagnosis
 (our own codes), and the date of death, when there is one, as the last contact of a patient
 whose vital status is 2. What it derives or keeps for itself (Age, ICD10, ICCC, the record's
-status, flags and dates) is read past: the registry derives its own. It records neither
+status, flags and dates) is read past: the registry derives its own; a record flagged obsolete
+(ObsoleteFlag… = 1) is left out. It records neither
 consent nor the cause of death: a column named as in the registry's patients sheet
 (``consent_status``, ``death_cause``…) may be added to the export and is read as there;
 without it consent is "not recorded", and a death is refused until its cause is given.
@@ -98,7 +99,10 @@ class CanReg5(Source):
                 if sheet == "patients":  # said once, by the patients
                     yield number, values
                 continue
-            row = _Row(self, number, {k.lower(): v.strip() for k, v in values.items()})
+            lowered = {k.lower(): v.strip() for k, v in values.items()}
+            if any(lowered[k] == "1" for k in lowered if k.startswith("obsoleteflag")):
+                continue  # a record CanReg5 keeps only as history
+            row = _Row(self, number, lowered)
             found = row.patient() if sheet == "patients" else row.death()
             for error in row.errors:
                 yield number, error

@@ -503,7 +503,8 @@ def _redcap(records=RECORDS, *, labels=False) -> bytes:
     header = [_label(n) if labels else n for n in REDCAP_HEADER]
     lines = [",".join(cell(n) for n in header)]
     for record in records:
-        values = [record.get(n, "") for n in REDCAP_HEADER]
+        # REDCap writes an unticked checkbox as 0 in every row, whatever its instrument.
+        values = [record.get(n, "0" if "___" in n else "") for n in REDCAP_HEADER]
         if labels:
             values = [_value_label(n, v) for n, v in zip(REDCAP_HEADER, values, strict=True)]
         lines.append(",".join(cell(v) for v in values))

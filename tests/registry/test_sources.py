@@ -623,3 +623,21 @@ def test_the_data_dictionary_sites_upload_into_redcap_is_the_one_read():
     assert shipped.read_text(encoding="utf-8") == data_dictionary()
     labels = [f.label.lower() for fields in FIELDS.values() for f in fields]
     assert len(labels) == len(set(labels))  # a labels export names each field once
+
+
+def test_a_longitudinal_redcap_export_reads_past_the_rows_of_its_other_events(run):
+    header, patient, treatment = (
+        line.split(",") for line in _redcap(RECORDS[:2]).decode().splitlines()
+    )
+    # Record 1 at a second event of the project, none of its patient fields filled.
+    other_event = ["1"] + ["0" if "___" in n else "" for n in header[1:]]
+    rows = [
+        ["record_id", "redcap_event_name", *header[1:]],
+        ["1", "baseline_arm_1", *patient[1:]],
+        ["1", "month_6_arm_1", *other_event[1:]],
+        ["1", "baseline_arm_1", *treatment[1:]],
+    ]
+    outcome = run("\n".join(",".join(row) for row in rows).encode() + b"\n")
+
+    assert outcome.ok and outcome.imported == 1, outcome.errors
+    assert Treatment.objects.get().modalities == ["surgery", "chemotherapy"]

@@ -119,6 +119,8 @@ class Outcome:
     changed: dict[int, list[str]] = field(default_factory=dict)  # row -> changed columns
     unchanged: int = 0
     updated: int = 0
+    # Names an error by the file's own column when the file is a CanReg5 or REDCap export.
+    located: Callable[[RowError], RowError] | None = None
 
     @property
     def new(self) -> int:
@@ -139,7 +141,9 @@ class Outcome:
     def add(self, error: RowError) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
-            if not error.sheet and self.sheet:
+            if self.located is not None:
+                error = self.located(error)
+            elif not error.sheet and self.sheet:
                 error = replace(error, sheet=self.sheet)
             self.errors.append(error)
 
@@ -321,7 +325,9 @@ def validate(
     seen: set[str] = set()
     try:
         book = Workbook(path, file_name)
-        outcome.sheet = "" if book.kind == "csv" else "patients"
+        outcome.sheet = "" if book.single_file else "patients"
+        if book.source is not None:
+            outcome.located = book.located
         own_pseudonyms = _own_pseudonyms(book, institution)
         # The repeated rows first, so each patient's row is checked with its own.
         extras = repeated.read(book, outcome.add, today)

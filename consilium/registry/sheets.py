@@ -24,12 +24,15 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consilium.registry.models import MODALITY_SEPARATOR
+
+if TYPE_CHECKING:
+    from consilium.registry.sources import Source
 
 __all__ = ["MODALITY_SEPARATOR"]  # where the readers and writers of sheets look for it
 
@@ -330,8 +333,16 @@ class Workbook:
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
         self.bundle: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.source: Source | None = None  # a CanReg5 or REDCap export
         if self.kind == "csv":
-            self.members = {"patients": ""}
+            from consilium.registry.sources import detect_file
+
+            self.source = detect_file(path)
+            if self.source is not None:
+                self.kind = self.source.kind
+                self.members = {sheet: sheet for sheet in self.source.sheets}
+            else:
+                self.members = {"patients": ""}
         elif self.kind == "fhir":
             from consilium.registry.fhir_in import BundleProblems, read_bundle
 
@@ -373,10 +384,24 @@ class Workbook:
     def sheets(self) -> list[str]:
         return [name for name in LAYOUTS if name in self.members]
 
+    @property
+    def single_file(self) -> bool:
+        """One CSV file: its rows are told apart by number alone, without a sheet."""
+        return self.kind == "csv" or self.source is not None
+
+    def located(self, error: RowError) -> RowError:
+        """The error where the data manager finds it: in a source's file, by its own column."""
+        if self.source is None:
+            return error
+        column = self.source.column(error.sheet or "patients", error.column)
+        return RowError(error.row, column, error.message)
+
     def records(self, sheet: str) -> Records:
         layout = LAYOUTS[sheet]
         label = "" if self.kind == "csv" else sheet
-        if self.kind == "fhir":
+        if self.source is not None:
+            yield from self.source.records(self.path, sheet)
+        elif self.kind == "fhir":
             # Rows are numbered by the Bundle entry they were read from.
             for number, values in self.bundle.get(sheet, []):
                 yield number, dict(values)

@@ -58,6 +58,7 @@ from consilium.registry.rows import (
     patient_row,
 )
 from consilium.registry.sheets import PATIENTS, FileProblem, RowError, Workbook
+from consilium.registry.sources import detect_file
 from consilium.registry.toronto import TorontoTumour
 from consilium.registry.validation import (
     Context,
@@ -324,7 +325,7 @@ def validate(
     seen_numbers: dict[str, int] = {}
     seen: set[str] = set()
     try:
-        book = Workbook(path, file_name)
+        book = Workbook(path, file_name, detect=detect_file)
         outcome.sheet = "" if book.single_file else "patients"
         if book.source is not None:
             outcome.located = book.located
@@ -496,7 +497,7 @@ def _duplicates(
 
 
 def _rows(path: Path, file_name: str) -> Iterator[Row]:
-    for number, values in Workbook(path, file_name).records("patients"):
+    for number, values in Workbook(path, file_name, detect=detect_file).records("patients"):
         if isinstance(values, RowError):
             raise ValueError(f"row {number} changed since it was validated")
         row = _RowParser(number, values).parse()

@@ -24,15 +24,25 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consilium.registry.models import MODALITY_SEPARATOR
 
-if TYPE_CHECKING:
-    from consilium.registry.sources import Source
+
+class ForeignFile(Protocol):
+    """A file from another system read as these sheets (consilium.registry.sources); defined
+    here so that the sheets need not import the sources that build on them."""
+
+    kind: str
+    sheets: tuple[str, ...]
+
+    def column(self, sheet: str, column: str) -> str: ...
+
+    def records(self, path: Path, sheet: str) -> Records: ...
+
 
 __all__ = ["MODALITY_SEPARATOR"]  # where the readers and writers of sheets look for it
 
@@ -328,16 +338,21 @@ class Workbook:
     """The sheets of one import file; `records` reads a sheet afresh each time (the importer
     reads twice: to check, then to write)."""
 
-    def __init__(self, path: Path, file_name: str = "") -> None:
+    def __init__(
+        self,
+        path: Path,
+        file_name: str = "",
+        detect: Callable[[Path], ForeignFile | None] | None = None,
+    ) -> None:
+        """`detect` tells a CSV file from another system by its header (the importer gives
+        consilium.registry.sources.detect_file); without it a CSV is the patients sheet."""
         self.path = path
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
         self.bundle: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        self.source: Source | None = None  # a CanReg5 or REDCap export
+        self.source: ForeignFile | None = None  # a CanReg5 or REDCap export
         if self.kind == "csv":
-            from consilium.registry.sources import detect_file
-
-            self.source = detect_file(path)
+            self.source = detect(path) if detect is not None else None
             if self.source is not None:
                 self.kind = self.source.kind
                 self.members = {sheet: sheet for sheet in self.source.sheets}

@@ -13,7 +13,7 @@ from consilium.network.models import Institution
 from consilium.registry.importer import import_csv
 from consilium.registry.models import FollowUpEvent, ImportJob, Patient, Treatment
 from consilium.registry.sheets import Workbook
-from consilium.registry.sources import detect
+from consilium.registry.sources import detect, detect_file
 from consilium.registry.sources.redcap import FIELDS, INSTRUMENTS
 
 D = datetime.date
@@ -361,7 +361,7 @@ def test_a_canreg5_export_without_its_identifying_variables_is_refused(run):
 def test_a_canreg5_file_streams_each_sheet_from_the_file(tmp_path):
     path = tmp_path / "export.txt"
     path.write_bytes(_canreg5(separator=","))
-    book = Workbook(path)
+    book = Workbook(path, detect=detect_file)
     assert (book.kind, book.sheets) == ("canreg5", ["patients", "events"])
     assert [n for n, _v in book.records("events")] == [4]
     assert len(list(book.records("patients"))) == 10

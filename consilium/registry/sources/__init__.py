@@ -13,71 +13,17 @@ the file afresh, one row at a time.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
-from django.utils.translation import gettext as _
+from consilium.registry.sheets import SEPARATORS
+from consilium.registry.sources.base import Source
+from consilium.registry.sources.canreg5 import CanReg5
+from consilium.registry.sources.redcap import RedCap
 
-from consilium.registry.sheets import SEPARATORS, FileProblem, Records, RowError, _Lines
-
-Rows = Iterator[tuple[int, "dict[str, str] | RowError"]]
-
-
-class Source:
-    """One file from elsewhere: its kind, the sheets it gives, how its columns are called."""
-
-    kind: ClassVar[str]
-    sheets: ClassVar[tuple[str, ...]]
-
-    def __init__(self, header: list[str], separator: str) -> None:
-        self.header = [name.strip() for name in header]
-        self.separator = separator
-
-    @classmethod
-    def matches(cls, header: list[str]) -> bool:
-        raise NotImplementedError
-
-    def records(self, path: Path, sheet: str) -> Records:
-        raise NotImplementedError
-
-    def column(self, sheet: str, column: str) -> str:
-        """The file's column a canonical column of a sheet was read from."""
-        return column
-
-    def rows(self, path: Path) -> Rows:
-        """(row number, values by the header's names) for each data row of the file."""
-        with path.open("rb") as handle:
-            lines = _Lines(handle, "")
-            reader = csv.reader(lines, delimiter=self.separator, strict=True)
-            next(reader, None)
-            number = 1
-            while True:
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    message = _("This row is broken: %(why)s.") % {"why": exc}
-                    yield number + 1, RowError(number + 1, "", message)
-                    return  # the reader cannot find the next row after a broken quote
-                number += 1
-                if not any(value.strip() for value in values):
-                    continue
-                if len(values) != len(self.header):
-                    message = _(
-                        "This row has %(got)d values where the header has %(want)d columns."
-                    )
-                    width = {"got": len(values), "want": len(self.header)}
-                    yield number, RowError(number, "", message % width)
-                    continue
-                yield number, dict(zip(self.header, values, strict=True))
+__all__ = ["Source", "detect", "detect_file"]
 
 
 def _sources() -> tuple[type[Source], ...]:
-    from consilium.registry.sources.canreg5 import CanReg5
-    from consilium.registry.sources.redcap import RedCap
-
     return (CanReg5, RedCap)
 
 
@@ -102,11 +48,3 @@ def detect_file(path: Path) -> Source | None:
         if len(header) > 1 and (found := detect(header, separator)):
             return found
     return None
-
-
-def missing(required: list[str]) -> FileProblem:
-    return FileProblem(
-        1,
-        required[0],
-        _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(required)},
-    )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from consilium.registry.models import EventKind, Sex, VitalStatus
 from consilium.registry.sheets import Records, RowError
-from consilium.registry.sources import Source, missing
+from consilium.registry.sources.base import Source, missing
 
 # CanReg5's variable -> the patients sheet's column, read as it is or as coded below.
 VARIABLES = {

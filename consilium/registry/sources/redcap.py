@@ -17,7 +17,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from consilium.registry.sheets import MODALITY_SEPARATOR, Records, RowError
-from consilium.registry.sources import Source, missing
+from consilium.registry.sources.base import Source, missing
 
 
 @dataclass(frozen=True)
@@ -345,11 +345,12 @@ BRANCHING = {"death_cause": "[event_type] = '5'", "consent_waiver_reason": "[con
 def data_dictionary() -> str:
     """The dictionary of docs/registry-import.md as REDCap's CSV: the repeating instruments
     are then set in Project Setup (follow_up_event, treatment)."""
-    import csv
     import io
 
+    from consilium.lib.csv_cells import writer as csv_writer
+
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(DICTIONARY_HEADER)
 
     def row(name: str, form: str, kind: str, label: str, **more: str) -> None:

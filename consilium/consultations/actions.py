@@ -816,19 +816,24 @@ def withdraw_second_opinion(
             raise ValidationError(_("There is no second opinion waiting to be withdrawn."))
         active = second.assignments.filter(status__in=ACTIVE_ASSIGNMENT)
         experts = [a.expert for a in active.select_related("expert")]
-        told = {u.pk: u for u in experts}
-        if second.invited_by_id != actor.pk:
-            told.setdefault(second.invited_by_id, second.invited_by)
-        # Told while they still see the case: the mail is refused to those who no longer do.
+        context = {"second_opinion": second, "actor": actor, "reason": reason.strip()[:300]}
+        # Told while they still see the case (the mail is refused to those who no longer do),
+        # with no button to a page that will be gone.
         notify.send(
             consultation,
-            told.values(),
+            experts,
             "second_opinion_withdrawn",
-            context={"second_opinion": second, "actor": actor, "reason": reason.strip()[:300]},
+            context={**context, "button": "none"},
         )
+        if second.invited_by_id != actor.pk and second.invited_by_id not in {u.pk for u in experts}:
+            notify.send(
+                consultation, [second.invited_by], "second_opinion_withdrawn", context=context
+            )
         active.update(status=AssignmentStatus.WITHDRAWN)
         second.status = SecondOpinionStatus.WITHDRAWN
-        second.save(update_fields=["status"])
+        second.withdraw_reason = reason.strip()[:300]
+        second.answered_at = timezone.now()
+        second.save(update_fields=["status", "withdraw_reason", "answered_at"])
         record(
             actor=actor,
             verb="consultations.second_opinion_withdrawn",

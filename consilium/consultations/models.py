@@ -211,6 +211,7 @@ class SecondOpinion(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     # When whoever asked was told the reply is overdue (once).
     overdue_told_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.CharField(_("why it was withdrawn"), max_length=300, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -339,7 +339,10 @@ class CheckInForm(UniqueIdsMixin, forms.Form):
 
 class HoursForm(UniqueIdsMixin, forms.Form):
     id_prefix = "hours"
-    hours = forms.DecimalField(label=_("Hours attended"), min_value=0, decimal_places=2)
+    # Localised: the desk shows "6,25" in Vietnamese, Uzbek or French and must take it back.
+    hours = forms.DecimalField(
+        label=_("Hours attended"), min_value=0, decimal_places=2, localize=True
+    )
 
 
 class AgreementForm(UniqueIdsMixin, forms.Form):

@@ -232,6 +232,7 @@ def participants_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("The hours have been recorded."))
+        return _back_to_desk(event, request)
     else:
         raise Http404
     return redirect("meetings:participants", pk=event.pk)

@@ -261,7 +261,9 @@ def read_document(source: str, text: str, *, min_cell: int = 1) -> SiteAggregate
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExchangeError(
-            _("%(file)s: not JSON (%(reason)s)") % {"file": source, "reason": exc}
+            # The parser's own words are English: say where, in the reader's language.
+            _("%(file)s: not JSON (broken at line %(line)d, column %(column)d)")
+            % {"file": source, "line": exc.lineno, "column": exc.colno}
         ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ExchangeError(

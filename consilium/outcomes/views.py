@@ -250,7 +250,7 @@ def compare_file(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
         else:
-            error = _("The file was not compared: see the message below.")
+            error = _("The file was not compared: see the message at the file field.")
     else:
         form = CompareFileForm(institutions=institutions)
     context: dict[str, object] = {"form": form, "error": error, "years": YEARS}

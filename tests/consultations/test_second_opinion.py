@@ -604,6 +604,8 @@ def test_the_asker_withdraws_an_unanswered_second_opinion_and_the_expert_is_told
     assert consultation.status == ConsultationStatus.SUBMITTED
     [mail] = [m for m in all_queued_emails()[before:] if network["debre"].email in m["to"]]
     assert "The tumour board answered it." in mail["body"]
+    assert detail not in mail["html"]  # no button to a page she can no longer open
+    assert "The tumour board answered it." in clinician.get(detail).content.decode()
     assert expert.get(detail).status_code == 404
     entry = AuditEntry.objects.get(verb="consultations.second_opinion_withdrawn")
     assert entry.details["experts"] == [network["debre"].email]

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from consilium.audit.models import AuditEntry
 from consilium.meetings import attendance
@@ -90,6 +91,28 @@ def test_hours_can_be_corrected_within_the_event(client_for, personas, workshop,
     client.post(url, {"registration": hương.pk, "hours": "500"})
     hương.refresh_from_db()
     assert hương.hours_attended == Decimal("12.50")
+
+
+def test_the_desk_takes_back_hours_in_the_readers_decimal_format_and_keeps_its_search(
+    client_for, personas, workshop, hương
+):
+    """Uzbek and Vietnamese write 7,5: the page shows hours so and must accept them so."""
+    attendance.check_in(actor=personas["coordinator"], event=workshop, registration=hương)
+    personas["coordinator"].language = "uz"
+    personas["coordinator"].save(update_fields=["language"])
+    client = client_for("coordinator")
+    url = reverse("meetings:participants_action", args=[workshop.pk, "hours"])
+    response = client.post(url, {"registration": hương.pk, "hours": "7,5", "q": "Hương"})
+    hương.refresh_from_db()
+    assert hương.hours_attended == Decimal("7.50")
+    assert "q=H" in response["Location"]  # back to the same search, not the whole list
+    client.post(url, {"registration": hương.pk, "hours": "6.25"})
+    hương.refresh_from_db()
+    assert hương.hours_attended == Decimal("6.25")
+    page = client.get(reverse("meetings:participants", args=[workshop.pk]), {"q": "xyzzy"})
+    text = page.content.decode()
+    with translation.override("uz"):
+        assert translation.gettext("Nobody has registered yet.") not in text
 
 
 def test_the_participants_page_lists_people(client_for, workshop, hương):

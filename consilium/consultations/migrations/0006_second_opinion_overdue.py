@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='overdue_told_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name='secondopinion',
+            name='withdraw_reason',
+            field=models.CharField(blank=True, max_length=300, verbose_name='why it was withdrawn'),
+        ),
     ]

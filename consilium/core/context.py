@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from consilium.accounts.access import roles_by_institution
@@ -41,8 +44,25 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_primary": primary,
         "nav_more": more,
         "languages": settings.LANGUAGES,
+        "language_next": _page_url(request),
         "htmx_config": '{"includeIndicatorStyles":false,"allowEval":false}',
     }
+
+
+def _page_url(request: HttpRequest) -> str:
+    """Where the language switcher comes back to. A page drawn in answer to a post (a form
+    sent back with its errors) sits at an address that takes posts only: coming back there
+    would be a 405, so it goes back to the page the form was on (the post's referer, when it
+    is this site's), else home."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
 
 
 def _split(

@@ -33,3 +33,22 @@ def test_it_never_redirects_off_site(client, db):
         reverse("set_language"), {"language": "fr", "next": "https://evil.example/"}
     )
     assert response.url == "/"
+
+
+def test_a_page_drawn_after_a_post_switches_back_to_the_page_the_form_was_on(client_for, personas):
+    """A form sent back with its errors sits at a post-only address: the switcher must not
+    come back there (405), but to the page the form was posted from, if it is this site's."""
+    import re
+
+    client = client_for("clinician")
+    response = client.post(
+        reverse("registry:patient_new"), {}, HTTP_REFERER="http://testserver/registry/?q=an"
+    )
+    assert response.status_code == 200  # the empty form, sent back with its errors
+    [value] = re.findall(r'name="next" value="([^"]*)"', response.content.decode())
+    assert value == "/registry/?q=an"
+    response = client.post(
+        reverse("registry:patient_new"), {}, HTTP_REFERER="https://evil.example/x"
+    )
+    [value] = re.findall(r'name="next" value="([^"]*)"', response.content.decode())
+    assert value == "/"

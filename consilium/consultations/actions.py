@@ -834,6 +834,7 @@ def withdraw_second_opinion(
         second.withdraw_reason = reason.strip()[:300]
         second.answered_at = timezone.now()
         second.save(update_fields=["status", "withdraw_reason", "answered_at"])
+        activity.touch(consultation, actor=actor, kind=ActivityKind.SECOND_OPINION_WITHDRAWN)
         record(
             actor=actor,
             verb="consultations.second_opinion_withdrawn",

@@ -99,6 +99,10 @@ _NEWS = {
     ActivityKind.RECOMMENDATION: _("%(name)s answered %(pseudonym)s"),
     ActivityKind.FOLLOW_UP: _("%(name)s said whether the advice on %(pseudonym)s was followed"),
     ActivityKind.WITHDRAWN: _("%(name)s withdrew %(pseudonym)s"),
+    ActivityKind.SECOND_OPINION: _("%(name)s asked for a second opinion on %(pseudonym)s"),
+    ActivityKind.SECOND_OPINION_WITHDRAWN: _(
+        "%(name)s withdrew the second opinion request on %(pseudonym)s"
+    ),
 }
 
 

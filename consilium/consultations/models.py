@@ -46,6 +46,7 @@ class ActivityKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("said whether the advice was followed")
     WITHDRAWN = "withdrawn", _("withdrew the request")
     SECOND_OPINION = "second_opinion", _("asked for a second opinion")
+    SECOND_OPINION_WITHDRAWN = "second_withdrawn", _("withdrew the second opinion request")
 
 
 class ConsultationSettings(models.Model):

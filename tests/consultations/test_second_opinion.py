@@ -608,6 +608,14 @@ def test_the_asker_withdraws_an_unanswered_second_opinion_and_the_expert_is_told
     assert "The tumour board answered it." in clinician.get(detail).content.decode()
     assert expert.get(detail).status_code == 404
     entry = AuditEntry.objects.get(verb="consultations.second_opinion_withdrawn")
+    # The lists say what last happened: the withdrawal, not the request.
+    from consilium.consultations.activity import news_line
+
+    consultation.refresh_from_db()
+    assert news_line(consultation) == (
+        f"{personas['clinician'].full_name} withdrew the second opinion request on "
+        f"{consultation.patient.pseudonym}"
+    )
     assert entry.details["experts"] == [network["debre"].email]
     # A new one may now be asked.
     assert _said(personas["clinician"], "Ask for a second opinion") in (

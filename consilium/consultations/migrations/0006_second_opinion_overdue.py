@@ -10,6 +10,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='consultation',
+            name='last_activity_kind',
+            field=models.CharField(choices=[('request', 'asked'), ('accepted', 'accepted'), ('message', 'wrote'), ('recommendation', 'answered'), ('follow_up', 'said whether the advice was followed'), ('withdrawn', 'withdrew the request'), ('second_opinion', 'asked for a second opinion'), ('second_withdrawn', 'withdrew the second opinion request')], default='request', max_length=16),
+        ),
         migrations.AddField(
             model_name='secondopinion',
             name='overdue_told_at',

@@ -23,6 +23,7 @@ from consilium.outcomes.aggregates import GroupedTables
 from consilium.outcomes.endpoints import Endpoint
 from consilium.outcomes.exchange import DAYS_PER_MONTH, ExchangeError, SiteAggregates
 from consilium.outcomes.groupings import Grouping
+from consilium.outcomes.indicators import wilson
 from consilium.outcomes.report import SurvivalReport, summarise
 from consilium.outcomes.survival import LifeTable
 
@@ -37,6 +38,11 @@ class AbandonmentRow:
 
     label: str
     rate: Rate | None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The Wilson 95% interval, as the outcomes page gives its indicators'."""
+        return wilson(self.rate.numerator, self.rate.denominator) if self.rate else None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,10 @@ def test_it_sets_the_abandonment_rates_side_by_side_and_pooled(
     )
     assert own.denominator > 0 and theirs.denominator > 0
     assert 'id="abandonment"' in response.content.decode()
+    from consilium.outcomes.indicators import wilson
+
+    [vnch] = [r for r in response.context["comparison"].abandonment if r.label == "VNCH"]
+    assert vnch.interval == wilson(own.numerator, own.denominator)
 
 
 def test_a_file_without_abandonment_counts_says_so_rather_than_zero(client_for, patients, sites):

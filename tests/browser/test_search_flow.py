@@ -4,7 +4,7 @@ header box; the outsider finds nothing of them; the clinician sees similar past 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_consultation_flow import _sign_in
+from tests.browser.pages import sign_in
 from tests.search.conftest import ORBITAL, make_case
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def test_the_expert_finds_the_orbital_cases_from_her_phone(page, personas, passw
         personas[key].language = "en"
         personas[key].save()
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, personas["expert"].email, password)
+    sign_in(page, personas["expert"].email, password)
     page.get_by_text("Menu", exact=True).click()  # on a phone the search box is in the menu
     box = page.locator("#menu-search")
     box.fill("rhabdo orbit")
@@ -56,7 +56,7 @@ def test_the_expert_finds_the_orbital_cases_from_her_phone(page, personas, passw
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 390, width
 
-    _sign_in(page, personas["outsider"].email, password)
+    sign_in(page, personas["outsider"].email, password)
     page.goto("/search/?q=rhabdo+orbit")
     expect(page.locator(".search-group li")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Nothing found")
@@ -65,7 +65,7 @@ def test_the_expert_finds_the_orbital_cases_from_her_phone(page, personas, passw
     new = make_case(
         personas, name="Phan Bảo Ngọc", number="MEM-0006", question="New", mycn="not_detected"
     )
-    _sign_in(page, personas["clinician"].email, password)
+    sign_in(page, personas["clinician"].email, password)
     page.goto(f"/search/similar/?patient={new.patient_id}")
     similar = page.locator(".similar li")
     expect(similar.first).to_contain_text(l2.patient.pseudonym)

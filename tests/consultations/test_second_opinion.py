@@ -612,7 +612,9 @@ def test_the_asker_withdraws_an_unanswered_second_opinion_and_the_expert_is_told
     from consilium.consultations.activity import news_line
 
     consultation.refresh_from_db()
-    assert news_line(consultation) == (
+    with translation.override("en"):
+        line = news_line(consultation)
+    assert line == (
         f"{personas['clinician'].full_name} withdrew the second opinion request on "
         f"{consultation.patient.pseudonym}"
     )

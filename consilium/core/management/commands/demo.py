@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import subprocess
@@ -22,6 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         out = self.stdout
         out.write(f"Data directory: {settings.DATA_DIR}")
+        if not options["no_serve"]:
+            # The mails the demo's data sends link to the address it will serve on.
+            settings.SITE_URL = f"http://{options['address']}"
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -45,18 +49,30 @@ class Command(BaseCommand):
             **os.environ,
             "CONSILIUM_HTTPS": "false",
             "CONSILIUM_DATA_DIR": str(settings.DATA_DIR),
+            # Links in the demo's mails lead to the address it serves on, whichever it is.
+            "CONSILIUM_SITE_URL": f"http://{address}",
         }
         cli = [sys.executable, "-m", "consilium"]
         # Our own interpreter running our own command: nothing here comes from a user.
         worker = subprocess.Popen([*cli, "worker", "-v", "0"], env=env)  # noqa: S603
         scheduler = subprocess.Popen([*cli, "scheduler", "--interval", "60"], env=env)  # noqa: S603
         server = subprocess.Popen([*cli, "runserver", "--noreload", address], env=env)  # noqa: S603
+        # Stopped by a signal (kill, a service manager) as by Ctrl-C: the worker and the
+        # scheduler go with the server instead of running on without it.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             server.wait()
         except KeyboardInterrupt:
             server.send_signal(signal.SIGINT)
-            server.wait()
+            # A server started in the background ignores SIGINT: then it is terminated below.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=10)
         finally:
-            for process in (worker, scheduler):
-                process.terminate()
+            for process in (server, worker, scheduler):
+                if process.poll() is None:
+                    process.terminate()
                 process.wait(timeout=10)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

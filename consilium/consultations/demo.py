@@ -118,6 +118,19 @@ RECOMMENDATIONS = {
 }
 
 
+# ICCC group I holds AML as well as ALL: a question about ALL goes to a child with ALL
+# (precursor lymphoblastic leukaemia/lymphoma morphologies), with CNS3 where there is one.
+ALL_MORPHOLOGIES = frozenset({"9811", "9812", "9813", "9814", "9815", "9816", "9817", "9818"})
+ALL_MORPHOLOGIES |= {"9835", "9836", "9837"}
+PREFERRED_STAGES = frozenset({"CNS3"})
+
+
+def _fits(group: str, template: str, diagnosis) -> bool:
+    if diagnosis.iccc_main_group != group:
+        return False
+    return template != "leukaemia" or diagnosis.morphology in ALL_MORPHOLOGIES
+
+
 @transaction.atomic
 def load_demo() -> None:
     if Consultation.objects.exists():
@@ -142,10 +155,11 @@ def load_demo() -> None:
         imaging,
         pathology,
     ) in enumerate(CASES):
-        patient = next(
-            (p for p in patients if any(d.iccc_main_group == group for d in p.diagnoses.all())),
-            patients[index % len(patients)],
-        )
+        fitting = [p for p in patients if any(_fits(group, template, d) for d in p.diagnoses.all())]
+        preferred = [
+            p for p in fitting if any(d.stage_value in PREFERRED_STAGES for d in p.diagnoses.all())
+        ]
+        patient = (preferred or fitting or [patients[index % len(patients)]])[0]
         patients.remove(patient)
         consultation = actions.request_consultation(
             actor=clinician,

@@ -4,6 +4,7 @@ of a second opinion before its own reply is due, then word to whoever asked for 
 overdue (they may withdraw it and ask someone else)."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -51,76 +52,51 @@ def run(now: datetime.datetime | None = None) -> dict[str, int]:
     ).select_related("consultation")
     for opinion in second:
         if opinion.reply_due - now <= (opinion.reply_due - opinion.created_at) * REMIND_WHEN_LEFT:
-            counts["second_opinions_reminded"] += _remind_second_opinion(opinion, now)
+            counts["second_opinions_reminded"] += _once(
+                opinion, "reminded_at", now, _remind_second_opinion
+            )
     overdue = SecondOpinion.objects.filter(
         status__in=OPEN_SECOND_OPINION, overdue_told_at__isnull=True, reply_due__lte=now
     ).select_related("consultation", "invited_by", "expert_institution")
     for opinion in overdue:
-        counts["second_opinions_overdue"] += _second_opinion_overdue(opinion, now)
+        counts["second_opinions_overdue"] += _once(
+            opinion, "overdue_told_at", now, _second_opinion_overdue
+        )
     return counts
 
 
-def _second_opinion_overdue(opinion: SecondOpinion, now: datetime.datetime) -> int:
+def _second_opinion_overdue(opinion: SecondOpinion) -> None:
     """Tell whoever asked, once: unlike the first opinion's, nobody is offered it next, as the
     asker chose this expert or centre and decides whether to wait, withdraw or ask another."""
-    with transaction.atomic():
-        claimed = SecondOpinion.objects.filter(pk=opinion.pk, overdue_told_at__isnull=True).update(
-            overdue_told_at=now
-        )
-        if not claimed:
-            return 0
-        notify.send(
-            opinion.consultation,
-            [opinion.invited_by],
-            "second_opinion_overdue",
-            context={"second_opinion": opinion},
-        )
-        record(
-            actor=None,
-            verb="consultations.second_opinion_overdue",
-            obj=opinion.consultation,
-            details={"second_opinion": opinion.pk},
-        )
-    return 1
+    _tell(opinion, [opinion.invited_by], "second_opinion_overdue", "second_opinion_overdue")
 
 
-def _remind_second_opinion(opinion: SecondOpinion, now: datetime.datetime) -> int:
-    with transaction.atomic():
-        claimed = SecondOpinion.objects.filter(pk=opinion.pk, reminded_at__isnull=True).update(
-            reminded_at=now
-        )
-        if not claimed:
-            return 0
-        experts = [
-            a.expert
-            for a in opinion.assignments.filter(status__in=ACTIVE_ASSIGNMENT).select_related(
-                "expert"
-            )
-        ]
-        notify.send(
-            opinion.consultation,
-            experts,
-            "second_opinion_reminder",
-            context={"second_opinion": opinion},
-        )
-        record(
-            actor=None,
-            verb="consultations.second_opinion_reminded",
-            obj=opinion.consultation,
-            details={"second_opinion": opinion.pk},
-        )
-    return 1
+def _remind_second_opinion(opinion: SecondOpinion) -> None:
+    active = opinion.assignments.filter(status__in=ACTIVE_ASSIGNMENT).select_related("expert")
+    _tell(opinion, [a.expert for a in active], "second_opinion_reminder", "second_opinion_reminded")
 
 
-def _once(consultation: Consultation, field: str, now: datetime.datetime, step) -> int:
+def _tell(opinion: SecondOpinion, people: list, template: str, verb: str) -> None:
+    notify.send(opinion.consultation, people, template, context={"second_opinion": opinion})
+    record(
+        actor=None,
+        verb=f"consultations.{verb}",
+        obj=opinion.consultation,
+        details={"second_opinion": opinion.pk},
+    )
+
+
+def _once(
+    obj: Consultation | SecondOpinion, field: str, now: datetime.datetime, step: Callable
+) -> int:
     """Claim the step with a conditional UPDATE, so two schedulers never both send it."""
     with transaction.atomic():
-        claimed = Consultation.objects.filter(
-            pk=consultation.pk, **{f"{field}__isnull": True}
-        ).update(**{field: now})
+        claimed = (
+            type(obj).objects.filter(pk=obj.pk, **{f"{field}__isnull": True}).update(**{field: now})
+        )
         if not claimed:
             return 0
-        step(consultation)
+        step(obj)
     return 1
 
 

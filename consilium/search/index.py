@@ -8,9 +8,12 @@ diagnosis, never a name; names and hospital numbers go in as keyed digests."""
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from consilium.search.models import IdentifierToken, Kind, SearchDocument
@@ -374,25 +377,75 @@ def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
         yield chunk
 
 
-def rebuild(kinds: Iterable[str] = tuple(Kind), *, batch: int = 1000) -> dict[str, int]:
+def rebuild(
+    kinds: Iterable[str] = tuple(Kind), *, batch: int = 1000, workers: int | None = None
+) -> dict[str, int]:
     """Every row anew, a batch per transaction so other writers wait at most for one batch;
-    rows left by objects that are gone are removed."""
-    counts: dict[str, int] = {}
-    for kind in map(Kind, kinds):
-        model = _model(kind)
-        ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
-        counts[kind.value] = 0
-        for chunk in _chunks(ids, batch):
+    rows left by objects that are gone are removed.
+
+    On PostgreSQL two connections write batches side by side (`workers`): building a batch's
+    rows is this process's work and turning them into vectors and index entries is the
+    server's, so while one connection waits for the server the other builds the next batch.
+    One connection alone left a core idle and took 385 s for the national data set. SQLite
+    has one writer at a time, and a caller already inside a transaction (a test, an action)
+    must see its own uncommitted rows: both take one connection."""
+    kinds = [Kind(k) for k in kinds]
+    if workers is None:
+        parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
+        workers = 2 if parallel else 1
+    plan: list[tuple[Kind, list[int]]] = []
+    alive: dict[Kind, set[int]] = {}
+    for kind in kinds:
+        ids = list(_model(kind).objects.order_by("pk").values_list("pk", flat=True))
+        alive[kind] = set(ids)
+        plan += [(kind, chunk) for chunk in _chunks(ids, batch)]
+    counts = {kind.value: 0 for kind in kinds}
+    if workers <= 1:
+        for kind, chunk in plan:
             counts[kind.value] += refresh_many(kind, chunk)
-        alive = set(ids)
+    else:
+        for kind, n in _in_threads(plan, workers):
+            counts[kind.value] += n
+    for kind in kinds:
         stale = [
             i
             for i in SearchDocument.objects.filter(kind=kind).values_list("object_id", flat=True)
-            if i not in alive
+            if i not in alive[kind]
         ]
         for chunk in _chunks(stale, batch):
             SearchDocument.objects.filter(kind=kind, object_id__in=chunk).delete()
     return counts
+
+
+def _in_threads(plan: list[tuple[Kind, list[int]]], workers: int) -> list[tuple[Kind, int]]:
+    """Run the batches on `workers` threads, each with its own connection (Django gives each
+    thread one), closed when the thread has no batch left. The first error stops the others
+    after their current batch and is raised here; finished batches stay committed, as with
+    one connection."""
+    pending: queue.SimpleQueue[tuple[Kind, list[int]]] = queue.SimpleQueue()
+    for item in plan:
+        pending.put(item)
+    failed = threading.Event()
+
+    def work() -> list[tuple[Kind, int]]:
+        done: list[tuple[Kind, int]] = []
+        try:
+            while not failed.is_set():
+                try:
+                    kind, chunk = pending.get_nowait()
+                except queue.Empty:
+                    break
+                done.append((kind, refresh_many(kind, chunk)))
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            connections.close_all()
+        return done
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="search-rebuild") as pool:
+        futures = [pool.submit(work) for _ in range(workers)]
+    return [item for future in futures for item in future.result()]
 
 
 def refresh_imported(job_id: int, *, batch: int = 1000) -> int:

@@ -142,7 +142,9 @@ def interruption_rows(
         _interrupted(institution, today)
         .select_related("patient")
         .only("last_attended", "interrupted_since", "patient__pseudonym")
-        .order_by("interrupted_since", "patient")[offset : offset + limit]
+        # patient_id, not "patient": that would sort by the patient's own ordering (newest
+        # first), which the index does not hold, so every interruption was sorted for ten.
+        .order_by("interrupted_since", "patient_id")[offset : offset + limit]
     )
     return [
         Interruption(

@@ -277,3 +277,21 @@ def test_the_single_badge_is_still_made_in_the_request(client_for, personas, two
     assert response.status_code == 200
     assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
     assert _queued() == 0
+
+
+def test_the_page_says_it_in_the_readers_language_and_zone(client_for, personas, two_days):
+    _register(personas, two_days, 3)
+    coordinator = personas["coordinator"]
+    coordinator.language, coordinator.time_zone = "ru", "Asia/Tashkent"
+    coordinator.save(update_fields=["language", "time_zone"])
+    client = client_for("coordinator")
+    response = _prepare(client, two_days)
+    assert "3 бейджа готовятся" in response.content.decode()
+    two_days.refresh_from_db()
+    # Tashkent, not the event's Hanoi nor UTC.
+    requested = (
+        f"{two_days.badges_requested_at.astimezone(zoneinfo.ZoneInfo('Asia/Tashkent')):%H:%M}"
+    )
+    assert f"Бейджи готовятся (запрошены в {requested})" in _page(client, two_days)
+    run_queued_tasks(MAKE)
+    assert "Скачать бейджи (3 бейджа, подготовлены" in _page(client, two_days)

@@ -2,12 +2,14 @@
 on the participants page, made by the worker in the organiser's language, then downloaded."""
 
 import io
+import threading
 import zoneinfo
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
@@ -295,3 +297,35 @@ def test_the_page_says_it_in_the_readers_language_and_zone(client_for, personas,
     assert f"Бейджи готовятся (запрошены в {requested})" in _page(client, two_days)
     run_queued_tasks(MAKE)
     assert "Скачать бейджи (3 бейджа, подготовлены" in _page(client, two_days)
+
+
+def test_two_organisers_pressing_at_once_queue_one_task(
+    audit_triggers_off_after_test, personas, two_days
+):
+    """The request claims the event by one conditional UPDATE: of two at the same moment,
+    one queues the task and the other is told it is already being prepared."""
+    _register(personas, two_days, 1)
+    start = threading.Barrier(2)
+    outcomes: list = [None, None]
+
+    def press(i: int) -> None:
+        try:
+            start.wait(10)
+            outcomes[i] = badges.prepare_badges(
+                actor=personas["coordinator"],
+                event=Event.objects.get(pk=two_days.pk),
+                language="en",
+            )
+        except Exception as exc:  # the outcome under test, whatever it is
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["ValidationError", "int"], outcomes
+    assert _queued() == 1
+    assert AuditEntry.objects.filter(verb="meetings.badges_requested").count() == 1

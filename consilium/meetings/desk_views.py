@@ -1,13 +1,15 @@
-"""The desk of a workshop or congress: badges with their QR codes, check-in by scanning
-one, certificates mailed to every attendee, messages to the registrants, and the public
-page that verifies a certificate."""
+"""The desk of a workshop or congress: badges with their QR codes (the sheet of all of them
+made by the worker), check-in by scanning one, certificates mailed to every attendee,
+messages to the registrants, and the public page that verifies a certificate."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,6 +17,7 @@ from consilium.audit.actions import record
 from consilium.lib.forms import add_action_errors
 from consilium.meetings import announcements as announcements_
 from consilium.meetings import attendance, certificates
+from consilium.meetings import badges as badges_
 from consilium.meetings.access import get_managed_event, get_registration_for_user
 from consilium.meetings.badges import badges_pdf, read_badge_token
 from consilium.meetings.choices import CheckInMethod, RegistrationStatus
@@ -40,27 +43,56 @@ def badge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def prepare_badges(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every registered participant's badge, eight to an A4 sheet, in name order: made by
+    the worker (a congress's takes longer than a request should), offered on the
+    participants page when ready."""
+    event = get_managed_event(request.user, pk)
+    try:
+        count = badges_.prepare_badges(
+            actor=request.user, event=event, language=get_language(), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s badge is being prepared; reload the page to see when it is ready.",
+                "%(n)s badges are being prepared; reload the page to see when they are ready.",
+                count,
+            )
+            % {"n": count},
+        )
+    return redirect(reverse("meetings:participants", args=[pk]) + "#badges")
+
+
+@login_required
 @require_GET
 def badges(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every registered participant's badge, eight to an A4 sheet, in name order."""
+    """The sheet of badges the worker made last."""
     event = get_managed_event(request.user, pk)
-    registrations = list(
-        event.registrations.filter(status=RegistrationStatus.REGISTERED).order_by("full_name")
-    )
-    if not registrations:
-        messages.error(request, _("Nobody is registered yet, so there is no badge to print."))
-        return redirect("meetings:participants", pk=pk)
+    name = event.badges_file
+    if not name:
+        messages.error(request, _("There is no badge file yet: prepare the badges first."))
+        return redirect(reverse("meetings:participants", args=[pk]) + "#badges")
+    if not default_storage.exists(name):
+        messages.error(request, _("The badge file is gone: prepare the badges again."))
+        return redirect(reverse("meetings:participants", args=[pk]) + "#badges")
     record(
         actor=request.user,
         verb="meetings.badges_printed",
         obj=event,
         institution_id=event.host_id,
-        details={"badges": len(registrations)},
+        details={"badges": event.badges_count},
         request=request,
     )
-    return _pdf(
-        badges_pdf(event, registrations, language=get_language()),
-        _("badges-%(event)s.pdf") % {"event": event.pk},
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=_("badges-%(event)s.pdf") % {"event": event.pk},
     )
 
 

@@ -140,6 +140,17 @@ class Event(models.Model):
     # When an organiser last asked for the certificates to be mailed; the progress counts
     # registrations whose certificate_mailed_at is set.
     certificates_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The sheet of every badge is made by a worker (consilium.meetings.badges.make_badges):
+    # asked for at badges_requested_at, finished (or failed) later. Pending while neither
+    # finish is later than the request. The file (default storage) holds badges_count
+    # badges; badges_digest fingerprints the registrations it was made from, so the page
+    # can tell when a registration made or cancelled since leaves it out of date.
+    badges_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    badges_made_at = models.DateTimeField(null=True, blank=True, editable=False)
+    badges_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    badges_file = models.CharField(max_length=255, blank=True, default="", editable=False)
+    badges_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    badges_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -21,6 +21,7 @@ from consilium.lib.countries import country_name
 from consilium.lib.forms import add_action_errors
 from consilium.meetings import attendance, certificates
 from consilium.meetings.access import get_event_for_user, get_managed_event
+from consilium.meetings.badges import badge_sheet
 from consilium.meetings.choices import RegistrationStatus
 from consilium.meetings.forms import CheckInForm, GuestForm, HoursForm, MemberForm, RegisterForm
 from consilium.meetings.models import DayAttendance, Registration
@@ -148,6 +149,8 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
             "days": days,
             "day": day,
             "progress": certificates.mail_progress(event),
+            # Not for the table alone (htmx, as the desk types): it costs a query.
+            "sheet": badge_sheet(event) if template == "meetings/participants.html" else None,
             # The page's head counts the whole event, whatever the search shows.
             "totals": {
                 row["status"]: row["n"]

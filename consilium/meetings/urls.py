@@ -42,6 +42,7 @@ urlpatterns = [
         name="certificate",
     ),
     path("<int:pk>/badges.pdf", desk_views.badges, name="badges"),
+    path("<int:pk>/badges/prepare/", desk_views.prepare_badges, name="prepare_badges"),
     path("<int:pk>/scan/<str:token>/", desk_views.scan, name="scan"),
     path("<int:pk>/certificates/mail/", desk_views.mail_certificates, name="mail_certificates"),
     path("<int:pk>/messages/", desk_views.announcements, name="announcements"),

@@ -1,5 +1,6 @@
-"""Badge PDFs: one per registrant, and an A4 sheet of all of them, each with a QR code
-that carries the signed check-in address."""
+"""Badge PDFs: one per registrant, made in the request, each with a QR code that carries the
+signed check-in address. The sheet of all of them is made by the worker:
+test_prepare_badges.py."""
 
 import io
 
@@ -7,7 +8,6 @@ from django.core import signing
 from django.urls import reverse
 from pypdf import PdfReader
 
-from consilium.audit.models import AuditEntry
 from consilium.meetings import attendance
 from consilium.meetings.badges import SALT, badge_token, read_badge_token, scan_url
 from tests.meetings.conftest import guest
@@ -42,15 +42,6 @@ def test_it_prints_a_badge_with_name_institution_event_and_qr(client_for, person
     assert reader.pages[0].images or "/XObject" in reader.pages[0]["/Resources"]
 
 
-def test_all_badges_come_eight_to_an_a4_sheet(client_for, personas, two_days):
-    _register(personas, two_days, 9)
-    reader = _pdf(client_for("coordinator").get(reverse("meetings:badges", args=[two_days.pk])))
-    assert len(reader.pages) == 2
-    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
-    assert (round(float(width) / 72 * 25.4), round(float(height) / 72 * 25.4)) == (210, 297)
-    assert AuditEntry.objects.filter(verb="meetings.badges_printed").count() == 1
-
-
 def test_a_participant_prints_their_own_badge_but_not_anothers(client_for, personas, two_days):
     own = attendance.register(
         actor=personas["coordinator"], event=two_days, user=personas["clinician"], mode="online"
@@ -59,18 +50,6 @@ def test_a_participant_prints_their_own_badge_but_not_anothers(client_for, perso
     _pdf(client_for("clinician").get(reverse("meetings:badge", args=[own.pk])))
     response = client_for("clinician").get(reverse("meetings:badge", args=[other.pk]))
     assert response.status_code == 404
-
-
-def test_only_organisers_print_all_badges(client_for, personas, two_days):
-    _register(personas, two_days, 1)
-    for persona in ("clinician", "expert", "outsider"):
-        response = client_for(persona).get(reverse("meetings:badges", args=[two_days.pk]))
-        assert response.status_code in (403, 404)
-
-
-def test_an_event_without_registrants_has_no_badges(client_for, two_days):
-    response = client_for("coordinator").get(reverse("meetings:badges", args=[two_days.pk]))
-    assert response.status_code == 302
 
 
 def test_the_token_names_its_event_and_registration_and_cannot_be_forged(personas, two_days):

@@ -457,7 +457,9 @@ ROWS: list[Row] = [
     Row("meetings:cancel", pk("registration"), post="404 302 404 404 302 404 L"),
     Row("meetings:certificate", pk("registration"), get="404 200 404 404 200 404 L"),
     Row("meetings:badge", pk("registration"), get="404 200 404 404 200 404 L"),
-    Row("meetings:badges", pk("workshop"), get="403 200 403 403 403 403 L"),
+    # No sheet made yet in the world: the coordinator is sent to prepare one.
+    Row("meetings:badges", pk("workshop"), get="403 302 403 403 403 403 L"),
+    Row("meetings:prepare_badges", pk("workshop"), post="403 302 403 403 403 403 L"),
     Row(
         "meetings:scan",
         lambda w: {"pk": w.workshop.pk, "token": badge_token(w.registration)},

@@ -143,6 +143,8 @@ def api_seeds(world) -> list[str]:
         f"/api/v1/library/sendouts/{ids.sendout}",
         f"/api/v1/meetings/events/{ids.board}",
         f"/api/v1/meetings/events/{ids.workshop}/programme",
+        # The workshop's badge sheet: an organiser's download, refused to a partner.
+        f"/meetings/{ids.workshop}/badges.pdf",
         "/api/v1/registry/patients",
         f"/api/v1/registry/patients/{ids.patient}",
         f"/api/v1/search/similar/{ids.consultation}",

@@ -61,6 +61,10 @@ def parse_database_url(url: str) -> dict[str, Any]:
     # A database host that vanished must cost a page a few seconds, not the system's TCP
     # timeout of minutes that would hold every app server worker.
     options.setdefault("connect_timeout", "5")
+    # No JIT compilation: it pays off for long analytic queries, and PostgreSQL's cost
+    # estimate starts it for the archive's filtered lists, where compiling took 25-54 ms of a
+    # 80-115 ms query (docs/benchmarks.md). An `options` in the URL replaces this one.
+    options.setdefault("options", "-c jit=off")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -14,7 +14,11 @@ def test_it_reads_a_postgres_url():
         "5433",
         "consilium",
     )
-    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "connect_timeout": "5",
+        "options": "-c jit=off",
+    }
     # Recovers from a database restart without restarting the app (tests/deploy).
     assert (db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]) == (60, True)
 
@@ -22,6 +26,23 @@ def test_it_reads_a_postgres_url():
 def test_it_keeps_a_connect_timeout_given_in_the_url():
     db = parse_database_url("postgres://me@db.example/consilium?connect_timeout=20")
     assert db["OPTIONS"]["connect_timeout"] == "20"
+
+
+def test_server_options_in_the_url_replace_the_default():
+    db = parse_database_url("postgres://me@db.example/consilium?options=-c%20work_mem%3D64MB")
+    assert db["OPTIONS"]["options"] == "-c work_mem=64MB"
+
+
+@pytest.mark.django_db
+def test_the_connection_compiles_no_query_on_postgresql():
+    """PostgreSQL's JIT took half of an archive query's time (docs/benchmarks.md)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no JIT")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_it_reads_a_sqlite_url():

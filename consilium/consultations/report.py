@@ -82,7 +82,13 @@ def report_for(recommendation: Recommendation, reader: User) -> str:
     ):
         return recommendation.report.name
     zone_part = zone.replace("/", "_")
-    name = f"consultations/reports/readers/{recommendation.pk}/report-{language}-{zone_part}.pdf"
+    # The finalising time in the name: a database restored or rebuilt reuses a
+    # recommendation's id, and a file kept from before would be served for another opinion.
+    stamp = int(recommendation.finalised_at.timestamp()) if recommendation.finalised_at else 0
+    name = (
+        f"consultations/reports/readers/{recommendation.pk}/"
+        f"report-{language}-{zone_part}-{stamp}.pdf"
+    )
     if not default_storage.exists(name):
         pdf = render_report(recommendation, language=language, zone=zone)
         # Two readers at once may both render; the storage keeps both names, each valid.

@@ -272,6 +272,14 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            # The link was set by the event's coordinators; it is where this button goes.
-            return HttpResponseRedirect(event.online_link)
+            # The link was set by the event's coordinators; it is where this button goes. Not
+            # a redirect: a form's redirect to another site is blocked by our own
+            # Content-Security-Policy (form-action 'self'), so Chromium stayed on this page
+            # while the join was counted. A page that opens the room by itself (and offers
+            # the link) is a navigation, which the policy allows.
+            return render(
+                request,
+                "meetings/join.html",
+                {"registration": registration, "event": event, "room": event.online_link},
+            )
     return render(request, "meetings/join.html", {"registration": registration, "event": event})

@@ -12,7 +12,10 @@ sheet or file per kind of row, repeated things joined to their patient by hospit
 Every reader yields ``(row number, values by column)`` or the `RowError` a row is, with rows
 numbered as a spreadsheet shows them (the header is row 1), so the checks and their messages
 are the same whatever the file was. Reading streams: an .xlsx is opened read-only and a CSV is
-decoded line by line, never whole in memory.
+decoded line by line, never whole in memory. An .xlsx is opened once for all its sheets, and a
+sheet read twice (the importer's patients: to check, then to write) is parsed once, its rows
+kept in a temporary file for the second reading: openpyxl's reader is several times slower
+than the csv module.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -336,17 +340,24 @@ _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+)(?::[A-Z]+[0-9]+)?"')
 
 class Workbook:
     """The sheets of one import file; `records` reads a sheet afresh each time (the importer
-    reads twice: to check, then to write)."""
+    reads the patients twice: to check, then to write), but an .xlsx sheet named in ``keep``
+    only the first time: then from the rows it kept. `close` (or ``with``) lets go of the
+    open .xlsx and the kept rows."""
 
     def __init__(
         self,
         path: Path,
         file_name: str = "",
         detect: Callable[[Path], ForeignFile | None] | None = None,
+        keep: frozenset[str] = frozenset(),
     ) -> None:
         """`detect` tells a CSV file from another system by its header (the importer gives
         consilium.registry.sources.detect_file); without it a CSV is the patients sheet."""
         self.path = path
+        self.keep = keep
+        self._xlsx: Any = None  # openpyxl's read-only workbook, opened once for every sheet
+        self._handle: BinaryIO | None = None
+        self._kept: dict[str, _KeptRows] = {}
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
         self.bundle: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -379,21 +390,41 @@ class Workbook:
             import openpyxl
 
             # Opened by handle: openpyxl refuses a path not named .xlsx, and an upload waits
-            # as "<uuid>.upload".
-            with path.open("rb") as handle:
-                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-                try:
-                    titles = list(workbook.sheetnames)
-                finally:
-                    workbook.close()
-            self.members = _named(titles, lambda t: t)
+            # as "<uuid>.upload". Kept open for the sheets: each load parses every sheet's
+            # XML whole when it does not state its size (as openpyxl's own write-only
+            # mode, and so our export, leaves it), ~1 s for 10,000 patients.
+            self._handle = path.open("rb")
+            try:
+                self._xlsx = openpyxl.load_workbook(self._handle, read_only=True, data_only=False)
+                self.members = _named(list(self._xlsx.sheetnames), lambda t: t)
+            except BaseException:
+                self.close()
+                raise
         if "patients" not in self.members:
+            self.close()
             raise FileProblem(
                 0,
                 "",
                 _("The file has no “patients” sheet (or patients.csv in a .zip)."),
                 "patients",
             )
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._xlsx is not None:
+            self._xlsx.close()
+            self._xlsx = None
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        for kept in self._kept.values():
+            kept.file.close()
+        self._kept = {}
 
     @property
     def sheets(self) -> list[str]:
@@ -426,8 +457,57 @@ class Workbook:
         elif self.kind == "zip":
             with zipfile.ZipFile(self.path) as archive, archive.open(self.members[sheet]) as raw:
                 yield from csv_records(raw, layout, label)  # type: ignore[arg-type]
+        elif sheet in self._kept and self._kept[sheet].complete:
+            yield from self._kept[sheet].read()
+        elif sheet in self.keep:
+            kept = self._kept.pop(sheet, None) or _KeptRows()
+            kept.restart()
+            self._kept[sheet] = kept
+            for record in xlsx_records(self._xlsx, self.members[sheet], layout, label):
+                kept.add(record)
+                yield record
+            kept.complete = True
         else:
-            yield from xlsx_records(self.path, self.members[sheet], layout, label)
+            yield from xlsx_records(self._xlsx, self.members[sheet], layout, label)
+
+
+class _KeptRows:
+    """A sheet's records as the .xlsx reader gave them, in a temporary file (bounded memory:
+    100,000 patients are ~20 MB of text) to be read back by the csv module: a value row as
+    its number then its values, an error as its number, its column, message and sheet after
+    an empty field. `complete` once the sheet was read to its end: a reading stopped half-way
+    (a problem with the file) is not read back."""
+
+    def __init__(self) -> None:
+        # Closed with its Workbook, after the second reading.
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.file)
+        self.columns: list[str] = []
+        self.complete = False
+
+    def restart(self) -> None:
+        self.file.seek(0)
+        self.file.truncate()
+        self.complete = False
+
+    def add(self, record: tuple[int, dict[str, str] | RowError]) -> None:
+        number, values = record
+        if isinstance(values, RowError):
+            self.writer.writerow((number, "", values.column, values.message, values.sheet))
+            return
+        if not self.columns:
+            self.columns = list(values)
+        self.writer.writerow((number, "v", *values.values()))
+
+    def read(self) -> Records:
+        self.file.flush()
+        self.file.seek(0)
+        for fields in csv.reader(self.file):
+            number = int(fields[0])
+            if fields[1]:
+                yield number, dict(zip(self.columns, fields[2:], strict=True))
+            else:
+                yield number, RowError(number, fields[2], fields[3], fields[4])
 
 
 def _kind(path: Path, file_name: str) -> str:
@@ -505,71 +585,65 @@ def _merged_cells(workbook: Any, worksheet: Any) -> list[tuple[str, int]]:
     return found
 
 
-def xlsx_records(path: Path, title: str, layout: Layout, sheet: str) -> Records:
-    import openpyxl
+def xlsx_records(workbook: Any, title: str, layout: Layout, sheet: str) -> Records:
+    """The records of one sheet of openpyxl's read-only `workbook` (see Workbook)."""
     from openpyxl.utils import column_index_from_string
 
-    handle = path.open("rb")  # by handle: an upload is not named .xlsx (see Workbook)
-    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-    try:
-        worksheet = workbook[title]
-        worksheet.reset_dimensions()  # some programs write a wrong size: read every row
-        rows = worksheet.iter_rows()
-        first = next(rows, None)
-        names = [_header_text(cell) for cell in first or ()]
-        while names and not names[-1]:
-            names.pop()
-        if not names:
-            raise FileProblem(
-                1, "", _("The sheet is empty: the first row must name the columns."), sheet
+    worksheet = workbook[title]
+    worksheet.reset_dimensions()  # some programs write a wrong size: read every row
+    rows = worksheet.iter_rows()
+    first = next(rows, None)
+    names = [_header_text(cell) for cell in first or ()]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise FileProblem(
+            1, "", _("The sheet is empty: the first row must name the columns."), sheet
+        )
+    columns = header(names, layout, sheet)
+    merged = _merged_cells(workbook, worksheet)
+    if merged:
+        letter, row = merged[0]
+        index = column_index_from_string(letter) - 1
+        raise FileProblem(
+            row,
+            columns[index] if index < len(columns) else letter,
+            _(
+                "Merged cells (%(count)d, the first at %(cell)s): unmerge them and write"
+                " each value in its own cell."
             )
-        columns = header(names, layout, sheet)
-        merged = _merged_cells(workbook, worksheet)
-        if merged:
-            letter, row = merged[0]
-            index = column_index_from_string(letter) - 1
-            raise FileProblem(
-                row,
-                columns[index] if index < len(columns) else letter,
-                _(
-                    "Merged cells (%(count)d, the first at %(cell)s): unmerge them and write"
-                    " each value in its own cell."
-                )
-                % {"count": len(merged), "cell": f"{letter}{row}"},
-                sheet,
-            )
-        number = 1
-        for cells in rows:
-            number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
-            values: dict[str, str] = {}
-            problems: list[RowError] = []
-            for index, cell in enumerate(cells):
-                if cell.value is None:
-                    continue
-                if index >= len(columns):
-                    problems.append(
-                        RowError(
-                            number,
-                            getattr(cell, "column_letter", ""),
-                            _("A value outside the columns the first row names."),
-                            sheet,
-                        )
+            % {"count": len(merged), "cell": f"{letter}{row}"},
+            sheet,
+        )
+    number = 1
+    for cells in rows:
+        number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
+        values: dict[str, str] = {}
+        problems: list[RowError] = []
+        for index, cell in enumerate(cells):
+            if cell.value is None:
+                continue
+            if index >= len(columns):
+                problems.append(
+                    RowError(
+                        number,
+                        getattr(cell, "column_letter", ""),
+                        _("A value outside the columns the first row names."),
+                        sheet,
                     )
-                    continue
-                text, problem = _cell_text(cell, columns[index], layout)
-                if problem:
-                    problems.append(RowError(number, columns[index], problem, sheet))
-                values[columns[index]] = text
-            if not any(v.strip() for v in values.values()) and not problems:
+                )
                 continue
-            if problems:
-                for problem in problems:
-                    yield number, problem
-                continue
-            yield number, {column: values.get(column, "") for column in columns}
-    finally:
-        workbook.close()
-        handle.close()
+            text, problem = _cell_text(cell, columns[index], layout)
+            if problem:
+                problems.append(RowError(number, columns[index], problem, sheet))
+            values[columns[index]] = text
+        if not any(v.strip() for v in values.values()) and not problems:
+            continue
+        if problems:
+            for problem in problems:
+                yield number, problem
+            continue
+        yield number, {column: values.get(column, "") for column in columns}
 
 
 def _header_text(cell: Any) -> str:

@@ -12,10 +12,11 @@ sheet or file per kind of row, repeated things joined to their patient by hospit
 Every reader yields ``(row number, values by column)`` or the `RowError` a row is, with rows
 numbered as a spreadsheet shows them (the header is row 1), so the checks and their messages
 are the same whatever the file was. Reading streams: an .xlsx is opened read-only and a CSV is
-decoded line by line, never whole in memory. An .xlsx is opened once for all its sheets, and a
+decoded line by line, never whole in memory. An .xlsx is read by python-calamine (compiled:
+openpyxl's reader took ~3x the whole CSV import), one sheet at a time, with one pass over
+the sheet's XML for what calamine does not tell: formulas, merged cells and error values. A
 sheet read twice (the importer's patients: to check, then to write) is parsed once, its rows
-kept in a temporary file for the second reading: openpyxl's reader is several times slower
-than the csv module.
+kept in a temporary file for the second reading.
 """
 
 from __future__ import annotations
@@ -335,7 +336,6 @@ def _wrong_width(
 
 # Sheets of a workbook an import reads past: the template's code lists and codebook.
 OTHER_SHEETS = frozenset({"codebook", "lists"})
-_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+)(?::[A-Z]+[0-9]+)?"')
 
 
 class Workbook:
@@ -355,8 +355,9 @@ class Workbook:
         consilium.registry.sources.detect_file); without it a CSV is the patients sheet."""
         self.path = path
         self.keep = keep
-        self._xlsx: Any = None  # openpyxl's read-only workbook, opened once for every sheet
-        self._handle: BinaryIO | None = None
+        self._xlsx: Any = None  # python-calamine's workbook, opened once for every sheet
+        self._archive: zipfile.ZipFile | None = None  # the .xlsx, for its sheets' XML
+        self._parts: dict[str, str] = {}  # sheet title -> its XML in the archive
         self._kept: dict[str, _KeptRows] = {}
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
@@ -387,16 +388,9 @@ class Workbook:
                 names, lambda n: Path(n).stem if n.lower().endswith(".csv") else n
             )
         else:
-            import openpyxl
-
-            # Opened by handle: openpyxl refuses a path not named .xlsx, and an upload waits
-            # as "<uuid>.upload". Kept open for the sheets: each load parses every sheet's
-            # XML whole when it does not state its size (as openpyxl's own write-only
-            # mode, and so our export, leaves it), ~1 s for 10,000 patients.
-            self._handle = path.open("rb")
             try:
-                self._xlsx = openpyxl.load_workbook(self._handle, read_only=True, data_only=False)
-                self.members = _named(list(self._xlsx.sheetnames), lambda t: t)
+                self._open_xlsx(path)
+                self.members = _named(list(self._parts), lambda t: t)
             except BaseException:
                 self.close()
                 raise
@@ -415,13 +409,31 @@ class Workbook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _open_xlsx(self, path: Path) -> None:
+        from openpyxl.reader.workbook import WorkbookParser
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        self._archive = zipfile.ZipFile(path)
+        try:
+            # The sheets' titles and parts as openpyxl finds them (the workbook's relations),
+            # without its load_workbook: that parses every sheet whole when the sheet does
+            # not state its size, as openpyxl's write-only mode (so our own export) leaves it.
+            parser = WorkbookParser(self._archive, "xl/workbook.xml", keep_links=False)
+            parser.parse()
+            self._parts = {sheet.name: rel.target for sheet, rel in parser.find_sheets()}
+            # By handle: an upload waits as "<uuid>.upload", and the readers go by the name.
+            with path.open("rb") as handle:
+                self._xlsx = CalamineWorkbook.from_filelike(handle)
+        except (CalamineError, KeyError, ValueError, SyntaxError) as exc:
+            raise FileProblem(0, "", _damaged()) from exc
+
     def close(self) -> None:
         if self._xlsx is not None:
             self._xlsx.close()
             self._xlsx = None
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
         for kept in self._kept.values():
             kept.file.close()
         self._kept = {}
@@ -463,12 +475,17 @@ class Workbook:
             kept = self._kept.pop(sheet, None) or _KeptRows()
             kept.restart()
             self._kept[sheet] = kept
-            for record in xlsx_records(self._xlsx, self.members[sheet], layout, label):
+            for record in self._xlsx_records(sheet, layout, label):
                 kept.add(record)
                 yield record
             kept.complete = True
         else:
-            yield from xlsx_records(self._xlsx, self.members[sheet], layout, label)
+            yield from self._xlsx_records(sheet, layout, label)
+
+    def _xlsx_records(self, sheet: str, layout: Layout, label: str) -> Records:
+        assert self._xlsx is not None and self._archive is not None  # open: an .xlsx
+        title = self.members[sheet]
+        yield from xlsx_records(self._xlsx, self._archive, self._parts[title], title, layout, label)
 
 
 class _KeptRows:
@@ -543,12 +560,12 @@ def _kind(path: Path, file_name: str) -> str:
     except (zipfile.BadZipFile, OSError):
         broken, names = "?", set()
     if broken is not None:
-        raise FileProblem(
-            0,
-            "",
-            _("The file is damaged (a .zip or .xlsx that cannot be opened): save it again."),
-        )
+        raise FileProblem(0, "", _damaged())
     return "xlsx" if "xl/workbook.xml" in names else "zip"
+
+
+def _damaged() -> str:
+    return _("The file is damaged (a .zip or .xlsx that cannot be opened): save it again.")
 
 
 def _named(members: list[str], sheet_of: Callable[[str], str]) -> dict[str, str]:
@@ -571,29 +588,70 @@ def _named(members: list[str], sheet_of: Callable[[str], str]) -> dict[str, str]
     return found
 
 
-def _merged_cells(workbook: Any, worksheet: Any) -> list[tuple[str, int]]:
-    """(column letter, row) of the first cell of each merged range: read-only sheets do not
-    parse them, so the sheet's XML is scanned for them, streaming."""
-    found = []
-    tail = b""
-    with workbook._archive.open(worksheet._worksheet_path) as xml:
-        while chunk := xml.read(1 << 20):
-            text = tail + chunk
-            found += [(m.group(1).decode(), int(m.group(2))) for m in _MERGE.finditer(text)]
-            tail = text[-200:]
-            found = list(dict.fromkeys(found))
-    return found
+# In a sheet's XML: the first cell of a merged range; a cell holding a formula, or an error
+# value (#N/A…), which calamine gives as its last computed value or as empty. No match holds
+# "</" or "/>": the XML is cut there into pieces scanned one at a time.
+_MERGE = re.compile(rb'<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref="([A-Z]+)([0-9]+)')
+_FORMULA_OR_ERROR = re.compile(
+    rb"<(?:[\w.-]+:)?c\s([^>]*)>\s*<(?:[\w.-]+:)?f[\s>/]"
+    rb'|<(?:[\w.-]+:)?c\s([^>]*\bt="e"[^>]*)>\s*<(?:[\w.-]+:)?v>([^<]*)'
+)
+_REFERENCE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+FORMULA = None  # a cell's note: it holds a formula (else the note is its error value)
 
 
-def xlsx_records(workbook: Any, title: str, layout: Layout, sheet: str) -> Records:
-    """The records of one sheet of openpyxl's read-only `workbook` (see Workbook)."""
+@dataclass
+class _Notes:
+    merged: list[tuple[str, int]]  # (column letter, row) of each merged range's first cell
+    cells: dict[int, dict[int, str | None]]  # row -> column index -> FORMULA or error text
+
+
+def _cell_notes(archive: zipfile.ZipFile, part: str, sheet: str) -> _Notes:
     from openpyxl.utils import column_index_from_string
 
-    worksheet = workbook[title]
-    worksheet.reset_dimensions()  # some programs write a wrong size: read every row
-    rows = worksheet.iter_rows()
+    notes = _Notes([], {})
+    rest = b""
+    with archive.open(part) as xml:
+        while True:
+            chunk = xml.read(1 << 20)
+            text = rest + chunk
+            cut = max(text.rfind(b"</"), text.rfind(b"/>") + 2) if chunk else len(text)
+            piece, rest = text[:cut], text[cut:]
+            notes.merged += [(m[1].decode(), int(m[2])) for m in _MERGE.finditer(piece)]
+            for match in _FORMULA_OR_ERROR.finditer(piece):
+                reference = _REFERENCE.search(match[1] or match[2])
+                if reference is None:  # a cell placed by its order alone: rare, not located
+                    raise FileProblem(0, "", _formula_message(), sheet)
+                row = notes.cells.setdefault(int(reference[2]), {})
+                error = match[3].decode("utf-8", "replace") if match[1] is None else FORMULA
+                row[column_index_from_string(reference[1].decode()) - 1] = error
+            if not chunk:
+                return notes
+
+
+def _formula_message() -> str:
+    return _("This cell holds a formula: copy the column and paste the values only.")
+
+
+def xlsx_records(
+    workbook: Any, archive: zipfile.ZipFile, part: str, title: str, layout: Layout, sheet: str
+) -> Records:
+    """The records of one sheet of an .xlsx: `workbook` is python-calamine's, `part` the
+    sheet's XML in the `archive` (see Workbook)."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    from python_calamine import CalamineError
+
+    try:
+        data = workbook.get_sheet_by_name(title)
+    except CalamineError as exc:
+        raise FileProblem(0, "", _damaged(), sheet) from exc
+    # Rows are read from the sheet's first (row 1 must be the header) but from its first
+    # column holding anything: the columns before it are put back.
+    start = data.start
+    rows = data.iter_rows() if start is not None and start[0] == 0 else iter(())
     first = next(rows, None)
-    names = [_header_text(cell) for cell in first or ()]
+    skipped = [""] * start[1] if start and first is not None and len(first) == data.width else []
+    names = [_header_text(value) for value in skipped + (first or [])]
     while names and not names[-1]:
         names.pop()
     if not names:
@@ -601,7 +659,8 @@ def xlsx_records(workbook: Any, title: str, layout: Layout, sheet: str) -> Recor
             1, "", _("The sheet is empty: the first row must name the columns."), sheet
         )
     columns = header(names, layout, sheet)
-    merged = _merged_cells(workbook, worksheet)
+    notes = _cell_notes(archive, part, sheet)
+    merged = list(dict.fromkeys(notes.merged))
     if merged:
         letter, row = merged[0]
         index = column_index_from_string(letter) - 1
@@ -615,25 +674,33 @@ def xlsx_records(workbook: Any, title: str, layout: Layout, sheet: str) -> Recor
             % {"count": len(merged), "cell": f"{letter}{row}"},
             sheet,
         )
-    number = 1
-    for cells in rows:
-        number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
+    width = len(columns)
+    for number, cells in enumerate(rows, start=2):
+        noted = notes.cells.get(number, {})
+        if skipped:
+            cells = skipped + cells
         values: dict[str, str] = {}
         problems: list[RowError] = []
-        for index, cell in enumerate(cells):
-            if cell.value is None:
+        for index, value in enumerate(cells):
+            note = noted.get(index, "") if noted else ""
+            if note:
+                value = note  # the error value as the spreadsheet shows it
+            elif note is not FORMULA and (value == "" or value is None):
                 continue
-            if index >= len(columns):
+            if index >= width:
                 problems.append(
                     RowError(
                         number,
-                        getattr(cell, "column_letter", ""),
+                        get_column_letter(index + 1),
                         _("A value outside the columns the first row names."),
                         sheet,
                     )
                 )
                 continue
-            text, problem = _cell_text(cell, columns[index], layout)
+            if note is FORMULA:  # refused, whatever calamine read: computed or empty
+                text, problem = "", _formula_message()
+            else:
+                text, problem = _cell_text(value, columns[index], layout)
             if problem:
                 problems.append(RowError(number, columns[index], problem, sheet))
             values[columns[index]] = text
@@ -646,15 +713,14 @@ def xlsx_records(workbook: Any, title: str, layout: Layout, sheet: str) -> Recor
         yield number, {column: values.get(column, "") for column in columns}
 
 
-def _header_text(cell: Any) -> str:
-    return "" if cell.value is None else str(cell.value).strip()
+def _header_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
-def _cell_text(cell: Any, column: str, layout: Layout) -> tuple[str, str]:
+def _cell_text(value: Any, column: str, layout: Layout) -> tuple[str, str]:
     """The cell as the text a CSV would hold, or why it cannot be read."""
-    value = cell.value
-    if cell.data_type == "f":
-        return "", _("This cell holds a formula: copy the column and paste the values only.")
     if isinstance(value, datetime.datetime | datetime.date):
         if column not in layout.dates:
             return "", _(

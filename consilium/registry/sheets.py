@@ -597,13 +597,13 @@ _FORMULA_OR_ERROR = re.compile(
     rb'|<(?:[\w.-]+:)?c\s([^>]*\bt="e"[^>]*)>\s*<(?:[\w.-]+:)?v>([^<]*)'
 )
 _REFERENCE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
-FORMULA = None  # a cell's note: it holds a formula (else the note is its error value)
+_FORMULA = None  # a cell's note: it holds a formula (else the note is its error value)
 
 
 @dataclass
 class _Notes:
     merged: list[tuple[str, int]]  # (column letter, row) of each merged range's first cell
-    cells: dict[int, dict[int, str | None]]  # row -> column index -> FORMULA or error text
+    cells: dict[int, dict[int, str | None]]  # row -> column index -> _FORMULA or error text
 
 
 def _cell_notes(archive: zipfile.ZipFile, part: str, sheet: str) -> _Notes:
@@ -623,7 +623,7 @@ def _cell_notes(archive: zipfile.ZipFile, part: str, sheet: str) -> _Notes:
                 if reference is None:  # a cell placed by its order alone: rare, not located
                     raise FileProblem(0, "", _formula_message(), sheet)
                 row = notes.cells.setdefault(int(reference[2]), {})
-                error = match[3].decode("utf-8", "replace") if match[1] is None else FORMULA
+                error = match[3].decode("utf-8", "replace") if match[1] is None else _FORMULA
                 row[column_index_from_string(reference[1].decode()) - 1] = error
             if not chunk:
                 return notes
@@ -675,17 +675,19 @@ def xlsx_records(
             sheet,
         )
     width = len(columns)
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in _with_noted(rows, notes):
         noted = notes.cells.get(number, {})
         if skipped:
             cells = skipped + cells
+        if noted and max(noted) >= len(cells):
+            cells = cells + [""] * (max(noted) + 1 - len(cells))
         values: dict[str, str] = {}
         problems: list[RowError] = []
         for index, value in enumerate(cells):
             note = noted.get(index, "") if noted else ""
             if note:
                 value = note  # the error value as the spreadsheet shows it
-            elif note is not FORMULA and (value == "" or value is None):
+            elif note is not _FORMULA and (value == "" or value is None):
                 continue
             if index >= width:
                 problems.append(
@@ -697,7 +699,7 @@ def xlsx_records(
                     )
                 )
                 continue
-            if note is FORMULA:  # refused, whatever calamine read: computed or empty
+            if note is _FORMULA:  # refused, whatever calamine read: computed or empty
                 text, problem = "", _formula_message()
             else:
                 text, problem = _cell_text(value, columns[index], layout)
@@ -711,6 +713,17 @@ def xlsx_records(
                 yield number, problem
             continue
         yield number, {column: values.get(column, "") for column in columns}
+
+
+def _with_noted(rows: Iterator[list[Any]], notes: _Notes) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of each row from row 2, and of noted rows past calamine's last:
+    a formula without a computed value is empty to calamine, which may end the sheet before
+    it (or its column)."""
+    last = 1
+    for last, cells in enumerate(rows, start=2):
+        yield last, cells
+    for number in sorted(n for n in notes.cells if n > last):
+        yield number, []
 
 
 def _header_text(value: Any) -> str:

@@ -250,3 +250,18 @@ def test_it_reads_an_error_value_as_the_spreadsheet_shows_it(run, tmp_path):
     outcome = run(path.read_bytes())
     assert _where(outcome) == [("patients", 2, "diagnosis_date")]
     assert "“#N/A” is not a date" in outcome.errors[0].message
+
+
+def test_it_refuses_a_formula_past_the_last_row_with_values(run, tmp_path):
+    """A formula never computed (no value kept in the file) is an empty cell to the reader,
+    which may end the sheet before its row."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "formula.xlsx"
+    path.write_bytes(_xlsx({"patients": [PATIENT]}))
+    book = load_workbook(path)
+    book["patients"]["G4"] = "=A2&B2"  # region
+    book.save(path)
+    outcome = run(path.read_bytes())
+    assert _where(outcome) == [("patients", 4, "region")]
+    assert "formula" in outcome.errors[0].message

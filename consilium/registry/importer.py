@@ -5,7 +5,8 @@ A row whose hospital number is registered already is compared with the registry
 hospital's monthly re-export can be imported again. A preview (``apply=False``) stops after
 the first pass and lists the new, changed and unchanged rows for the data manager to confirm.
 
-The file is read twice, streaming, never whole into memory. The first pass checks every row
+The file is read twice, streaming, never whole into memory (an .xlsx is parsed once: the second
+pass reads the patients' rows the first kept in a temporary file). The first pass checks every row
 and collects every problem with its row and column, while the progress record is updated for
 the page that watches it. Only a file without a single error gets the second pass, which
 writes the rows in batches, a transaction each, checking each batch again for duplicates under
@@ -122,6 +123,8 @@ class Outcome:
     updated: int = 0
     # Names an error by the file's own column when the file is a CanReg5 or REDCap export.
     located: Callable[[RowError], RowError] | None = None
+    # The file as the first pass opened it, for the second pass (closed by import_csv).
+    book: Workbook | None = field(default=None, repr=False)
 
     @property
     def new(self) -> int:
@@ -324,8 +327,11 @@ def validate(
     seen_names: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
     seen: set[str] = set()
+    book = None
     try:
-        book = Workbook(path, file_name, detect=detect_file)
+        # The patients are read again by the second pass: an .xlsx keeps them, parsed.
+        book = Workbook(path, file_name, detect=detect_file, keep=frozenset({"patients"}))
+        outcome.book = book
         outcome.sheet = "" if book.single_file else "patients"
         if book.source is not None:
             outcome.located = book.located
@@ -411,6 +417,10 @@ def validate(
         # A FHIR Bundle's problems come all at once (consilium.registry.fhir_in).
         for error in problem.errors:
             outcome.add(error)
+    except BaseException:
+        if book is not None:
+            book.close()
+        raise
     if progress:
         progress("validating", outcome.rows, total)
     return outcome
@@ -496,8 +506,8 @@ def _duplicates(
     return (name_digest, number_digest), registered_id
 
 
-def _rows(path: Path, file_name: str) -> Iterator[Row]:
-    for number, values in Workbook(path, file_name, detect=detect_file).records("patients"):
+def _rows(book: Workbook) -> Iterator[Row]:
+    for number, values in book.records("patients"):
         if isinstance(values, RowError):
             raise ValueError(f"row {number} changed since it was validated")
         row = _RowParser(number, values).parse()
@@ -516,7 +526,7 @@ class RegisteredMeanwhile(Exception):
 
 
 def write(
-    path: Path,
+    book: Workbook,
     institution: Institution,
     *,
     actor: Actor,
@@ -527,7 +537,6 @@ def write(
     digests: dict[int, tuple[str, str]] | None = None,
     skip: int = 0,
     extras: dict[str, repeated.Extras] | None = None,
-    file_name: str = "",
     matched: dict[int, int] | None = None,
     changed: dict[int, list[str]] | None = None,
 ) -> tuple[int, int]:
@@ -554,7 +563,7 @@ def write(
         progress("saving", written, total)
     try:
         batch: list[Row] = []
-        for row in _rows(path, file_name):
+        for row in _rows(book):
             if row.number in matched:
                 if row.number in changed:
                     updates.append((row, matched[row.number], changed[row.number]))
@@ -818,28 +827,32 @@ def import_csv(
             job=job,
             file_name=job.file_name,
         )
-        if outcome.ok and apply:
-            try:
-                outcome.imported, outcome.updated = write(
-                    path,
-                    institution,
-                    actor=actor,
-                    job=job,
-                    progress=progress,
-                    total=outcome.rows,
-                    warnings=outcome.warnings,
-                    digests=outcome.digests,
-                    skip=job.rows_imported,
-                    extras=outcome.extras,
-                    file_name=job.file_name,
-                    matched=outcome.matched,
-                    changed=outcome.changed,
-                )
-            except RegisteredMeanwhile as clash:
-                for error in clash.errors:
-                    outcome.add(error)
-            else:
-                _refresh_statistics()
+        try:
+            if outcome.ok and apply:
+                try:
+                    assert outcome.book is not None  # a file it could open
+                    outcome.imported, outcome.updated = write(
+                        outcome.book,
+                        institution,
+                        actor=actor,
+                        job=job,
+                        progress=progress,
+                        total=outcome.rows,
+                        warnings=outcome.warnings,
+                        digests=outcome.digests,
+                        skip=job.rows_imported,
+                        extras=outcome.extras,
+                        matched=outcome.matched,
+                        changed=outcome.changed,
+                    )
+                except RegisteredMeanwhile as clash:
+                    for error in clash.errors:
+                        outcome.add(error)
+                else:
+                    _refresh_statistics()
+        finally:
+            if outcome.book is not None:
+                outcome.book.close()
     if own_job:
         job.rows_total = job.rows_done = outcome.rows
         job.rows_imported = outcome.imported

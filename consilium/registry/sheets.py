@@ -12,7 +12,11 @@ sheet or file per kind of row, repeated things joined to their patient by hospit
 Every reader yields ``(row number, values by column)`` or the `RowError` a row is, with rows
 numbered as a spreadsheet shows them (the header is row 1), so the checks and their messages
 are the same whatever the file was. Reading streams: an .xlsx is opened read-only and a CSV is
-decoded line by line, never whole in memory.
+decoded line by line, never whole in memory. An .xlsx is read by python-calamine (compiled:
+openpyxl's reader took ~3x the whole CSV import), one sheet at a time, with one pass over
+the sheet's XML for what calamine does not tell: formulas, merged cells and error values. A
+sheet read twice (the importer's patients: to check, then to write) is parsed once, its rows
+kept in a temporary file for the second reading.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -331,22 +336,29 @@ def _wrong_width(
 
 # Sheets of a workbook an import reads past: the template's code lists and codebook.
 OTHER_SHEETS = frozenset({"codebook", "lists"})
-_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+)(?::[A-Z]+[0-9]+)?"')
 
 
 class Workbook:
     """The sheets of one import file; `records` reads a sheet afresh each time (the importer
-    reads twice: to check, then to write)."""
+    reads the patients twice: to check, then to write), but an .xlsx sheet named in ``keep``
+    only the first time: then from the rows it kept. `close` (or ``with``) lets go of the
+    open .xlsx and the kept rows."""
 
     def __init__(
         self,
         path: Path,
         file_name: str = "",
         detect: Callable[[Path], ForeignFile | None] | None = None,
+        keep: frozenset[str] = frozenset(),
     ) -> None:
         """`detect` tells a CSV file from another system by its header (the importer gives
         consilium.registry.sources.detect_file); without it a CSV is the patients sheet."""
         self.path = path
+        self.keep = keep
+        self._xlsx: Any = None  # python-calamine's workbook, opened once for every sheet
+        self._archive: zipfile.ZipFile | None = None  # the .xlsx, for its sheets' XML
+        self._parts: dict[str, str] = {}  # sheet title -> its XML in the archive
+        self._kept: dict[str, _KeptRows] = {}
         self.kind = _kind(path, file_name or path.name)
         self.members: dict[str, str] = {}  # sheet -> member of the .zip / title in the .xlsx
         self.bundle: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -376,24 +388,55 @@ class Workbook:
                 names, lambda n: Path(n).stem if n.lower().endswith(".csv") else n
             )
         else:
-            import openpyxl
-
-            # Opened by handle: openpyxl refuses a path not named .xlsx, and an upload waits
-            # as "<uuid>.upload".
-            with path.open("rb") as handle:
-                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-                try:
-                    titles = list(workbook.sheetnames)
-                finally:
-                    workbook.close()
-            self.members = _named(titles, lambda t: t)
+            try:
+                self._open_xlsx(path)
+                self.members = _named(list(self._parts), lambda t: t)
+            except BaseException:
+                self.close()
+                raise
         if "patients" not in self.members:
+            self.close()
             raise FileProblem(
                 0,
                 "",
                 _("The file has no “patients” sheet (or patients.csv in a .zip)."),
                 "patients",
             )
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open_xlsx(self, path: Path) -> None:
+        from openpyxl.reader.workbook import WorkbookParser
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        self._archive = zipfile.ZipFile(path)
+        try:
+            # The sheets' titles and parts as openpyxl finds them (the workbook's relations),
+            # without its load_workbook: that parses every sheet whole when the sheet does
+            # not state its size, as openpyxl's write-only mode (so our own export) leaves it.
+            parser = WorkbookParser(self._archive, "xl/workbook.xml", keep_links=False)
+            parser.parse()
+            self._parts = {sheet.name: rel.target for sheet, rel in parser.find_sheets()}
+            # By handle: an upload waits as "<uuid>.upload", and the readers go by the name.
+            with path.open("rb") as handle:
+                self._xlsx = CalamineWorkbook.from_filelike(handle)
+        except (CalamineError, KeyError, ValueError, SyntaxError) as exc:
+            raise FileProblem(0, "", _damaged()) from exc
+
+    def close(self) -> None:
+        if self._xlsx is not None:
+            self._xlsx.close()
+            self._xlsx = None
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+        for kept in self._kept.values():
+            kept.file.close()
+        self._kept = {}
 
     @property
     def sheets(self) -> list[str]:
@@ -426,8 +469,62 @@ class Workbook:
         elif self.kind == "zip":
             with zipfile.ZipFile(self.path) as archive, archive.open(self.members[sheet]) as raw:
                 yield from csv_records(raw, layout, label)  # type: ignore[arg-type]
+        elif sheet in self._kept and self._kept[sheet].complete:
+            yield from self._kept[sheet].read()
+        elif sheet in self.keep:
+            kept = self._kept.pop(sheet, None) or _KeptRows()
+            kept.restart()
+            self._kept[sheet] = kept
+            for record in self._xlsx_records(sheet, layout, label):
+                kept.add(record)
+                yield record
+            kept.complete = True
         else:
-            yield from xlsx_records(self.path, self.members[sheet], layout, label)
+            yield from self._xlsx_records(sheet, layout, label)
+
+    def _xlsx_records(self, sheet: str, layout: Layout, label: str) -> Records:
+        assert self._xlsx is not None and self._archive is not None  # open: an .xlsx
+        title = self.members[sheet]
+        yield from xlsx_records(self._xlsx, self._archive, self._parts[title], title, layout, label)
+
+
+class _KeptRows:
+    """A sheet's records as the .xlsx reader gave them, in a temporary file (bounded memory:
+    100,000 patients are ~20 MB of text) to be read back by the csv module: a value row as
+    its number then its values, an error as its number, its column, message and sheet after
+    an empty field. `complete` once the sheet was read to its end: a reading stopped half-way
+    (a problem with the file) is not read back."""
+
+    def __init__(self) -> None:
+        # Closed with its Workbook, after the second reading.
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.file)
+        self.columns: list[str] = []
+        self.complete = False
+
+    def restart(self) -> None:
+        self.file.seek(0)
+        self.file.truncate()
+        self.complete = False
+
+    def add(self, record: tuple[int, dict[str, str] | RowError]) -> None:
+        number, values = record
+        if isinstance(values, RowError):
+            self.writer.writerow((number, "", values.column, values.message, values.sheet))
+            return
+        if not self.columns:
+            self.columns = list(values)
+        self.writer.writerow((number, "v", *values.values()))
+
+    def read(self) -> Records:
+        self.file.flush()
+        self.file.seek(0)
+        for fields in csv.reader(self.file):
+            number = int(fields[0])
+            if fields[1]:
+                yield number, dict(zip(self.columns, fields[2:], strict=True))
+            else:
+                yield number, RowError(number, fields[2], fields[3], fields[4])
 
 
 def _kind(path: Path, file_name: str) -> str:
@@ -463,12 +560,12 @@ def _kind(path: Path, file_name: str) -> str:
     except (zipfile.BadZipFile, OSError):
         broken, names = "?", set()
     if broken is not None:
-        raise FileProblem(
-            0,
-            "",
-            _("The file is damaged (a .zip or .xlsx that cannot be opened): save it again."),
-        )
+        raise FileProblem(0, "", _damaged())
     return "xlsx" if "xl/workbook.xml" in names else "zip"
+
+
+def _damaged() -> str:
+    return _("The file is damaged (a .zip or .xlsx that cannot be opened): save it again.")
 
 
 def _named(members: list[str], sheet_of: Callable[[str], str]) -> dict[str, str]:
@@ -491,96 +588,152 @@ def _named(members: list[str], sheet_of: Callable[[str], str]) -> dict[str, str]
     return found
 
 
-def _merged_cells(workbook: Any, worksheet: Any) -> list[tuple[str, int]]:
-    """(column letter, row) of the first cell of each merged range: read-only sheets do not
-    parse them, so the sheet's XML is scanned for them, streaming."""
-    found = []
-    tail = b""
-    with workbook._archive.open(worksheet._worksheet_path) as xml:
-        while chunk := xml.read(1 << 20):
-            text = tail + chunk
-            found += [(m.group(1).decode(), int(m.group(2))) for m in _MERGE.finditer(text)]
-            tail = text[-200:]
-            found = list(dict.fromkeys(found))
-    return found
+# In a sheet's XML: the first cell of a merged range; a cell holding a formula, or an error
+# value (#N/A…), which calamine gives as its last computed value or as empty. No match holds
+# "</" or "/>": the XML is cut there into pieces scanned one at a time.
+_MERGE = re.compile(rb'<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref="([A-Z]+)([0-9]+)')
+_FORMULA_OR_ERROR = re.compile(
+    rb"<(?:[\w.-]+:)?c\s([^>]*)>\s*<(?:[\w.-]+:)?f[\s>/]"
+    rb'|<(?:[\w.-]+:)?c\s([^>]*\bt="e"[^>]*)>\s*<(?:[\w.-]+:)?v>([^<]*)'
+)
+_REFERENCE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_FORMULA = None  # a cell's note: it holds a formula (else the note is its error value)
 
 
-def xlsx_records(path: Path, title: str, layout: Layout, sheet: str) -> Records:
-    import openpyxl
+@dataclass
+class _Notes:
+    merged: list[tuple[str, int]]  # (column letter, row) of each merged range's first cell
+    cells: dict[int, dict[int, str | None]]  # row -> column index -> _FORMULA or error text
+
+
+def _cell_notes(archive: zipfile.ZipFile, part: str, sheet: str) -> _Notes:
     from openpyxl.utils import column_index_from_string
 
-    handle = path.open("rb")  # by handle: an upload is not named .xlsx (see Workbook)
-    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+    notes = _Notes([], {})
+    rest = b""
+    with archive.open(part) as xml:
+        while True:
+            chunk = xml.read(1 << 20)
+            text = rest + chunk
+            cut = max(text.rfind(b"</"), text.rfind(b"/>") + 2) if chunk else len(text)
+            piece, rest = text[:cut], text[cut:]
+            notes.merged += [(m[1].decode(), int(m[2])) for m in _MERGE.finditer(piece)]
+            for match in _FORMULA_OR_ERROR.finditer(piece):
+                reference = _REFERENCE.search(match[1] or match[2])
+                if reference is None:  # a cell placed by its order alone: rare, not located
+                    raise FileProblem(0, "", _formula_message(), sheet)
+                row = notes.cells.setdefault(int(reference[2]), {})
+                error = match[3].decode("utf-8", "replace") if match[1] is None else _FORMULA
+                row[column_index_from_string(reference[1].decode()) - 1] = error
+            if not chunk:
+                return notes
+
+
+def _formula_message() -> str:
+    return _("This cell holds a formula: copy the column and paste the values only.")
+
+
+def xlsx_records(
+    workbook: Any, archive: zipfile.ZipFile, part: str, title: str, layout: Layout, sheet: str
+) -> Records:
+    """The records of one sheet of an .xlsx: `workbook` is python-calamine's, `part` the
+    sheet's XML in the `archive` (see Workbook)."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    from python_calamine import CalamineError
+
     try:
-        worksheet = workbook[title]
-        worksheet.reset_dimensions()  # some programs write a wrong size: read every row
-        rows = worksheet.iter_rows()
-        first = next(rows, None)
-        names = [_header_text(cell) for cell in first or ()]
-        while names and not names[-1]:
-            names.pop()
-        if not names:
-            raise FileProblem(
-                1, "", _("The sheet is empty: the first row must name the columns."), sheet
+        data = workbook.get_sheet_by_name(title)
+    except CalamineError as exc:
+        raise FileProblem(0, "", _damaged(), sheet) from exc
+    # Rows are read from the sheet's first (row 1 must be the header) but from its first
+    # column holding anything: the columns before it are put back.
+    start = data.start
+    rows = data.iter_rows() if start is not None and start[0] == 0 else iter(())
+    first = next(rows, None)
+    skipped = [""] * start[1] if start and first is not None and len(first) == data.width else []
+    names = [_header_text(value) for value in skipped + (first or [])]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise FileProblem(
+            1, "", _("The sheet is empty: the first row must name the columns."), sheet
+        )
+    columns = header(names, layout, sheet)
+    notes = _cell_notes(archive, part, sheet)
+    merged = list(dict.fromkeys(notes.merged))
+    if merged:
+        letter, row = merged[0]
+        index = column_index_from_string(letter) - 1
+        raise FileProblem(
+            row,
+            columns[index] if index < len(columns) else letter,
+            _(
+                "Merged cells (%(count)d, the first at %(cell)s): unmerge them and write"
+                " each value in its own cell."
             )
-        columns = header(names, layout, sheet)
-        merged = _merged_cells(workbook, worksheet)
-        if merged:
-            letter, row = merged[0]
-            index = column_index_from_string(letter) - 1
-            raise FileProblem(
-                row,
-                columns[index] if index < len(columns) else letter,
-                _(
-                    "Merged cells (%(count)d, the first at %(cell)s): unmerge them and write"
-                    " each value in its own cell."
-                )
-                % {"count": len(merged), "cell": f"{letter}{row}"},
-                sheet,
-            )
-        number = 1
-        for cells in rows:
-            number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
-            values: dict[str, str] = {}
-            problems: list[RowError] = []
-            for index, cell in enumerate(cells):
-                if cell.value is None:
-                    continue
-                if index >= len(columns):
-                    problems.append(
-                        RowError(
-                            number,
-                            getattr(cell, "column_letter", ""),
-                            _("A value outside the columns the first row names."),
-                            sheet,
-                        )
+            % {"count": len(merged), "cell": f"{letter}{row}"},
+            sheet,
+        )
+    width = len(columns)
+    for number, cells in _with_noted(rows, notes):
+        noted = notes.cells.get(number, {})
+        if skipped:
+            cells = skipped + cells
+        if noted and max(noted) >= len(cells):
+            cells = cells + [""] * (max(noted) + 1 - len(cells))
+        values: dict[str, str] = {}
+        problems: list[RowError] = []
+        for index, value in enumerate(cells):
+            note = noted.get(index, "") if noted else ""
+            if note:
+                value = note  # the error value as the spreadsheet shows it
+            elif note is not _FORMULA and (value == "" or value is None):
+                continue
+            if index >= width:
+                problems.append(
+                    RowError(
+                        number,
+                        get_column_letter(index + 1),
+                        _("A value outside the columns the first row names."),
+                        sheet,
                     )
-                    continue
-                text, problem = _cell_text(cell, columns[index], layout)
-                if problem:
-                    problems.append(RowError(number, columns[index], problem, sheet))
-                values[columns[index]] = text
-            if not any(v.strip() for v in values.values()) and not problems:
+                )
                 continue
-            if problems:
-                for problem in problems:
-                    yield number, problem
-                continue
-            yield number, {column: values.get(column, "") for column in columns}
-    finally:
-        workbook.close()
-        handle.close()
+            if note is _FORMULA:  # refused, whatever calamine read: computed or empty
+                text, problem = "", _formula_message()
+            else:
+                text, problem = _cell_text(value, columns[index], layout)
+            if problem:
+                problems.append(RowError(number, columns[index], problem, sheet))
+            values[columns[index]] = text
+        if not any(v.strip() for v in values.values()) and not problems:
+            continue
+        if problems:
+            for problem in problems:
+                yield number, problem
+            continue
+        yield number, {column: values.get(column, "") for column in columns}
 
 
-def _header_text(cell: Any) -> str:
-    return "" if cell.value is None else str(cell.value).strip()
+def _with_noted(rows: Iterator[list[Any]], notes: _Notes) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of each row from row 2, and of noted rows past calamine's last:
+    a formula without a computed value is empty to calamine, which may end the sheet before
+    it (or its column)."""
+    last = 1
+    for last, cells in enumerate(rows, start=2):
+        yield last, cells
+    for number in sorted(n for n in notes.cells if n > last):
+        yield number, []
 
 
-def _cell_text(cell: Any, column: str, layout: Layout) -> tuple[str, str]:
+def _header_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _cell_text(value: Any, column: str, layout: Layout) -> tuple[str, str]:
     """The cell as the text a CSV would hold, or why it cannot be read."""
-    value = cell.value
-    if cell.data_type == "f":
-        return "", _("This cell holds a formula: copy the column and paste the values only.")
     if isinstance(value, datetime.datetime | datetime.date):
         if column not in layout.dates:
             return "", _(

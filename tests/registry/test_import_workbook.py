@@ -214,3 +214,54 @@ def test_it_reads_a_zip_of_csv_files_with_the_same_checks(run):
         archive.writestr("notes.txt", "x")
     outcome = run(out.getvalue(), "registry.zip")
     assert "Unknown sheet or file “notes.txt”" in outcome.errors[0].message
+
+
+def test_it_parses_each_sheet_once_though_it_reads_the_patients_twice(run, monkeypatch):
+    from consilium.registry import sheets
+
+    parsed = []
+    real = sheets.xlsx_records
+
+    def counted(workbook, archive, part, title, layout, sheet):
+        parsed.append(title)
+        yield from real(workbook, archive, part, title, layout, sheet)
+
+    monkeypatch.setattr(sheets, "xlsx_records", counted)
+    second = PATIENT | {"hospital_number": "BN-2", "name": "Trần Thị Mai"}
+    outcome = run(_xlsx({"patients": [PATIENT, second], "events": [DEATH]}))
+    assert outcome.ok, outcome.errors
+    assert sorted(parsed) == ["events", "patients"]
+    assert sorted(Patient.objects.values_list("diagnoses__morphology", flat=True)) == [
+        "9500",
+        "9500",
+    ]
+    assert FollowUpEvent.objects.get().patient.vital_status == "dead"
+
+
+def test_it_reads_an_error_value_as_the_spreadsheet_shows_it(run, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "error.xlsx"
+    path.write_bytes(_xlsx({"patients": [PATIENT]}))
+    book = load_workbook(path)
+    book["patients"]["K2"].value = "#N/A"  # diagnosis_date, as a lookup that found nothing
+    book["patients"]["K2"].data_type = "e"
+    book.save(path)
+    outcome = run(path.read_bytes())
+    assert _where(outcome) == [("patients", 2, "diagnosis_date")]
+    assert "“#N/A” is not a date" in outcome.errors[0].message
+
+
+def test_it_refuses_a_formula_past_the_last_row_with_values(run, tmp_path):
+    """A formula never computed (no value kept in the file) is an empty cell to the reader,
+    which may end the sheet before its row."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "formula.xlsx"
+    path.write_bytes(_xlsx({"patients": [PATIENT]}))
+    book = load_workbook(path)
+    book["patients"]["G4"] = "=A2&B2"  # region
+    book.save(path)
+    outcome = run(path.read_bytes())
+    assert _where(outcome) == [("patients", 4, "region")]
+    assert "formula" in outcome.errors[0].message

@@ -33,6 +33,15 @@ def test_it_refuses_attended_before_the_visits_day(personas, plan):
     assert visit(plan, "Review").status == VisitStatus.PLANNED
 
 
+def test_it_refuses_missed_before_the_visits_day(personas, plan):
+    """A tap on a visit still to come: missing it cannot have happened yet."""
+    with pytest.raises(ValidationError, match="missed before its day"):
+        actions.mark_visit(
+            actor=personas["navigator"], visit=visit(plan, "Review"), status=VisitStatus.MISSED
+        )
+    assert visit(plan, "Review").status == VisitStatus.PLANNED
+
+
 def test_it_refuses_a_partner_and_the_outsider(personas, plan):
     for key in ("expert", "outsider"):
         with pytest.raises(PermissionDenied):

@@ -241,8 +241,14 @@ def mark_visit(
                 _("This visit is already marked %(status)s.")
                 % {"status": visit.get_status_display().lower()}
             )
-        if status == VisitStatus.ATTENDED and visit.date > local_today(visit.patient.institution):
-            raise ValidationError(_("A visit cannot be marked attended before its day."))
+        if visit.date > local_today(visit.patient.institution):
+            # Missed as well as attended: a tap on a visit two months ahead was taken as
+            # missed, counted against the family, and could not be undone.
+            raise ValidationError(
+                _("A visit cannot be marked attended before its day.")
+                if status == VisitStatus.ATTENDED
+                else _("A visit cannot be marked missed before its day; reschedule it instead.")
+            )
         visit.status = status
         visit.marked_at = timezone.now()
         visit.marked_by = actor

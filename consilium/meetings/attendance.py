@@ -309,13 +309,6 @@ def check_in(
     day = day or desk_day(event, at)
     if day not in event.days():
         raise ValidationError(_("%(day)s is not a day of this event.") % {"day": date_format(day)})
-    if day > at.astimezone(event.zone).date():
-        # Attendance is what happened: a check-in for tomorrow would put a day nobody has
-        # attended yet on a certificate mailed today.
-        raise ValidationError(
-            _("%(day)s has not come yet: check people in on the day they attend.")
-            % {"day": date_format(day)}
-        )
     if registration.days.filter(day=day).exists():
         raise ValidationError(
             _("%(name)s was already checked in on %(day)s.")

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consilium.lib.csv_cells import spill_writer
 from consilium.registry.models import MODALITY_SEPARATOR
 
 
@@ -498,7 +499,7 @@ class _KeptRows:
     def __init__(self) -> None:
         # Closed with its Workbook, after the second reading.
         self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.file)
+        self.writer = spill_writer(self.file)
         self.columns: list[str] = []
         self.complete = False
 

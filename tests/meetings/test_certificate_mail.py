@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from consilium.audit.models import AuditEntry
 from consilium.meetings import attendance, certificates
 from tests.consultations.fixtures import run_queued_tasks
-from tests.meetings.conftest import guest, on_day
+from tests.meetings.conftest import guest
 
 SEND = "consilium.meetings.certificates.send_certificate"
 
@@ -38,13 +38,7 @@ def people(personas, two_days):
     )
     first, second = two_days.days()
     for registration, day in ((lan, first), (lan, second), (hương, first)):
-        attendance.check_in(
-            actor=coordinator,
-            event=two_days,
-            registration=registration,
-            day=day,
-            at=on_day(two_days, day),
-        )
+        attendance.check_in(actor=coordinator, event=two_days, registration=registration, day=day)
     return {"lan": lan, "hương": hương, "absent": absent}
 
 
@@ -119,7 +113,6 @@ def test_a_day_checked_in_after_mailing_sends_an_updated_certificate(
         event=two_days,
         registration=people["hương"],
         day=two_days.days()[1],
-        at=on_day(two_days, two_days.days()[1]),
     )
     assert "1 of 2 attendees" in _progress(client_for("coordinator"), two_days)
     mail.outbox.clear()

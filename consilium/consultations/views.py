@@ -403,12 +403,16 @@ def _detail_context(
             "expert"
         ].queryset.model.objects.filter(pk__in=ids)
     # The network's memory, for the expert deciding what to advise (docs/search.md).
+    # Shown even when empty: an expert who saw no section could not tell "none" from
+    # "not offered here".
+    show_similar = side == Side.EXPERT and consultation.is_open
     similar = (
         similar_cases.for_patient(request.user, consultation.patient, request=request)
-        if side == Side.EXPERT and consultation.is_open
+        if show_similar
         else []
     )
     return {
+        "show_similar": show_similar,
         "consultation": consultation,
         "side": side,
         "similar": similar,

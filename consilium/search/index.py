@@ -104,7 +104,6 @@ def _consultation_row(consultation) -> dict[str, object]:
         consultation.pathology,
         consultation.laboratory,
         consultation.treatment_so_far,
-        diagnosis_body,
     ]
     parts += [m.body for m in consultation.messages.all()]
     for rec in consultation.recommendations.all():
@@ -119,6 +118,9 @@ def _consultation_row(consultation) -> dict[str, object]:
     return {
         "title": f"{patient.pseudonym} · {question_lines[0]}",
         "body": "\n".join(p for p in parts if p),
+        # Indexed, not shown: the ICCC and ICD-O codes and terms made the snippet read
+        # "IX IXa Rhabdomyosarcomas C69.6 8910" in place of the question's words.
+        "terms": diagnosis_body,
         "diagnosis": diagnosis_filter,
         "centre": index_text(*(f"{c.code} {c.name} {c.local_name}" for c in centres)),
         "status": consultation.status,
@@ -309,7 +311,7 @@ def _row(kind: Kind, obj, now) -> SearchDocument:
         object_id=obj.pk,
         title=title[:300],
         body=body,
-        words=index_text(title, body),
+        words=index_text(title, body, str(fields.get("terms", ""))),
         # Padded with spaces so a filter can ask for a whole word or a word's start.
         diagnosis=f" {fields.get('diagnosis', '')} "[:300],
         centre=f" {fields.get('centre', '')} "[:300],

@@ -181,3 +181,14 @@ def test_rebuilding_gives_the_same_results(personas, memory):
     before = search(personas["clinician"], "orbital").counts
     rebuild()
     assert search(personas["clinician"], "orbital").counts == before
+
+
+def test_a_case_is_found_by_its_diagnosis_terms_which_its_snippet_does_not_show(personas, memory):
+    """The ICCC and ICD-O codes are indexed for finding, not shown: the snippet is the
+    case's own words."""
+    results = search(personas["expert"], "rhabdomyosarcomas")
+    hits = results.groups.get(Kind.CONSULTATION, [])
+    assert len(hits) == 3
+    for hit in hits:
+        assert "8910" not in hit.snippet and "IXa" not in hit.snippet and "C69" not in hit.snippet
+        assert hit.snippet.strip()

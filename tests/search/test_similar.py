@@ -94,3 +94,15 @@ def test_the_request_form_and_the_experts_page_show_them(personas, past, client_
     assert closest in page.content.decode()
     # The outsider opens neither.
     assert client_for("outsider").get(f"/consultations/{new.pk}/").status_code == 404
+
+
+def test_the_experts_page_says_so_when_there_is_no_similar_case(personas, partnership, client_for):
+    """The first case of its kind: the section is there and says none, rather than missing
+    (an expert could not tell "none" from "not offered here")."""
+    new = make_case(personas, name="F F", number="S-6", question="A first one")
+    page = client_for("expert").get(f"/consultations/{new.pk}/").content.decode()
+    assert 'class="similar"' in page
+    from django.utils import translation
+
+    with translation.override("fr"):  # the expert reads French
+        assert translation.gettext("No similar past case that you may see.") in page

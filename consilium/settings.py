@@ -292,6 +292,10 @@ CONSILIUM_AUDIT_SEAL_SECONDS = env_int("CONSILIUM_AUDIT_SEAL_SECONDS", 1, minimu
 # None: entries are sealed as they are written on SQLite (writers are serialised there
 # anyway) and by the sealer on PostgreSQL. Tests set it to exercise either path.
 CONSILIUM_AUDIT_SEAL_INLINE = None
+# Whether the audit entry of a read (a page, list or search shown) waits for PostgreSQL's
+# flush to disk before the page is sent, as a change's entry always does (consilium.audit.
+# actions.READS says what a crash of the database server can cost when it does not).
+CONSILIUM_AUDIT_READS_WAIT_FOR_DISK = env_bool("CONSILIUM_AUDIT_READS_WAIT_FOR_DISK", False)
 
 # Outgoing mail: SMTP when a host is set; otherwise every message is written to the data
 # directory's outbox, so nothing is lost on an installation that has no mail server yet.

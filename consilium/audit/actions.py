@@ -136,6 +136,48 @@ _INSERT_UNSEALED = (
     " institution_id, details, prev_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '')"
     " RETURNING id"
 )
+# The same, committed without waiting for the write-ahead log's flush to disk (PostgreSQL's
+# synchronous_commit off, for this one statement's transaction only: set_config's `true`).
+# One statement, so it costs no round trip more than the plain insert.
+_INSERT_UNSEALED_NO_WAIT = (
+    f"WITH entry AS ({_INSERT_UNSEALED})"  # noqa: S608 (constants only, no input)
+    " SELECT entry.id FROM entry, set_config('synchronous_commit', 'off', true)"
+)
+
+# Entries of reads: a page, list, search or file shown. They are most of the log (every
+# audited page view) and stand alone, in autocommit, with no change to go with them, so on
+# PostgreSQL they commit without waiting for the disk flush, which was most of their cost
+# (a lone writer waited ~6 ms a flush for 0.3 ms of work; docs/benchmarks.md, issue 22).
+# What a crash of the database server itself (not of the
+# application) can lose is the last fraction of a second of these entries (at most three
+# times wal_writer_delay, 0.6 s by default); a change's entry, which commits with the change,
+# and every seal always wait for the disk, and a seal's flush carries every entry before it.
+# CONSILIUM_AUDIT_READS_WAIT_FOR_DISK makes reads wait too (docs/deploy.md).
+READS = frozenset(
+    {
+        "consultations.viewed",
+        "consultations.list_viewed",
+        "consultations.news_viewed",
+        "consultations.file_downloaded",
+        "consultations.patient_chooser_searched",
+        "registry.patient_viewed",
+        "registry.patient_list_viewed",
+        "registry.quality_viewed",
+        "navigation.patient_viewed",
+        "search.performed",
+        "search.similar_shown",
+        "library.sendouts_listed",
+        "library.sendout_viewed",
+        "library.file_downloaded",
+        "meetings.minutes_read",
+    }
+)
+
+
+def _waits_for_disk(verb: str) -> bool:
+    if verb not in READS or connection.in_atomic_block or connection.vendor != "postgresql":
+        return True
+    return settings.CONSILIUM_AUDIT_READS_WAIT_FOR_DISK
 
 
 def _insert_unsealed(entry: AuditEntry) -> None:
@@ -144,7 +186,7 @@ def _insert_unsealed(entry: AuditEntry) -> None:
     # round trips and about 1 ms of CPU, a third of it in Django (bench_audit_throughput).
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_UNSEALED,
+            _INSERT_UNSEALED if _waits_for_disk(entry.verb) else _INSERT_UNSEALED_NO_WAIT,
             [
                 entry.at,
                 entry.actor_id,

@@ -24,30 +24,31 @@ from consilium.network.models import Institution
 from consilium.registry.models import Patient, VitalStatus
 
 # Wilms tumour, after SIOP-RTSG UMBRELLA: four weeks of pre-operative vincristine and
-# dactinomycin, nephrectomy, post-operative cycles, then follow-up.
+# dactinomycin, nephrectomy, post-operative cycles, then follow-up. The visits' labels and the
+# families' words are in Vietnamese, as the Hanoi team types them (WILMS-VN is its adaptation).
 WILMS_SCHEDULE = [
-    {"kind": "chemotherapy", "label": "Pre-op week 1 (VA)", "day": 0},
-    {"kind": "chemotherapy", "label": "Pre-op week 2 (V)", "day": 7},
-    {"kind": "chemotherapy", "label": "Pre-op week 3 (VA)", "day": 14},
-    {"kind": "chemotherapy", "label": "Pre-op week 4 (V)", "day": 21},
-    {"kind": "surgery", "label": "Nephrectomy", "day": 28},
-    {"kind": "chemotherapy", "label": "Post-op week 1 (VA)", "day": 42},
-    {"kind": "chemotherapy", "label": "Post-op week 2 (V)", "day": 49},
-    {"kind": "chemotherapy", "label": "Post-op week 3 (V)", "day": 56},
-    {"kind": "chemotherapy", "label": "Post-op week 4 (VA)", "day": 63},
-    {"kind": "chemotherapy", "label": "Post-op week 5 (V)", "day": 70},
-    {"kind": "chemotherapy", "label": "Post-op week 6 (V)", "day": 77},
-    {"kind": "chemotherapy", "label": "Post-op week 7 (VA)", "day": 84},
-    {"kind": "follow_up", "label": "End-of-treatment review", "day": 112},
+    {"kind": "chemotherapy", "label": "Tiền phẫu tuần 1 (VA)", "day": 0},
+    {"kind": "chemotherapy", "label": "Tiền phẫu tuần 2 (V)", "day": 7},
+    {"kind": "chemotherapy", "label": "Tiền phẫu tuần 3 (VA)", "day": 14},
+    {"kind": "chemotherapy", "label": "Tiền phẫu tuần 4 (V)", "day": 21},
+    {"kind": "surgery", "label": "Cắt thận", "day": 28},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 1 (VA)", "day": 42},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 2 (V)", "day": 49},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 3 (V)", "day": 56},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 4 (VA)", "day": 63},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 5 (V)", "day": 70},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 6 (V)", "day": 77},
+    {"kind": "chemotherapy", "label": "Hậu phẫu tuần 7 (VA)", "day": 84},
+    {"kind": "follow_up", "label": "Đánh giá kết thúc điều trị", "day": 112},
 ]
 
 FAMILIES = [
-    ("Mother", "Nguyễn Thị Hương", "+84 912 555 101", "Xã Tân Lập, Phú Thọ"),
-    ("Mother", "Trần Thị Mai", "+84 987 555 202", "Bản Lác, Mai Châu, Hòa Bình"),
-    ("Father", "Lò Văn Sơn", "+84 978 555 303", "Xã Mường Lạn, Sơn La"),
-    ("Grandmother", "Đặng Thị Lựu", "+84 355 555 404", "Thôn Hạ, Yên Bái"),
-    ("Mother", "Hoàng Thị Nga", "+84 915 555 505", "Phường Hà Khẩu, Hạ Long"),
-    ("Mother", "Vũ Thị Thanh", "+84 916 555 606", "Xã Đông Sơn, Thanh Hóa"),
+    ("Mẹ", "Nguyễn Thị Hương", "+84 912 555 101", "Xã Tân Lập, Phú Thọ"),
+    ("Mẹ", "Trần Thị Mai", "+84 987 555 202", "Bản Lác, Mai Châu, Hòa Bình"),
+    ("Bố", "Lò Văn Sơn", "+84 978 555 303", "Xã Mường Lạn, Sơn La"),
+    ("Bà ngoại", "Đặng Thị Lựu", "+84 355 555 404", "Thôn Hạ, Yên Bái"),
+    ("Mẹ", "Hoàng Thị Nga", "+84 915 555 505", "Phường Hà Khẩu, Hạ Long"),
+    ("Mẹ", "Vũ Thị Thanh", "+84 916 555 606", "Xã Đông Sơn, Thanh Hóa"),
 ]
 
 POOR_FAR = {
@@ -177,7 +178,7 @@ def load_demo() -> None:
         patient=brought_back,
         kind="call",
         reached=True,
-        spoke_with="Mother",
+        spoke_with="Mẹ",
         agreed="The harvest kept the family home; they come back on Monday, bus fare given.",
         at=timezone.now() - 11 * day,
     )

@@ -45,6 +45,14 @@ class RescheduleForm(forms.Form):
     date = forms.DateField(label=_("New date"), widget=DATE)
 
 
+class ClosePlanForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the plan closed?"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. treatment completed")}),
+    )
+
+
 class ProfileForm(forms.Form):
     travel_minutes = forms.IntegerField(
         label=_("Travel time (minutes)"), min_value=0, max_value=10000

@@ -12,6 +12,7 @@ urlpatterns = [
     path("weights/", weights.weights, name="weights"),
     path("patients/<int:pk>/", patients.patient, name="patient"),
     path("patients/<int:pk>/plan/", patients.plan_new, name="plan_new"),
+    path("patients/<int:pk>/plan/close/", patients.plan_close, name="plan_close"),
     path("patients/<int:pk>/visits/", patients.visit_new, name="visit_new"),
     path("patients/<int:pk>/profile/", patients.profile, name="profile"),
     path("patients/<int:pk>/contacts/", patients.contact_new, name="contact_new"),

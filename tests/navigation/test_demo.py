@@ -33,7 +33,7 @@ def test_the_demo_loads_at_vnch_through_the_actions_and_only_once(db):
     today = demo.plan_actions.local_today(vnch)
     yesterday = today - demo.datetime.timedelta(days=1)
     assert missed_count(vnch, yesterday) > 0
-    assert Contact.objects.filter(reached=True, spoke_with="Mother").exists()
+    assert Contact.objects.filter(reached=True, spoke_with="Mẹ").exists()
     assert Support.objects.filter(kind="transport").exists()
     # the child brought back: missed visits, then attended today
     back = Contact.objects.get(reached=True).patient

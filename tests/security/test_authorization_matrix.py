@@ -524,6 +524,12 @@ ROWS: list[Row] = [
         data=lambda w: {"hand-title": "Again", "hand-start_date": "2026-01-01"},
     ),
     Row(
+        "navigation:plan_close",
+        pk("patient"),
+        post=CLINICAL_302,
+        data=lambda w: {"close-reason": "Treatment completed"},
+    ),
+    Row(
         "navigation:visit_new",
         pk("patient"),
         post=CLINICAL_302,

@@ -351,3 +351,44 @@ def history(visit: PlannedVisit) -> list[PlannedVisit]:
     while chain[-1].rescheduled_from_id:
         chain.append(PlannedVisit.objects.get(pk=chain[-1].rescheduled_from_id))
     return chain
+
+
+def close_plan(
+    *, actor: User, plan: TreatmentPlan, reason: str, request: HttpRequest | None = None
+) -> TreatmentPlan:
+    """Close a child's active plan, saying why (treatment completed, changed, or made in
+    error), so that another can be made. Its visits not marked yet are cancelled and its open
+    calls closed: nobody is asked to chase a visit of a plan that no longer applies. Visits
+    already marked keep their mark, which the child's therapy record was built from."""
+    require_clinical(actor, plan.patient)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the plan is closed.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("Say why in at most 300 characters.")]})
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+        if plan.status != PlanStatus.ACTIVE:
+            raise ValidationError(_("This plan is closed already."))
+        now = timezone.now()
+        OutreachTask.objects.filter(visit__plan=plan, status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE, closed_at=now
+        )
+        cancelled = plan.visits.filter(status=VisitStatus.PLANNED).update(
+            status=VisitStatus.CANCELLED
+        )
+        plan.status = PlanStatus.CLOSED
+        plan.closed_at = now
+        plan.closed_by = actor
+        plan.close_reason = reason
+        plan.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
+        continuity.refresh([plan.patient_id])
+        record(
+            actor=actor,
+            verb="navigation.plan_closed",
+            obj=plan,
+            institution_id=plan.patient.institution_id,
+            details={"pseudonym": plan.patient.pseudonym, "cancelled": cancelled, "reason": reason},
+            request=request,
+        )
+    return plan

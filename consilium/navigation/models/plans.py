@@ -23,6 +23,8 @@ class VisitStatus(models.TextChoices):
     ATTENDED = "attended", _("Attended")
     MISSED = "missed", _("Missed")
     RESCHEDULED = "rescheduled", _("Rescheduled")
+    # Not marked when its plan was closed: kept on the page, never swept as missed.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PlanStatus(models.TextChoices):
@@ -52,6 +54,11 @@ class TreatmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.CharField(_("why the plan was closed"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-pk"]

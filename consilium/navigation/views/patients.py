@@ -16,6 +16,7 @@ from consilium.navigation.actions import outreach as outreach_actions
 from consilium.navigation.actions import plans as plan_actions
 from consilium.navigation.actions import risk as risk_actions
 from consilium.navigation.forms import (
+    ClosePlanForm,
     ContactForm,
     FamilyForm,
     HandPlanForm,
@@ -82,6 +83,12 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "family_form": FamilyForm(prefix="family"),
             "reschedule_form": RescheduleForm(prefix="reschedule"),
+            "close_form": ClosePlanForm(prefix="close"),
+            "closed_plans": list(
+                TreatmentPlan.objects.filter(patient=child, status=PlanStatus.CLOSED).order_by(
+                    "-closed_at"
+                )
+            ),
         },
     )
 
@@ -123,6 +130,31 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
         refuse(request, exc)
     else:
         messages.success(request, _("The treatment plan is made."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_patient_for_navigation(request.user, pk, audit=False)
+    plan = TreatmentPlan.objects.filter(patient=child, status=PlanStatus.ACTIVE).first()
+    form = ClosePlanForm(request.POST, prefix="close")
+    if plan is None:
+        messages.error(request, _("This child has no active treatment plan to close."))
+    elif not form.is_valid():
+        form_errors(request, form)
+    else:
+        try:
+            closed = plan_actions.close_plan(
+                actor=request.user, plan=plan, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as exc:
+            refuse(request, exc)
+        else:
+            messages.success(
+                request,
+                _("The plan %(title)s is closed; another can be made.") % {"title": closed.title},
+            )
     return _back(pk)
 
 

@@ -1,10 +1,12 @@
 """Audit writes per second on PostgreSQL, with the sealer linking them into the chain (issue 22).
 
-Three ways of appending the same entries, each for --seconds with --writers writers (each its
-own connection), while one sealer seals every CONSILIUM_AUDIT_SEAL_SECONDS as a worker does:
-- one, processes: `record`, one entry per transaction (an audited page view), each writer its
-  own process, as app servers' workers are (threads of one process share one interpreter lock
-  and measure Python, not the log);
+Four ways of appending entries, each for --seconds with --writers writers (each its own
+connection), while one sealer seals every CONSILIUM_AUDIT_SEAL_SECONDS as a worker does:
+- one, processes: `record`, one entry per transaction (an audited page view: a read's entry,
+  which commits without waiting for the disk flush), each writer its own process, as app
+  servers' workers are (threads of one process share one interpreter lock and measure Python,
+  not the log);
+- a change's, processes: the same with a change's verb, whose entry waits for the flush;
 - one, threads: the same from threads of one process;
 - batch, processes: `record_many`, --batch entries per transaction (bulk paths such as the
   consultation history; the importer writes one entry per import, not per patient).
@@ -84,7 +86,14 @@ def run(args: argparse.Namespace) -> None:
     )
 
     def one() -> int:
+        # A read's entry (audit.actions.READS): committed without waiting for the disk flush.
         record(actor=clinician, verb="registry.patient_viewed", obj=vnch, institution_id=vnch.pk)
+        return 1
+
+    def one_change() -> int:
+        # A change's entry on its own (as a change recorded outside its transaction would be):
+        # it waits for the flush, as every read's entry did before.
+        record(actor=clinician, verb="registry.event_recorded", obj=vnch, institution_id=vnch.pk)
         return 1
 
     def batch() -> int:
@@ -95,6 +104,7 @@ def run(args: argparse.Namespace) -> None:
 
     modes = (
         ("one a transaction, processes", one, True),
+        ("a change's, processes", one_change, True),
         ("one a transaction, threads", one, False),
         (f"{args.batch} a transaction, processes", batch, True),
     )

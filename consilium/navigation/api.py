@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from consilium.lib.forms import error_messages
@@ -66,6 +67,8 @@ class NavPlanOut(Schema):
     protocol_version_id: int | None
     start_date: datetime.date
     status: str
+    closed_at: datetime.datetime | None
+    close_reason: str
     visits: list[NavVisitOut]
 
 
@@ -89,6 +92,8 @@ def _plan_out(plan: TreatmentPlan) -> dict:
         "protocol_version_id": plan.protocol_version_id,
         "start_date": plan.start_date,
         "status": plan.status,
+        "closed_at": plan.closed_at,
+        "close_reason": plan.close_reason,
         "visits": [_visit_out(v, pseudonym) for v in plan.visits.order_by("date", "pk")],
     }
 
@@ -145,6 +150,27 @@ def nav_create_plan(request: HttpRequest, pk: int, payload: NavPlanIn):
             request=request,
         )
     return error or Status(201, _plan_out(plan))
+
+
+class NavCloseIn(Schema):
+    reason: str
+
+
+@router.post("/patients/{pk}/plan/close", response={200: NavPlanOut, 403: Error, 422: Error})
+def nav_close_plan(request: HttpRequest, pk: int, payload: NavCloseIn):
+    """Close the child's active plan: its unmarked visits cancelled, its open calls closed."""
+    patient = get_patient_for_navigation(request.auth, pk, audit=False)
+    plan = TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).first()
+    if plan is None:
+        return Status(422, {"detail": _("This child has no active treatment plan to close.")})
+    closed, error = _run(
+        plan_actions.close_plan,
+        actor=request.auth,
+        plan=plan,
+        reason=payload.reason,
+        request=request,
+    )
+    return error or Status(200, _plan_out(closed))
 
 
 @router.post("/patients/{pk}/visits", response={201: NavVisitOut, 403: Error, 422: Error})

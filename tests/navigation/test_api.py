@@ -139,3 +139,23 @@ def test_it_shows_others_nothing(client_for, plan, patient, persona):
     assert response.status_code == 404
     assert not Contact.objects.exists()
     assert TreatmentPlan.objects.count() == 1
+
+
+def test_it_closes_the_active_plan_and_refuses_a_second_close_or_no_reason(
+    client_for, plan, patient
+):
+    client = client_for("navigator")
+    refused = post(client, f"{API}/patients/{patient.pk}/plan/close", {"reason": " "})
+    assert refused.status_code == 422
+    assert "reason" in refused.json()["errors"]
+    closed = post(client, f"{API}/patients/{patient.pk}/plan/close", {"reason": "Completed"})
+    assert closed.status_code == 200
+    body = closed.json()
+    assert body["status"] == "closed" and body["close_reason"] == "Completed"
+    assert {v["label"]: v["status"] for v in body["visits"]}["Review"] == "cancelled"
+    again = post(client, f"{API}/patients/{patient.pk}/plan/close", {"reason": "Again"})
+    assert again.status_code == 422
+    outsider = post(
+        client_for("outsider"), f"{API}/patients/{patient.pk}/plan/close", {"reason": "x"}
+    )
+    assert outsider.status_code == 404

@@ -829,6 +829,13 @@ ROWS: list[Row] = [
         data=lambda w: {"title": "Again", "start_date": "2026-01-01"},
     ),
     Row(
+        "api:nav_close_plan",
+        pk("patient"),
+        post="404 404 200 200 404 404 401",
+        json=True,
+        data=lambda w: {"reason": "Treatment completed"},
+    ),
+    Row(
         "api:nav_add_visit",
         pk("patient"),
         post="404 404 201 201 404 404 401",

@@ -118,7 +118,11 @@ def test_the_navigator_brings_a_child_back_and_the_data_manager_confirms_an_aban
         "section", has=page.get_by_role("heading", name="Proposed abandonments")
     )
     expect(proposals).to_contain_text(stopped.pseudonym)
-    proposals.get_by_role("button", name="Confirm").click()
+    # Two steps: the first tap opens what confirming does; only the second records it.
+    proposals.get_by_text("Confirm", exact=True).click()
+    expect(proposals).to_contain_text("in the child's registry record")
+    assert ProposedAbandonment.objects.get().status == "proposed"
+    proposals.get_by_role("button", name="Confirm the abandonment").click()
     expect(page.get_by_text("The abandonment is recorded in the registry.")).to_be_visible()
     page.screenshot(path=str(SHOTS / "navigation-390-confirmed.png"), full_page=True)
     proposal = ProposedAbandonment.objects.get()

@@ -89,6 +89,9 @@ def test_it_records_transport_support(client_for, patient):
         },
     )
     assert Support.objects.get().kind == "transport"
+    # Grouped as the reader writes numbers: 150,000 dong, not "150000.00".
+    page = client_for("navigator").get(url("patient", patient.pk)).content.decode()
+    assert "150,000" in page and "150000.00" not in page
 
 
 def test_it_refuses_a_negative_amount(client_for, patient):

@@ -3,6 +3,8 @@ with a short code and its QR code that lead to a public page confirming the cert
 The code is an HMAC of the registration, so it cannot be guessed from another one; mailing
 all certificates goes through the task queue, one task per attendee."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -49,8 +52,31 @@ def verification_url(registration: Registration) -> str:
     )
 
 
+def issued_from(event: Event) -> datetime.date:
+    """The first day of the event, in its zone: certificates are issued from then on."""
+    return event.days()[0]
+
+
+def issuable(event: Event) -> bool:
+    """Whether the event's first day has begun in its zone. The desk may check people in
+    for the first day the day before (badge collection), and no later day before it
+    begins (attendance.may_check_in_for), so from then on every day recorded has begun
+    and a certificate names no day to come."""
+    return timezone.now().astimezone(event.zone).date() >= issued_from(event)
+
+
+def not_yet_message(event: Event) -> str:
+    return _(
+        "Certificates are issued from %(day)s, the first day of the event: attendance "
+        "counts once its day has begun."
+    ) % {"day": date_format(issued_from(event))}
+
+
 def eligible(event: Event) -> QuerySet[Registration]:
-    """Who gets a certificate: registered participants with attendance recorded."""
+    """Who gets a certificate: registered participants with attendance recorded, once the
+    event's first day has begun."""
+    if not issuable(event):
+        return event.registrations.none()
     return event.registrations.filter(
         status=RegistrationStatus.REGISTERED, days__isnull=False, hours_attended__gt=0
     ).distinct()
@@ -87,9 +113,11 @@ def language_of(registration: Registration) -> str:
 
 
 def certificate_pdf(registration: Registration, *, language: str | None = None) -> bytes:
+    event = registration.event
+    if not issuable(event):
+        raise ValidationError(not_yet_message(event))
     if not registration.attended or not registration.hours_attended:
         raise ValidationError(_("There is no attendance to certify yet."))
-    event = registration.event
     language = language or language_of(registration)
     url = verification_url(registration)
     with translation.override(language), timezone.override(event.zone):
@@ -120,6 +148,8 @@ def mail_certificates(*, actor: User, event: Event, request: HttpRequest | None 
     had one yet. Returns how many were queued."""
     if not can_manage_event(actor, event):
         raise PermissionDenied
+    if not issuable(event):
+        raise ValidationError(not_yet_message(event))
     pending = list(eligible(event).filter(certificate_mailed_at__isnull=True).exclude(email=""))
     if not pending:
         raise ValidationError(_("Every attendee with an email address has had a certificate."))

@@ -102,7 +102,7 @@ def scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """What a phone opens from a badge's QR code. Opening it checks the holder in for the
     desk's day: the scan is the desk's whole gesture, and only a genuine badge of this
     event, opened by one of its organisers, changes anything (a second scan the same day
-    is refused, so a repeated GET does nothing)."""
+    says when the holder was checked in, so a repeated GET does nothing)."""
     event = get_managed_event(request.user, pk)
     found = read_badge_token(token)
     context = {"event": event, "day": attendance.desk_day(event)}
@@ -115,6 +115,16 @@ def scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return render(request, "meetings/scan.html", context, status=400)
     registration = event.registrations.filter(pk=registration_id).first()
     context["registration"] = registration
+    earlier = (
+        registration.days.filter(day=context["day"]).first()
+        if registration is not None and registration.status == RegistrationStatus.REGISTERED
+        else None
+    )
+    if earlier is not None:
+        # The same badge again (a second phone, a double scan): not an error of the
+        # holder's, so not red, but it says when, and changes nothing.
+        context["already"] = attendance.already_checked_in_message(registration, earlier)
+        return render(request, "meetings/scan.html", context)
     try:
         attendance.check_in(
             actor=request.user,

@@ -149,6 +149,9 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
             "days": days,
             "day": day,
             "progress": certificates.mail_progress(event),
+            "certificates_not_yet": ""
+            if certificates.issuable(event)
+            else certificates.not_yet_message(event),
             # Not for the table alone (htmx, as the desk types): it costs a query.
             "sheet": badge_sheet(event) if template == "meetings/participants.html" else None,
             # The page's head counts the whole event, whatever the search shows.

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consilium.lib.forms import add_action_errors
-from consilium.meetings import actions
+from consilium.meetings import actions, certificates
 from consilium.meetings.access import (
     can_manage_event,
     can_manage_series,
@@ -160,6 +160,12 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_reader_zone": reader_zone != event.time_zone,
             "reader_zone": reader_zone,
             "hours": programme_hours(event),
+            "certificate_ready": bool(mine)
+            and certificates.eligible(event).filter(pk=mine.pk).exists(),
+            "certificate_not_yet": bool(mine)
+            and mine.attended
+            and not certificates.issuable(event)
+            and certificates.not_yet_message(event),
             "agreements": event.agreements.select_related("partnership"),
             "join_open": join_open(event),
             "join_opens_minutes": settings.CONSILIUM_JOIN_OPENS_MINUTES,

@@ -25,7 +25,7 @@ from consilium.meetings.choices import (
     RegistrationStatus,
 )
 from consilium.meetings.models import DayAttendance, Event, Registration
-from consilium.meetings.programme import programme_hours
+from consilium.meetings.programme import teaching_hours
 from consilium.network.models import Institution
 from consilium.search.text import fold
 
@@ -305,13 +305,26 @@ def already_checked_in_message(registration: Registration, earlier: DayAttendanc
     return _("%(name)s was already checked in for %(day)s, on %(date)s at %(time)s.") % values
 
 
-def hours_for_days(event: Event, days: set[datetime.date]) -> Decimal:
-    """Programme hours of the days attended. Without a programme, the whole event's hours
-    shared equally between its days."""
-    if not event.sessions.exists():
-        share = Decimal(len(days & set(event.days()))) / Decimal(len(event.days()))
-        return (programme_hours(event) * share).quantize(Decimal("0.01"))
-    return programme_hours(event, days=days)
+def hours_for_days(event: Event, days: set[datetime.date]) -> Decimal | None:
+    """The teaching hours of the days attended (programme.teaching_hours): None when the
+    event states none, and the certificate then names the days only."""
+    return teaching_hours(event, days=days & set(event.days()))
+
+
+def recount_hours(*, event: Event) -> int:
+    """Every attendee's hours from their days again, after the hours the organisers state
+    changed (often only once the certificates are due). A certificate already mailed no
+    longer tells the truth, so mailing again sends the new one. Returns how many changed."""
+    changed = 0
+    attendees = event.registrations.filter(days__isnull=False).distinct().prefetch_related("days")
+    for registration in attendees:
+        hours = hours_for_days(event, {d.day for d in registration.days.all()})
+        if hours != registration.hours_attended:
+            registration.hours_attended = hours
+            registration.certificate_mailed_at = None
+            registration.save(update_fields=["hours_attended", "certificate_mailed_at"])
+            changed += 1
+    return changed
 
 
 def check_in(

@@ -8,7 +8,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -77,9 +77,12 @@ def eligible(event: Event) -> QuerySet[Registration]:
     event's first day has begun."""
     if not issuable(event):
         return event.registrations.none()
-    return event.registrations.filter(
-        status=RegistrationStatus.REGISTERED, days__isnull=False, hours_attended__gt=0
-    ).distinct()
+    # Hours unknown (None) still certify the days; hours an organiser removed (0) do not.
+    return (
+        event.registrations.filter(status=RegistrationStatus.REGISTERED, days__isnull=False)
+        .filter(Q(hours_attended__isnull=True) | Q(hours_attended__gt=0))
+        .distinct()
+    )
 
 
 def certified_registration(code: str) -> Registration | None:
@@ -116,7 +119,7 @@ def certificate_pdf(registration: Registration, *, language: str | None = None) 
     event = registration.event
     if not issuable(event):
         raise ValidationError(not_yet_message(event))
-    if not registration.attended or not registration.hours_attended:
+    if not registration.attended or registration.hours_attended == 0:
         raise ValidationError(_("There is no attendance to certify yet."))
     language = language or language_of(registration)
     url = verification_url(registration)

@@ -124,6 +124,17 @@ class Event(models.Model):
         blank=True,
         help_text=_("Empty: members may register until the event ends."),
     )
+    teaching_hours = models.DecimalField(
+        _("teaching hours"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "For an event without a programme: the hours taught, breaks left out, shared "
+            "equally between its days. Empty: certificates name the days attended, not hours."
+        ),
+    )
     series = models.ForeignKey(
         Series, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )

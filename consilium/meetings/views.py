@@ -45,7 +45,7 @@ from consilium.meetings.forms import (
     SessionForm,
 )
 from consilium.meetings.models import Presentation, Series, Session
-from consilium.meetings.programme import programme_hours
+from consilium.meetings.programme import teaching_hours
 from consilium.meetings.times import wall_clock
 from consilium.meetings.video import join_open
 from consilium.network.access import managed_institution_ids
@@ -159,7 +159,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "places": places,
             "show_reader_zone": reader_zone != event.time_zone,
             "reader_zone": reader_zone,
-            "hours": programme_hours(event),
+            "hours": teaching_hours(event),
             "certificate_ready": bool(mine)
             and certificates.eligible(event).filter(pk=mine.pk).exists(),
             "certificate_not_yet": bool(mine)

@@ -4,9 +4,9 @@ messages to the registrants, and the public page that verifies a certificate."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
@@ -103,8 +103,20 @@ def scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     desk's day: the scan is the desk's whole gesture, and only a genuine badge of this
     event, opened by one of its organisers, changes anything (a second scan the same day
     says when the holder was checked in, so a repeated GET does nothing)."""
-    event = get_managed_event(request.user, pk)
     found = read_badge_token(token)
+    try:
+        event = get_managed_event(request.user, pk)
+    except (PermissionDenied, Http404):
+        if found is None or found[0] != pk:
+            raise
+        # A genuine badge of an event this organiser does not run (the desk next door, a
+        # badge from last year's congress): say so, rather than a bare "Not allowed".
+        return render(
+            request,
+            "meetings/scan.html",
+            {"error": _("This badge is for an event you do not organise: nobody was checked in.")},
+            status=403,
+        )
     context = {"event": event, "day": attendance.desk_day(event)}
     if found is None:
         context["error"] = _("This is not a badge of Consilium: the code is damaged or forged.")

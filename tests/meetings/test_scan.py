@@ -131,3 +131,21 @@ def test_a_signed_out_phone_is_sent_to_sign_in_first(client, two_days, hương):
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert not DayAttendance.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["expert", "outsider"])
+def test_a_badge_of_an_event_one_does_not_organise_says_so(client_for, two_days, hương, persona):
+    """The phone of another event's desk opens this badge's own address: a clear refusal,
+    not a bare "Not allowed", and nothing of the event shown."""
+    response = _scan(client_for(persona), two_days, badge_token(hương))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "This badge is for an event you do not organise" in page
+    assert two_days.title not in page and "Nguyễn Thị Hương" not in page
+    assert not DayAttendance.objects.exists()
+
+
+def test_a_forged_code_for_an_event_one_does_not_organise_is_a_plain_refusal(client_for, two_days):
+    response = _scan(client_for("outsider"), two_days, "not-a-token")
+    assert response.status_code in (403, 404)
+    assert "do not organise" not in response.content.decode()

@@ -79,26 +79,70 @@ def eligible(event: Event) -> QuerySet[Registration]:
         return event.registrations.none()
     # Hours unknown (None) still certify the days; hours an organiser removed (0) do not.
     return (
-        event.registrations.filter(status=RegistrationStatus.REGISTERED, days__isnull=False)
+        event.registrations.filter(
+            status=RegistrationStatus.REGISTERED,
+            days__isnull=False,
+            certificate_revoked_at__isnull=True,
+        )
         .filter(Q(hours_attended__isnull=True) | Q(hours_attended__gt=0))
         .distinct()
     )
 
 
-def certified_registration(code: str) -> Registration | None:
-    """The registration a genuine code stands for, if it still earns a certificate; None
-    for a forged or mistyped code and for a cancelled registration or one without
-    attendance."""
+def genuine_registration(code: str) -> Registration | None:
+    """The registration a genuine code stands for, whatever became of it since; None for a
+    forged or mistyped code, or a registration that no longer exists."""
     number, _dash, signature = code.strip().upper().partition("-")
     if not number.isdigit() or len(number) > 12:
         return None
     if not constant_time_compare(signature, _signature(int(number))):
         return None
-    registration = Registration.objects.select_related("event").filter(pk=int(number)).first()
+    return Registration.objects.select_related("event").filter(pk=int(number)).first()
+
+
+def certified_registration(code: str) -> Registration | None:
+    """The registration a genuine code stands for, if it still earns a certificate; None
+    for a forged or mistyped code and for a cancelled registration, one without
+    attendance, or a revoked certificate."""
+    registration = genuine_registration(code)
     if registration is None:
         return None
     if not eligible(registration.event).filter(pk=registration.pk).exists():
         return None
+    return registration
+
+
+def revoke_certificate(
+    *, actor: User, registration: Registration, reason: str, request: HttpRequest | None = None
+) -> Registration:
+    """Withdraw a certificate for good: its code then verifies as revoked, and it is neither
+    downloaded nor mailed again. The reason stays in the audit log, not on the public page."""
+    event = registration.event
+    if not can_manage_event(actor, event):
+        raise PermissionDenied
+    reason = reason.strip()
+    if registration.certificate_revoked_at is not None:
+        raise ValidationError(_("This certificate is already revoked."))
+    if not eligible(event).filter(pk=registration.pk).exists():
+        raise ValidationError(
+            _("%(name)s has no certificate to revoke.") % {"name": registration.full_name}
+        )
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("Say why in at most 300 characters.")]})
+    with transaction.atomic():
+        registration.certificate_revoked_at = timezone.now()
+        registration.certificate_revoked_reason = reason
+        registration.save(update_fields=["certificate_revoked_at", "certificate_revoked_reason"])
+        record(
+            actor=actor,
+            verb="meetings.certificate_revoked",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk, "reason": reason},
+            request=request,
+        )
     return registration
 
 
@@ -119,6 +163,11 @@ def certificate_pdf(registration: Registration, *, language: str | None = None) 
     event = registration.event
     if not issuable(event):
         raise ValidationError(not_yet_message(event))
+    if registration.certificate_revoked_at is not None:
+        raise ValidationError(
+            _("This certificate was revoked on %(day)s.")
+            % {"day": date_format(timezone.localtime(registration.certificate_revoked_at))}
+        )
     if not registration.attended or registration.hours_attended == 0:
         raise ValidationError(_("There is no attendance to certify yet."))
     language = language or language_of(registration)

@@ -174,12 +174,17 @@ def verify_certificate(request: HttpRequest, code: str = "") -> HttpResponse:
     and only the name, the event, the days and the hours, nothing else."""
     code = (code or request.GET.get("code", "")).strip()[:40]
     registration = certificates.certified_registration(code) if code else None
+    revoked = None
+    if code and registration is None:
+        genuine = certificates.genuine_registration(code)
+        if genuine is not None and genuine.certificate_revoked_at is not None:
+            revoked = genuine
     days = list(registration.days.values_list("day", flat=True)) if registration else []
-    status = 404 if code and registration is None else 200
+    status = 200 if registration or not code else 410 if revoked else 404
     return render(
         request,
         "meetings/verify.html",
-        {"code": code, "registration": registration, "days": days},
+        {"code": code, "registration": registration, "revoked": revoked, "days": days},
         status=status,
     )
 

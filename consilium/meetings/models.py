@@ -317,6 +317,12 @@ class Registration(models.Model):
     # "huong" finds "Hương" and one LIKE on one column replaces three.
     search_text = models.CharField(max_length=500, blank=True, default="", editable=False)
     certificate_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A certificate the organisers withdrew (attendance recorded in error, a badge lent to
+    # someone else): its verification page says so, and none is issued again.
+    certificate_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    certificate_revoked_reason = models.CharField(
+        max_length=300, blank=True, default="", editable=False
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

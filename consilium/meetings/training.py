@@ -34,6 +34,7 @@ def person_record(user: User) -> tuple[list[TrainingLine], Decimal, int]:
         Registration.objects.filter(user=user, status=RegistrationStatus.REGISTERED)
         .filter(ATTENDED)
         .filter(Q(hours_attended__isnull=True) | Q(hours_attended__gt=0))
+        .filter(certificate_revoked_at__isnull=True)
         .annotate(day_count=Count("days", distinct=True))
         .filter(day_count__gt=0)
         .select_related("event__host")

@@ -159,6 +159,8 @@ def test_a_badge_collected_the_evening_before_certifies_nothing_until_the_day(
         certificates.certificate_pdf(lan)
     assert not AuditEntry.objects.filter(verb="meetings.certificates_mailed").exists()
     assert "issued from" in _progress(client_for("coordinator"), future_workshop)
+    personas["clinician"].language = "en"
+    personas["clinician"].save()
     clinician = client_for("clinician")
     page = clinician.get(reverse("meetings:event", args=[future_workshop.pk])).content.decode()
     assert "Download my certificate" not in page and "issued from" in page

@@ -134,9 +134,13 @@ def test_a_signed_out_phone_is_sent_to_sign_in_first(client, two_days, hương):
 
 
 @pytest.mark.parametrize("persona", ["expert", "outsider"])
-def test_a_badge_of_an_event_one_does_not_organise_says_so(client_for, two_days, hương, persona):
+def test_a_badge_of_an_event_one_does_not_organise_says_so(
+    client_for, personas, two_days, hương, persona
+):
     """The phone of another event's desk opens this badge's own address: a clear refusal,
     not a bare "Not allowed", and nothing of the event shown."""
+    personas[persona].language = "en"
+    personas[persona].save()
     response = _scan(client_for(persona), two_days, badge_token(hương))
     page = response.content.decode()
     assert response.status_code == 403

@@ -3,11 +3,13 @@ Registration and attendance changes are in attendance.py."""
 
 import datetime
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from consilium.accounts.models import User
@@ -63,6 +65,7 @@ def _check_event_fields(
     mode: str,
     visibility: str,
     capacity: int | None,
+    teaching_hours: Decimal | None = None,
 ) -> Errors:
     errors: Errors = {}
     if kind not in EventKind.values:
@@ -79,6 +82,17 @@ def _check_event_fields(
         errors["visibility"] = [_("Choose who may see the event.")]
     if capacity is not None and capacity < 1:
         errors["capacity"] = [_("The capacity is at least one place, or empty for no limit.")]
+    if teaching_hours is not None and ends_at > starts_at:
+        # The wall clock is the most an event can teach; stated hours above it are a typo.
+        length = Decimal((ends_at - starts_at).total_seconds() / 3600).quantize(Decimal("0.01"))
+        if not Decimal(0) < teaching_hours <= length:
+            errors["teaching_hours"] = [
+                _(
+                    "The teaching hours are more than 0 and at most the event's length, "
+                    "%(limit)s hours; leave them empty if nobody knows."
+                )
+                % {"limit": number_format(length)}
+            ]
     return errors
 
 
@@ -113,6 +127,7 @@ def create_event(
     occurrence: datetime.date | None = None,
     agenda_hours_before: int = 24,
     registration_closes_at: datetime.datetime | None = None,
+    teaching_hours: Decimal | None = None,
 ) -> Event:
     """Only coordinators and admins of the host institution create its events."""
     _require_organiser(actor, {host.pk})
@@ -125,6 +140,7 @@ def create_event(
         mode=mode,
         visibility=visibility,
         capacity=capacity,
+        teaching_hours=teaching_hours,
     )
     if online_link and (why := check_online_link(online_link)):
         errors["online_link"] = [why]
@@ -156,6 +172,7 @@ def create_event(
             occurrence=occurrence,
             agenda_hours_before=agenda_hours_before,
             registration_closes_at=registration_closes_at,
+            teaching_hours=teaching_hours,
             created_by=actor,
         )
         event.co_organisers.set(partners)
@@ -186,6 +203,7 @@ EDITABLE_EVENT_FIELDS = frozenset(
         "capacity",
         "waiting_list",
         "registration_closes_at",
+        "teaching_hours",
     }
 )
 
@@ -199,7 +217,7 @@ def update_event(
 ) -> Event:
     """Change an event. Its sessions must still fit its dates; places freed by a larger
     capacity go to the waiting list."""
-    from consilium.meetings.attendance import fill_free_places
+    from consilium.meetings.attendance import fill_free_places, recount_hours
 
     _require_manager(actor, event)
     unknown = set(fields) - EDITABLE_EVENT_FIELDS
@@ -215,6 +233,7 @@ def update_event(
         mode=merged["mode"],
         visibility=merged["visibility"],
         capacity=merged["capacity"],
+        teaching_hours=merged["teaching_hours"],
     )
     if merged["online_link"] and (why := check_online_link(merged["online_link"])):
         errors["online_link"] = [why]
@@ -247,6 +266,8 @@ def update_event(
             details={"fields": changed},
         )
         fill_free_places(event=event)
+        if "teaching_hours" in changed:
+            recount_hours(event=event)
     return event
 
 

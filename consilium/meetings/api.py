@@ -10,7 +10,7 @@ from consilium.meetings import attendance
 from consilium.meetings.access import get_event_for_user, get_managed_event, visible_events
 from consilium.meetings.choices import RegistrationStatus
 from consilium.meetings.models import Event, Registration
-from consilium.meetings.programme import programme_hours
+from consilium.meetings.programme import teaching_hours
 
 router = Router(tags=["meetings"])
 
@@ -57,7 +57,7 @@ class SessionOut(Schema):
 class ProgrammeOut(Schema):
     event: int
     time_zone: str
-    teaching_hours: Decimal
+    teaching_hours: Decimal | None
     sessions: list[SessionOut]
 
 
@@ -154,7 +154,7 @@ def read_programme(request: HttpRequest, pk: int):
     return ProgrammeOut(
         event=event.pk,
         time_zone=event.time_zone,
-        teaching_hours=programme_hours(event),
+        teaching_hours=teaching_hours(event),
         sessions=[
             SessionOut(
                 id=s.pk,

@@ -25,7 +25,7 @@ from consilium.meetings.choices import (
     RegistrationStatus,
 )
 from consilium.meetings.models import DayAttendance, Event, Registration
-from consilium.meetings.programme import programme_hours
+from consilium.meetings.programme import teaching_hours
 from consilium.network.models import Institution
 from consilium.search.text import fold
 
@@ -277,13 +277,54 @@ def desk_day(event: Event, at: datetime.datetime | None = None) -> datetime.date
     return today if today in days else days[0]
 
 
-def hours_for_days(event: Event, days: set[datetime.date]) -> Decimal:
-    """Programme hours of the days attended. Without a programme, the whole event's hours
-    shared equally between its days."""
-    if not event.sessions.exists():
-        share = Decimal(len(days & set(event.days()))) / Decimal(len(event.days()))
-        return (programme_hours(event) * share).quantize(Decimal("0.01"))
-    return programme_hours(event, days=days)
+def may_check_in_for(event: Event, day: datetime.date, at: datetime.datetime) -> bool:
+    """A day is checked in once it has begun in the event's zone (or afterwards, when the
+    desk records attendance late); the first day also the day before, when people collect
+    their badges. A certificate counts days only from the first day on (certificates.py),
+    so a badge collected the evening before never certifies a day nobody has attended."""
+    today = at.astimezone(event.zone).date()
+    if day <= today:
+        return True
+    return day == event.days()[0] and today == day - datetime.timedelta(days=1)
+
+
+def already_checked_in_message(registration: Registration, earlier: DayAttendance) -> str:
+    """Says when, in the reader's zone, so the desk can tell a second scan from a badge
+    someone else is using."""
+    when = timezone.localtime(earlier.at)
+    values = {
+        "name": registration.full_name,
+        "day": date_format(earlier.day),
+        "time": date_format(when, "H:i"),
+        "date": date_format(when),
+    }
+    zone = registration.event.zone
+    today = timezone.now().astimezone(zone).date()
+    if earlier.day == earlier.at.astimezone(zone).date() == today:
+        return _("%(name)s was already checked in today at %(time)s.") % values
+    return _("%(name)s was already checked in for %(day)s, on %(date)s at %(time)s.") % values
+
+
+def hours_for_days(event: Event, days: set[datetime.date]) -> Decimal | None:
+    """The teaching hours of the days attended (programme.teaching_hours): None when the
+    event states none, and the certificate then names the days only."""
+    return teaching_hours(event, days=days & set(event.days()))
+
+
+def recount_hours(*, event: Event) -> int:
+    """Every attendee's hours from their days again, after the hours the organisers state
+    changed (often only once the certificates are due). A certificate already mailed no
+    longer tells the truth, so mailing again sends the new one. Returns how many changed."""
+    changed = 0
+    attendees = event.registrations.filter(days__isnull=False).distinct().prefetch_related("days")
+    for registration in attendees:
+        hours = hours_for_days(event, {d.day for d in registration.days.all()})
+        if hours != registration.hours_attended:
+            registration.hours_attended = hours
+            registration.certificate_mailed_at = None
+            registration.save(update_fields=["hours_attended", "certificate_mailed_at"])
+            changed += 1
+    return changed
 
 
 def check_in(
@@ -309,11 +350,17 @@ def check_in(
     day = day or desk_day(event, at)
     if day not in event.days():
         raise ValidationError(_("%(day)s is not a day of this event.") % {"day": date_format(day)})
-    if registration.days.filter(day=day).exists():
+    if not may_check_in_for(event, day, at):
         raise ValidationError(
-            _("%(name)s was already checked in on %(day)s.")
-            % {"name": registration.full_name, "day": date_format(day)}
+            _(
+                "%(day)s has not come yet: people are checked in on the day they attend, or "
+                "the day before the first day when they collect their badge."
+            )
+            % {"day": date_format(day)}
         )
+    earlier = registration.days.filter(day=day).first()
+    if earlier is not None:
+        raise ValidationError(already_checked_in_message(registration, earlier))
     with transaction.atomic():
         DayAttendance.objects.create(
             registration=registration, day=day, method=method, at=at, by=actor

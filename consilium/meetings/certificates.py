@@ -3,15 +3,18 @@ with a short code and its QR code that lead to a public page confirming the cert
 The code is an HMAC of the registration, so it cannot be guessed from another one; mailing
 all certificates goes through the task queue, one task per attendee."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -49,27 +52,97 @@ def verification_url(registration: Registration) -> str:
     )
 
 
+def issued_from(event: Event) -> datetime.date:
+    """The first day of the event, in its zone: certificates are issued from then on."""
+    return event.days()[0]
+
+
+def issuable(event: Event) -> bool:
+    """Whether the event's first day has begun in its zone. The desk may check people in
+    for the first day the day before (badge collection), and no later day before it
+    begins (attendance.may_check_in_for), so from then on every day recorded has begun
+    and a certificate names no day to come."""
+    return timezone.now().astimezone(event.zone).date() >= issued_from(event)
+
+
+def not_yet_message(event: Event) -> str:
+    return _(
+        "Certificates are issued from %(day)s, the first day of the event: attendance "
+        "counts once its day has begun."
+    ) % {"day": date_format(issued_from(event))}
+
+
 def eligible(event: Event) -> QuerySet[Registration]:
-    """Who gets a certificate: registered participants with attendance recorded."""
-    return event.registrations.filter(
-        status=RegistrationStatus.REGISTERED, days__isnull=False, hours_attended__gt=0
-    ).distinct()
+    """Who gets a certificate: registered participants with attendance recorded, once the
+    event's first day has begun."""
+    if not issuable(event):
+        return event.registrations.none()
+    # Hours unknown (None) still certify the days; hours an organiser removed (0) do not.
+    return (
+        event.registrations.filter(
+            status=RegistrationStatus.REGISTERED,
+            days__isnull=False,
+            certificate_revoked_at__isnull=True,
+        )
+        .filter(Q(hours_attended__isnull=True) | Q(hours_attended__gt=0))
+        .distinct()
+    )
 
 
-def certified_registration(code: str) -> Registration | None:
-    """The registration a genuine code stands for, if it still earns a certificate; None
-    for a forged or mistyped code and for a cancelled registration or one without
-    attendance."""
+def genuine_registration(code: str) -> Registration | None:
+    """The registration a genuine code stands for, whatever became of it since; None for a
+    forged or mistyped code, or a registration that no longer exists."""
     number, _dash, signature = code.strip().upper().partition("-")
     if not number.isdigit() or len(number) > 12:
         return None
     if not constant_time_compare(signature, _signature(int(number))):
         return None
-    registration = Registration.objects.select_related("event").filter(pk=int(number)).first()
+    return Registration.objects.select_related("event").filter(pk=int(number)).first()
+
+
+def certified_registration(code: str) -> Registration | None:
+    """The registration a genuine code stands for, if it still earns a certificate; None
+    for a forged or mistyped code and for a cancelled registration, one without
+    attendance, or a revoked certificate."""
+    registration = genuine_registration(code)
     if registration is None:
         return None
     if not eligible(registration.event).filter(pk=registration.pk).exists():
         return None
+    return registration
+
+
+def revoke_certificate(
+    *, actor: User, registration: Registration, reason: str, request: HttpRequest | None = None
+) -> Registration:
+    """Withdraw a certificate for good: its code then verifies as revoked, and it is neither
+    downloaded nor mailed again. The reason stays in the audit log, not on the public page."""
+    event = registration.event
+    if not can_manage_event(actor, event):
+        raise PermissionDenied
+    reason = reason.strip()
+    if registration.certificate_revoked_at is not None:
+        raise ValidationError(_("This certificate is already revoked."))
+    if not eligible(event).filter(pk=registration.pk).exists():
+        raise ValidationError(
+            _("%(name)s has no certificate to revoke.") % {"name": registration.full_name}
+        )
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("Say why in at most 300 characters.")]})
+    with transaction.atomic():
+        registration.certificate_revoked_at = timezone.now()
+        registration.certificate_revoked_reason = reason
+        registration.save(update_fields=["certificate_revoked_at", "certificate_revoked_reason"])
+        record(
+            actor=actor,
+            verb="meetings.certificate_revoked",
+            obj=registration,
+            institution_id=event.host_id,
+            details={"event": event.pk, "reason": reason},
+            request=request,
+        )
     return registration
 
 
@@ -87,9 +160,16 @@ def language_of(registration: Registration) -> str:
 
 
 def certificate_pdf(registration: Registration, *, language: str | None = None) -> bytes:
-    if not registration.attended or not registration.hours_attended:
-        raise ValidationError(_("There is no attendance to certify yet."))
     event = registration.event
+    if not issuable(event):
+        raise ValidationError(not_yet_message(event))
+    if registration.certificate_revoked_at is not None:
+        raise ValidationError(
+            _("This certificate was revoked on %(day)s.")
+            % {"day": date_format(timezone.localtime(registration.certificate_revoked_at))}
+        )
+    if not registration.attended or registration.hours_attended == 0:
+        raise ValidationError(_("There is no attendance to certify yet."))
     language = language or language_of(registration)
     url = verification_url(registration)
     with translation.override(language), timezone.override(event.zone):
@@ -120,6 +200,8 @@ def mail_certificates(*, actor: User, event: Event, request: HttpRequest | None 
     had one yet. Returns how many were queued."""
     if not can_manage_event(actor, event):
         raise PermissionDenied
+    if not issuable(event):
+        raise ValidationError(not_yet_message(event))
     pending = list(eligible(event).filter(certificate_mailed_at__isnull=True).exclude(email=""))
     if not pending:
         raise ValidationError(_("Every attendee with an email address has had a certificate."))

@@ -4,9 +4,9 @@ messages to the registrants, and the public page that verifies a certificate."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
@@ -102,9 +102,21 @@ def scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """What a phone opens from a badge's QR code. Opening it checks the holder in for the
     desk's day: the scan is the desk's whole gesture, and only a genuine badge of this
     event, opened by one of its organisers, changes anything (a second scan the same day
-    is refused, so a repeated GET does nothing)."""
-    event = get_managed_event(request.user, pk)
+    says when the holder was checked in, so a repeated GET does nothing)."""
     found = read_badge_token(token)
+    try:
+        event = get_managed_event(request.user, pk)
+    except (PermissionDenied, Http404):
+        if found is None or found[0] != pk:
+            raise
+        # A genuine badge of an event this organiser does not run (the desk next door, a
+        # badge from last year's congress): say so, rather than a bare "Not allowed".
+        return render(
+            request,
+            "meetings/scan.html",
+            {"error": _("This badge is for an event you do not organise: nobody was checked in.")},
+            status=403,
+        )
     context = {"event": event, "day": attendance.desk_day(event)}
     if found is None:
         context["error"] = _("This is not a badge of Consilium: the code is damaged or forged.")
@@ -115,6 +127,16 @@ def scan(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return render(request, "meetings/scan.html", context, status=400)
     registration = event.registrations.filter(pk=registration_id).first()
     context["registration"] = registration
+    earlier = (
+        registration.days.filter(day=context["day"]).first()
+        if registration is not None and registration.status == RegistrationStatus.REGISTERED
+        else None
+    )
+    if earlier is not None:
+        # The same badge again (a second phone, a double scan): not an error of the
+        # holder's, so not red, but it says when, and changes nothing.
+        context["already"] = attendance.already_checked_in_message(registration, earlier)
+        return render(request, "meetings/scan.html", context)
     try:
         attendance.check_in(
             actor=request.user,
@@ -152,12 +174,17 @@ def verify_certificate(request: HttpRequest, code: str = "") -> HttpResponse:
     and only the name, the event, the days and the hours, nothing else."""
     code = (code or request.GET.get("code", "")).strip()[:40]
     registration = certificates.certified_registration(code) if code else None
+    revoked = None
+    if code and registration is None:
+        genuine = certificates.genuine_registration(code)
+        if genuine is not None and genuine.certificate_revoked_at is not None:
+            revoked = genuine
     days = list(registration.days.values_list("day", flat=True)) if registration else []
-    status = 404 if code and registration is None else 200
+    status = 200 if registration or not code else 410 if revoked else 404
     return render(
         request,
         "meetings/verify.html",
-        {"code": code, "registration": registration, "days": days},
+        {"code": code, "registration": registration, "revoked": revoked, "days": days},
         status=status,
     )
 

@@ -129,8 +129,12 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_training(request: HttpRequest) -> HttpResponse:
-    lines, total = person_record(request.user)
-    return render(request, "meetings/training_person.html", {"lines": lines, "total": total})
+    lines, total, days = person_record(request.user)
+    return render(
+        request,
+        "meetings/training_person.html",
+        {"lines": lines, "total": total, "days_without_hours": days},
+    )
 
 
 @login_required

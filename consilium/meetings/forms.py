@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -81,6 +82,18 @@ class EventForm(forms.Form):
     time_zone = forms.ChoiceField(label=_("Time zone of the programme"), choices=time_zone_choices)
     starts_at = WallClockField(label=_("Starts"))
     ends_at = WallClockField(label=_("Ends"))
+    teaching_hours = forms.DecimalField(
+        label=_("Teaching hours"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=5,
+        decimal_places=2,
+        localize=True,
+        help_text=_(
+            "Only for an event without a programme: the hours taught, breaks left out. "
+            "Empty: certificates name the days attended, not hours."
+        ),
+    )
     mode = forms.ChoiceField(label=_("Mode"), choices=EventMode.choices)
     venue = forms.CharField(label=_("Venue"), max_length=300, required=False)
     online_link = forms.URLField(

@@ -124,6 +124,17 @@ class Event(models.Model):
         blank=True,
         help_text=_("Empty: members may register until the event ends."),
     )
+    teaching_hours = models.DecimalField(
+        _("teaching hours"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "For an event without a programme: the hours taught, breaks left out, shared "
+            "equally between its days. Empty: certificates name the days attended, not hours."
+        ),
+    )
     series = models.ForeignKey(
         Series, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
@@ -306,6 +317,12 @@ class Registration(models.Model):
     # "huong" finds "Hương" and one LIKE on one column replaces three.
     search_text = models.CharField(max_length=500, blank=True, default="", editable=False)
     certificate_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A certificate the organisers withdrew (attendance recorded in error, a badge lent to
+    # someone else): its verification page says so, and none is issued again.
+    certificate_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    certificate_revoked_reason = models.CharField(
+        max_length=300, blank=True, default="", editable=False
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -149,6 +149,9 @@ def _render_participants(request: HttpRequest, event, status: int = 200, **forms
             "days": days,
             "day": day,
             "progress": certificates.mail_progress(event),
+            "certificates_not_yet": ""
+            if certificates.issuable(event)
+            else certificates.not_yet_message(event),
             # Not for the table alone (htmx, as the desk types): it costs a query.
             "sheet": badge_sheet(event) if template == "meetings/participants.html" else None,
             # The page's head counts the whole event, whatever the search shows.
@@ -218,6 +221,26 @@ def participants_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
         if form.errors:
             return _render_participants(request, event, 400, checkin_form=form)
         messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
+        return _back_to_desk(event, request)
+    elif action == "revoke":
+        registration = event.registrations.filter(pk=request.POST.get("registration")).first()
+        if registration is None:
+            raise Http404
+        try:
+            certificates.revoke_certificate(
+                actor=request.user,
+                registration=registration,
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("The certificate of %(name)s is revoked; its code now verifies as revoked.")
+                % {"name": registration.full_name},
+            )
         return _back_to_desk(event, request)
     elif action == "hours":
         registration = event.registrations.filter(pk=request.POST.get("registration")).first()

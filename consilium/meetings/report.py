@@ -13,7 +13,7 @@ from consilium.lib import csv_cells
 from consilium.meetings.choices import AttendanceMode, RegistrationStatus, SessionKind
 from consilium.meetings.models import Event, EventAgreement, Presentation
 from consilium.meetings.pdf import render_pdf
-from consilium.meetings.programme import programme_hours, topic_counts
+from consilium.meetings.programme import teaching_hours, topic_counts
 
 # (label, registered, attended)
 Row = tuple[str, int, int]
@@ -75,7 +75,7 @@ def build_report(event: Event) -> EventReport:
         attended=registered.filter(
             Q(checked_in_at__isnull=False) | Q(first_joined_at__isnull=False)
         ).count(),
-        hours=programme_hours(event),
+        hours=teaching_hours(event),
         by_country=_grouped(registered, "country"),
         by_profession=_grouped(registered, "profession", dict(Profession.choices)),
         by_institution=_grouped(registered, "institution_name"),

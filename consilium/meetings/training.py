@@ -19,22 +19,35 @@ ATTENDED = Q(checked_in_at__isnull=False) | Q(first_joined_at__isnull=False)
 class TrainingLine:
     registration: Registration
     event: Event
-    hours: Decimal
+    hours: Decimal | None  # None: the event states no hours; its days count instead
+    days: int
     topics: list[str]
 
 
-def person_record(user: User) -> tuple[list[TrainingLine], Decimal]:
+def person_record(user: User) -> tuple[list[TrainingLine], Decimal, int]:
+    """What a person's certificates say, one line each: the hours, or the days where the
+    event states no hours. Returns the lines, the hours in total, and the days attended at
+    events without hours (not turned into hours nobody taught)."""
+    from consilium.meetings.certificates import issuable
+
     regs = (
         Registration.objects.filter(user=user, status=RegistrationStatus.REGISTERED)
         .filter(ATTENDED)
+        .filter(Q(hours_attended__isnull=True) | Q(hours_attended__gt=0))
+        .filter(certificate_revoked_at__isnull=True)
+        .annotate(day_count=Count("days", distinct=True))
+        .filter(day_count__gt=0)
         .select_related("event__host")
         .order_by("-event__starts_at")
     )
     lines = [
-        TrainingLine(r, r.event, r.hours_attended or Decimal(0), event_topics(r.event))
+        TrainingLine(r, r.event, r.hours_attended, r.day_count, event_topics(r.event))
         for r in regs
+        if issuable(r.event)
     ]
-    return lines, sum((line.hours for line in lines), Decimal(0))
+    hours = sum((line.hours for line in lines if line.hours is not None), Decimal(0))
+    days = sum(line.days for line in lines if line.hours is None)
+    return lines, hours, days
 
 
 def partnership_events(partnership: Partnership) -> QuerySet[Event]:

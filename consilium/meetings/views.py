@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consilium.lib.forms import add_action_errors
-from consilium.meetings import actions
+from consilium.meetings import actions, certificates
 from consilium.meetings.access import (
     can_manage_event,
     can_manage_series,
@@ -45,7 +45,7 @@ from consilium.meetings.forms import (
     SessionForm,
 )
 from consilium.meetings.models import Presentation, Series, Session
-from consilium.meetings.programme import programme_hours
+from consilium.meetings.programme import teaching_hours
 from consilium.meetings.times import wall_clock
 from consilium.meetings.video import join_open
 from consilium.network.access import managed_institution_ids
@@ -159,7 +159,13 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "places": places,
             "show_reader_zone": reader_zone != event.time_zone,
             "reader_zone": reader_zone,
-            "hours": programme_hours(event),
+            "hours": teaching_hours(event),
+            "certificate_ready": bool(mine)
+            and certificates.eligible(event).filter(pk=mine.pk).exists(),
+            "certificate_not_yet": bool(mine)
+            and mine.attended
+            and not certificates.issuable(event)
+            and certificates.not_yet_message(event),
             "agreements": event.agreements.select_related("partnership"),
             "join_open": join_open(event),
             "join_opens_minutes": settings.CONSILIUM_JOIN_OPENS_MINUTES,

@@ -1,12 +1,14 @@
 import datetime
 import io
+import zoneinfo
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from consilium.meetings.models import Event, Registration
+from consilium.meetings.models import DayAttendance, Event, Registration, Session
 from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -14,6 +16,19 @@ pytestmark = pytest.mark.browser
 
 def _sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
+
+
+def _a_day_passes(event) -> None:
+    """The workshop's day comes: the event, its programme and its attendance move a day
+    back, which is what the clock would do."""
+    one = datetime.timedelta(days=1)
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=F("starts_at") - one, ends_at=F("ends_at") - one
+    )
+    Session.objects.filter(event=event).update(
+        starts_at=F("starts_at") - one, ends_at=F("ends_at") - one
+    )
+    DayAttendance.objects.filter(registration__event=event).update(day=F("day") - one)
 
 
 def _form(page, button: str):
@@ -24,7 +39,9 @@ def test_a_workshop_from_programme_to_certificate(page, personas, password):
     for key in ("coordinator", "clinician"):
         personas[key].language = "en"
         personas[key].save()
-    day = timezone.localdate() + datetime.timedelta(days=10)
+    # Tomorrow in Hanoi: the desk checks the clinician in the day before (badge collection).
+    day = timezone.now().astimezone(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    day += datetime.timedelta(days=1)
 
     sign_in(page, personas["coordinator"].email, password)
     page.get_by_role("link", name="Meetings").first.click()
@@ -95,7 +112,13 @@ def test_a_workshop_from_programme_to_certificate(page, personas, password):
     assert registration.checked_in_at is not None
     _sign_out(page)
 
+    # The day before, the certificate is not issued yet, and the page says from when.
     sign_in(page, personas["clinician"].email, password)
+    page.goto(f"/meetings/{event.pk}/")
+    expect(page.locator(".registration")).to_contain_text("Certificates are issued from")
+    expect(page.get_by_role("link", name="Download my certificate (PDF)")).to_have_count(0)
+
+    _a_day_passes(event)
     page.goto(f"/meetings/{event.pk}/")
     with page.expect_download() as info:
         page.get_by_role("link", name="Download my certificate (PDF)").click()

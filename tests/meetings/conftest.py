@@ -216,3 +216,9 @@ def two_days(personas, institutions):
             ends_at=local(day, 9 + hours),
         )
     return event
+
+
+def on_day(event, day):
+    """Noon of `day` in the event's zone: the clock of a check-in made that day (a day not
+    yet come cannot be checked in)."""
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=event.zone)

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from consilium.audit.models import AuditEntry
 from consilium.meetings import attendance, certificates
 from tests.consultations.fixtures import run_queued_tasks
-from tests.meetings.conftest import guest
+from tests.meetings.conftest import guest, on_day
 
 SEND = "consilium.meetings.certificates.send_certificate"
 
@@ -38,7 +38,13 @@ def people(personas, two_days):
     )
     first, second = two_days.days()
     for registration, day in ((lan, first), (lan, second), (hương, first)):
-        attendance.check_in(actor=coordinator, event=two_days, registration=registration, day=day)
+        attendance.check_in(
+            actor=coordinator,
+            event=two_days,
+            registration=registration,
+            day=day,
+            at=on_day(two_days, day),
+        )
     return {"lan": lan, "hương": hương, "absent": absent}
 
 
@@ -113,6 +119,7 @@ def test_a_day_checked_in_after_mailing_sends_an_updated_certificate(
         event=two_days,
         registration=people["hương"],
         day=two_days.days()[1],
+        at=on_day(two_days, two_days.days()[1]),
     )
     assert "1 of 2 attendees" in _progress(client_for("coordinator"), two_days)
     mail.outbox.clear()
@@ -123,3 +130,53 @@ def test_a_day_checked_in_after_mailing_sends_an_updated_certificate(
     pdf = message.attachments[0][1]
     text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
     assert "5.00 hours" in text
+
+
+def test_a_badge_collected_the_evening_before_certifies_nothing_until_the_day(
+    client_for, personas, future_workshop
+):
+    """Checked in the evening before the first day: no certificate names that day before it
+    has begun, whether mailed, downloaded or verified; the pages say from when."""
+    import datetime
+
+    coordinator = personas["coordinator"]
+    lan = attendance.register(
+        actor=coordinator, event=future_workshop, user=personas["clinician"], mode="in_person"
+    )
+    first = future_workshop.days()[0]
+    attendance.check_in(
+        actor=coordinator,
+        event=future_workshop,
+        registration=lan,
+        at=datetime.datetime.combine(
+            first - datetime.timedelta(days=1), datetime.time(19), tzinfo=future_workshop.zone
+        ),
+    )
+    assert list(lan.days.values_list("day", flat=True)) == [first]
+    with pytest.raises(ValidationError, match="issued from"):
+        certificates.mail_certificates(actor=coordinator, event=future_workshop)
+    with pytest.raises(ValidationError, match="issued from"):
+        certificates.certificate_pdf(lan)
+    assert not AuditEntry.objects.filter(verb="meetings.certificates_mailed").exists()
+    assert "issued from" in _progress(client_for("coordinator"), future_workshop)
+    personas["clinician"].language = "en"
+    personas["clinician"].save()
+    clinician = client_for("clinician")
+    page = clinician.get(reverse("meetings:event", args=[future_workshop.pk])).content.decode()
+    assert "Download my certificate" not in page and "issued from" in page
+    response = clinician.get(reverse("meetings:certificate", args=[lan.pk]))
+    assert response.status_code == 302
+    code = certificates.verification_code(lan)
+    response = client_for("outsider").get(reverse("meetings:verify_certificate", args=[code]))
+    assert response.status_code == 404 and "Not valid" in response.content.decode()
+    mail.outbox.clear()
+    # A task queued some other way sends nothing either.
+    assert certificates.send_certificate.call(registration_id=lan.pk) == 0
+    assert mail.outbox == []
+
+
+def test_from_the_first_day_on_the_certificate_is_issued(client_for, personas, two_days, people):
+    """The other side: the first day (today) has begun, so its attendance certifies."""
+    page = client_for("clinician").get(reverse("meetings:event", args=[two_days.pk]))
+    assert reverse("meetings:certificate", args=[people["lan"].pk]) in page.content.decode()
+    assert certificates.mail_certificates(actor=personas["coordinator"], event=two_days) == 2

@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from consilium.meetings import attendance, certificates
-from tests.meetings.conftest import guest
+from tests.meetings.conftest import guest, on_day
 
 
 @pytest.fixture
@@ -21,7 +21,11 @@ def attendee(personas, two_days):
     )
     for day in two_days.days():
         attendance.check_in(
-            actor=personas["coordinator"], event=two_days, registration=registration, day=day
+            actor=personas["coordinator"],
+            event=two_days,
+            registration=registration,
+            day=day,
+            at=on_day(two_days, day),
         )
     return registration
 

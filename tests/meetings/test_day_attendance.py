@@ -1,6 +1,7 @@
 """Attendance per day of a multi-day event: the desk checks people in for the day it works
 on, by search or by badge; the participants page shows each day; hours follow the days."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -30,7 +31,7 @@ def _check_in(client, event, registration, day):
     )
 
 
-def test_both_days_by_search_then_scan(client_for, two_days, hương):
+def test_both_days_by_search_then_scan(client_for, personas, two_days, hương):
     first, second = two_days.days()
     client = client_for("coordinator")
     response = _check_in(client, two_days, hương, first)
@@ -39,11 +40,25 @@ def test_both_days_by_search_then_scan(client_for, two_days, hương):
     assert f"day={first.isoformat()}" in response["Location"] and "q=huong" in response["Location"]
     hương.refresh_from_db()
     assert hương.hours_attended == Decimal("3.00")
-    # The second day, at the desk by search for that day.
-    _check_in(client, two_days, hương, second)
+    # Tomorrow cannot be checked in today: nobody has attended it yet.
+    response = _check_in(client, two_days, hương, second)
+    assert response.status_code == 400
+    assert "has not come yet" in response.content.decode()
+    assert hương.days.count() == 1
+    # The second day, on that day (the desk's action with the clock of that day).
+    attendance.check_in(
+        actor=personas["coordinator"],
+        event=two_days,
+        registration=hương,
+        day=second,
+        at=datetime.datetime.combine(second, datetime.time(9), tzinfo=two_days.zone),
+    )
     hương.refresh_from_db()
     assert hương.hours_attended == Decimal("5.00")
-    assert list(hương.days.values_list("day", "method")) == [(first, "desk"), (second, "desk")]
+    assert list(hương.days.order_by("day").values_list("day", "method")) == [
+        (first, "desk"),
+        (second, "desk"),
+    ]
     page = client.get(
         reverse("meetings:participants", args=[two_days.pk]), {"day": second.isoformat()}
     ).content.decode()
@@ -109,3 +124,45 @@ def test_an_online_join_counts_its_day(personas, two_days):
     assert list(registration.days.values_list("day", "method")) == [(second, "online")]
     registration.refresh_from_db()
     assert registration.hours_attended == Decimal("2.00")
+
+
+def _evening_before(event, day, hour=19):
+    return datetime.datetime.combine(
+        day - datetime.timedelta(days=1), datetime.time(hour), tzinfo=event.zone
+    )
+
+
+def test_only_the_first_day_is_checked_in_ahead_and_only_the_day_before(personas, two_days, hương):
+    """Badge collection: the evening before the first day checks people in for it; no other
+    day to come, and not the first day two days ahead."""
+    first, second = two_days.days()
+    coordinator = personas["coordinator"]
+    for day, at in (
+        (first, _evening_before(two_days, first) - datetime.timedelta(days=1)),
+        (second, _evening_before(two_days, first)),
+        (second, _evening_before(two_days, second) - datetime.timedelta(hours=12)),
+    ):
+        with pytest.raises(ValidationError, match="has not come yet"):
+            attendance.check_in(
+                actor=coordinator, event=two_days, registration=hương, day=day, at=at
+            )
+    assert not hương.days.exists()
+    attendance.check_in(
+        actor=coordinator,
+        event=two_days,
+        registration=hương,
+        day=first,
+        at=_evening_before(two_days, first),
+    )
+    assert list(hương.days.values_list("day", flat=True)) == [first]
+
+
+def test_a_day_gone_by_is_still_recorded(personas, two_days, hương):
+    """The desk may record attendance afterwards, for a day that has begun or ended."""
+    first, second = two_days.days()
+    after = datetime.datetime.combine(second, datetime.time(18), tzinfo=two_days.zone)
+    for day in (first, second):
+        attendance.check_in(
+            actor=personas["coordinator"], event=two_days, registration=hương, day=day, at=after
+        )
+    assert hương.days.count() == 2

@@ -1,10 +1,14 @@
 """Scanning a badge: opening its QR code's address as an organiser checks its holder in for
 the desk's day; anything else is refused and changes nothing."""
 
+import datetime
+import zoneinfo
+
 import pytest
 from django.core import signing
 from django.urls import reverse
 
+from consilium.audit.models import AuditEntry
 from consilium.meetings import attendance
 from consilium.meetings.badges import SALT, badge_token
 from consilium.meetings.models import DayAttendance
@@ -34,13 +38,51 @@ def test_scanning_checks_the_holder_in_for_today(client_for, two_days, hương):
     assert hương.hours_attended == 3
 
 
-def test_a_second_scan_the_same_day_changes_nothing(client_for, two_days, hương):
+def test_a_second_scan_the_same_day_says_when_and_changes_nothing(
+    client_for, personas, two_days, hương
+):
+    # The organiser reads Paris time; the event is in Hanoi.
+    personas["coordinator"].time_zone = "Europe/Paris"
+    personas["coordinator"].save()
     client = client_for("coordinator")
     _scan(client, two_days, badge_token(hương))
+    first = DayAttendance.objects.get(registration=hương)
+    audited = AuditEntry.objects.filter(verb="meetings.checked_in").count()
     response = _scan(client, two_days, badge_token(hương))
-    assert response.status_code == 400
-    assert "already checked in" in response.content.decode()
-    assert DayAttendance.objects.filter(registration=hương).count() == 1
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Already checked in" in page
+    assert ">Checked in<" not in page
+    at = first.at.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).strftime("%H:%M")
+    assert f"Nguyễn Thị Hương was already checked in today at {at}." in page
+    assert "Nothing has been changed." in page
+    assert list(DayAttendance.objects.filter(registration=hương)) == [first]
+    assert AuditEntry.objects.filter(verb="meetings.checked_in").count() == audited
+
+
+def test_a_badge_collected_the_day_before_says_for_which_day(client_for, personas, future_workshop):
+    """Checked in the evening before the first day, scanned again: it names the day."""
+    personas["coordinator"].time_zone = "Asia/Ho_Chi_Minh"
+    personas["coordinator"].save()
+    registration = attendance.register(
+        actor=personas["coordinator"], event=future_workshop, mode="in_person", guest=guest()
+    )
+    first = future_workshop.days()[0]
+    evening = datetime.datetime.combine(
+        first - datetime.timedelta(days=1), datetime.time(19, 5), tzinfo=future_workshop.zone
+    )
+    attendance.check_in(
+        actor=personas["coordinator"],
+        event=future_workshop,
+        registration=registration,
+        at=evening,
+        method="badge",
+    )
+    page = _scan(client_for("coordinator"), future_workshop, badge_token(registration))
+    text = page.content.decode()
+    assert "Already checked in" in text
+    assert "was already checked in for" in text and "at 19:05" in text
+    assert DayAttendance.objects.filter(registration=registration).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -89,3 +131,25 @@ def test_a_signed_out_phone_is_sent_to_sign_in_first(client, two_days, hương):
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert not DayAttendance.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["expert", "outsider"])
+def test_a_badge_of_an_event_one_does_not_organise_says_so(
+    client_for, personas, two_days, hương, persona
+):
+    """The phone of another event's desk opens this badge's own address: a clear refusal,
+    not a bare "Not allowed", and nothing of the event shown."""
+    personas[persona].language = "en"
+    personas[persona].save()
+    response = _scan(client_for(persona), two_days, badge_token(hương))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "This badge is for an event you do not organise" in page
+    assert two_days.title not in page and "Nguyễn Thị Hương" not in page
+    assert not DayAttendance.objects.exists()
+
+
+def test_a_forged_code_for_an_event_one_does_not_organise_is_a_plain_refusal(client_for, two_days):
+    response = _scan(client_for("outsider"), two_days, "not-a-token")
+    assert response.status_code in (403, 404)
+    assert "do not organise" not in response.content.decode()

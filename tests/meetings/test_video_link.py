@@ -71,7 +71,7 @@ def test_the_join_button_appears_shortly_before_the_start(client_for, personas, 
     registration = next_board.registrations.get()
     assert registration.first_joined_at is not None
     assert registration.hours_attended == Decimal("1.08")  # 65 minutes
-    lines, total = person_record(personas["expert"])
+    lines, total, _days = person_record(personas["expert"])
     assert [line.event for line in lines] == [next_board] and total == Decimal("1.08")
 
 

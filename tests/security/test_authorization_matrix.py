@@ -434,6 +434,7 @@ ROWS: list[Row] = [
             "member": "403 400 403 403 403 403 L",
             "check-in": "403 400 403 403 403 403 L",
             "hours": "403 404 403 403 403 403 L",
+            "revoke": "403 404 403 403 403 403 L",
             "nonsense": "403 404 403 403 403 403 L",
         },
     ),
@@ -463,7 +464,8 @@ ROWS: list[Row] = [
     Row(
         "meetings:scan",
         lambda w: {"pk": w.workshop.pk, "token": badge_token(w.registration)},
-        get="403 400 403 403 403 403 L",
+        # Already checked in: the page says when, and changes nothing.
+        get="403 200 403 403 403 403 L",
     ),
     Row("meetings:mail_certificates", pk("workshop"), post="403 302 403 403 403 403 L"),
     Row(

@@ -10,8 +10,11 @@ models (whose JSON is R4's for every resource used here).
 
 What mCODE has no element for travels in extensions under ``urn:consilium:`` (last contact,
 basis of diagnosis, grade, laterality, risk group, cause of death, a treatment's modalities,
-intent and protocol), so the Bundle holds everything the survival figures are computed from
-and :mod:`consilium.registry.fhir_in` can read it back into the same registry.
+intent and protocol, a marker's other name and laboratory), so the Bundle holds everything
+the survival figures are computed from, and the molecular markers (an mCODE tumour marker
+test each, coded in Consilium's marker, result and method codes: the registry's markers are
+fusions and amplifications that LOINC codes only test by test), and
+:mod:`consilium.registry.fhir_in` can read it back into the same registry.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from consilium.network.models import Institution
 from consilium.registry.codes import MORPHOLOGY, TOPOGRAPHY, display_site
@@ -33,6 +36,7 @@ from consilium.registry.models import (
     EventKind,
     FollowUpEvent,
     Modality,
+    MolecularMarker,
     Patient,
     Sex,
     Treatment,
@@ -49,6 +53,7 @@ PROFILES = {
     "radiotherapy": MCODE + "mcode-radiotherapy-course-summary",
     "medication": MCODE + "mcode-cancer-related-medication-statement",
     "status": MCODE + "mcode-cancer-disease-status",
+    "marker": MCODE + "mcode-tumor-marker-test",
 }
 HISTOLOGY_EXTENSION = MCODE + "mcode-histology-morphology-behavior"
 ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
@@ -57,6 +62,9 @@ LOINC = "http://loinc.org"
 TORONTO = "urn:consilium:toronto-stage"
 EVENT_KIND = "urn:consilium:event-kind"
 TREATMENT = "urn:consilium:treatment"
+MARKER = "urn:consilium:marker"
+MARKER_RESULT = "urn:consilium:marker-result"
+MARKER_METHOD = "urn:consilium:marker-method"
 # Consilium's own extensions (see the module doc).
 EXT = {
     name: f"urn:consilium:{name}"
@@ -71,6 +79,8 @@ EXT = {
         "intent",
         "protocol-name",
         "protocol-version",
+        "marker-name",
+        "lab",
     )
 }
 DISEASE_STATUS_LOINC = "97509-4"
@@ -350,12 +360,56 @@ def _event(
     return key, resource
 
 
+def _marker(
+    patient: Patient, marker: MolecularMarker, index: int, condition_key: str | None
+) -> tuple[str, dict[str, Any]]:
+    """A molecular marker as an mCODE tumour marker test: what was looked for (code), what
+    was found (value) and how (method), dated when the laboratory gave a date."""
+    key = f"{patient.pseudonym}-mk{index}"
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": key,
+        "meta": {"profile": [PROFILES["marker"]]},
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "laboratory",
+                    }
+                ]
+            }
+        ],
+        "code": {
+            "coding": [{"system": MARKER, "code": marker.marker}],
+            "text": marker.other_name or marker.marker,
+        },
+        "subject": _ref(patient.pseudonym),
+        "valueCodeableConcept": {"coding": [{"system": MARKER_RESULT, "code": marker.result}]},
+        "method": {"coding": [{"system": MARKER_METHOD, "code": marker.method}]},
+    }
+    extensions = [
+        {"url": EXT[name], "valueString": value}
+        for name, value in (("marker-name", marker.other_name), ("lab", marker.lab))
+        if value
+    ]
+    if extensions:
+        resource["extension"] = extensions
+    if marker.date is not None:
+        resource["effectiveDateTime"] = marker.date.isoformat()
+    if condition_key:
+        resource["focus"] = [_ref(condition_key)]
+    return key, resource
+
+
 @dataclass(frozen=True, slots=True)
 class _Record:
     patient: Patient
     diagnoses: list[Diagnosis]  # by date
     treatments: list[Treatment]  # by start date
     events: list[FollowUpEvent]
+    markers: list[MolecularMarker] = field(default_factory=list)  # by date
 
 
 def patient_entries(record: _Record) -> Iterator[dict[str, Any]]:
@@ -383,6 +437,9 @@ def patient_entries(record: _Record) -> Iterator[dict[str, Any]]:
             patient, event, index, condition_keys.get(event.diagnosis_id, first_condition)
         )
         yield _entry(key, resource)
+    for index, marker in enumerate(record.markers, start=1):
+        key, resource = _marker(patient, marker, index, condition_keys.get(marker.diagnosis_id))
+        yield _entry(key, resource)
 
 
 def _records(institution: Institution, chunk: int = 500) -> Iterator[_Record]:
@@ -405,6 +462,11 @@ def _records(institution: Institution, chunk: int = 500) -> Iterator[_Record]:
             Treatment.objects.filter(patient_id__in=keys).order_by("start_date", "id")
         )
         events = _by_patient(FollowUpEvent.objects.filter(patient_id__in=keys))
+        markers = _by_patient(
+            MolecularMarker.objects.filter(diagnosis__patient_id__in=keys)
+            .annotate(patient_id=F("diagnosis__patient_id"))
+            .order_by(F("date").asc(nulls_first=True), "id")
+        )
         for patient in patients:
             patient.institution = institution
             yield _Record(
@@ -412,6 +474,7 @@ def _records(institution: Institution, chunk: int = 500) -> Iterator[_Record]:
                 diagnoses.get(patient.pk, []),
                 treatments.get(patient.pk, []),
                 events.get(patient.pk, []),
+                markers.get(patient.pk, []),
             )
         last = keys[-1]
 

@@ -1,7 +1,7 @@
 """Reading a FHIR R4 Bundle of the shape :mod:`consilium.registry.fhir` writes back into the
-import's rows: the Bundle becomes the ``patients``, ``events`` and ``treatments`` sheets of
-:mod:`consilium.registry.sheets`, so it goes through exactly the checks, duplicate matching
-and keep-in-step preview of a spreadsheet.
+import's rows: the Bundle becomes the ``patients``, ``events``, ``treatments`` and ``markers``
+sheets of :mod:`consilium.registry.sheets`, so it goes through exactly the checks, duplicate
+matching and keep-in-step preview of a spreadsheet.
 
 What the Bundle cannot say is filled so the rows pass as they are:
 
@@ -132,7 +132,7 @@ class _Reader:
                 if url:
                     by_url[url] = (number, resource)
         patients: dict[int, dict[str, str]] = {}  # id() of the Patient resource -> its row
-        rows: Rows = {"patients": [], "events": [], "treatments": []}
+        rows: Rows = {"patients": [], "events": [], "treatments": [], "markers": []}
 
         def target(number: int, resource: dict, field: str, kind: str) -> dict | None:
             steps = [int(part) if part.isdigit() else part for part in field.split(".")]
@@ -185,7 +185,10 @@ class _Reader:
                 code = _coding(resource.get("code"), fhir.LOINC)
                 for focus in range(len(resource.get("focus") or [])):
                     target(number, resource, f"focus.{focus}.reference", "Condition")
-                if code == fhir.STAGE_LOINC:
+                marker = _coding(resource.get("code"), fhir.MARKER)
+                if marker and not code:
+                    rows["markers"].append((number, _marker(resource, number_key, marker)))
+                elif code == fhir.STAGE_LOINC:
                     method = _coding(resource.get("method"), fhir.TORONTO)
                     tumour, _sep, tier = method.rpartition("-tier-")
                     row["stage_tumour"] = tumour
@@ -213,12 +216,14 @@ class _Reader:
                         "code",
                         _(
                             "An Observation of code “%(code)s”: a registry Bundle holds stages"
-                            " (LOINC %(stage)s) and disease statuses (LOINC %(status)s)."
+                            " (LOINC %(stage)s), disease statuses (LOINC %(status)s) and"
+                            " molecular markers (%(marker)s)."
                         )
                         % {
                             "code": code or "—",
                             "stage": fhir.STAGE_LOINC,
                             "status": fhir.DISEASE_STATUS_LOINC,
+                            "marker": fhir.MARKER,
                         },
                     )
             else:
@@ -286,6 +291,19 @@ class _Reader:
                 },
             )
         )
+
+
+def _marker(resource: dict, hospital_number: str, marker: str) -> dict[str, str]:
+    extensions = _extensions(resource)
+    return {
+        "hospital_number": hospital_number,
+        "marker": marker,
+        "other_name": extensions.get("marker-name", ""),
+        "result": _coding(resource.get("valueCodeableConcept"), fhir.MARKER_RESULT),
+        "method": _coding(resource.get("method"), fhir.MARKER_METHOD),
+        "lab": extensions.get("lab", ""),
+        "date": _text(resource.get("effectiveDateTime"))[:10],
+    }
 
 
 def read_bundle(path: Path) -> Rows:

@@ -104,14 +104,12 @@ class Outcome:
     imported: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
-    # The warnings of each row, found by the first pass and written by the second, so the
-    # checks run once per row. Kept while the file is error-free (it will be written).
-    warnings: dict[int, list[tuple[str, str, str, str]]] = field(default_factory=dict)
-    # Each row's lookup digests (name and birth date, hospital number), worked out for the
-    # duplicate check and stored by the second pass: they cost as much as a check.
-    digests: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # The events, treatments and markers of the file by hospital number (repeated.py).
-    extras: dict[str, repeated.Extras] = field(default_factory=dict)
+    # What the first pass keeps for the second, on disk (repeated.Kept): the events,
+    # treatments and markers of the file by hospital number; the warnings of each row, so the
+    # checks run once per row, and its lookup digests (name and birth date, hospital number),
+    # worked out for the duplicate check and stored by the second pass (they cost as much as
+    # a check), both while the file is error-free (it will be written). Closed by import_csv.
+    kept: repeated.Kept | None = field(default=None, repr=False)
     # The patients sheet's label in the messages ("" for a lone CSV file).
     sheet: str = ""
     # Rows whose hospital number is registered: row number -> patient id (keep in step).
@@ -328,6 +326,8 @@ def validate(
     seen_numbers: dict[str, int] = {}
     seen: set[str] = set()
     book = None
+    kept = outcome.kept = repeated.Kept()
+    keeping = True  # the rows' warnings and digests, until the file shows an error
     try:
         # The patients are read again by the second pass: an .xlsx keeps them, parsed.
         book = Workbook(path, file_name, detect=detect_file, keep=frozenset({"patients"}))
@@ -337,7 +337,7 @@ def validate(
             outcome.located = book.located
         own_pseudonyms = _own_pseudonyms(book, institution)
         # The repeated rows first, so each patient's row is checked with its own.
-        extras = repeated.read(book, outcome.add, today)
+        repeated.read(book, outcome.add, today, kept)
         last = 0
         for number, values in book.records("patients"):
             if number != last:
@@ -348,6 +348,7 @@ def validate(
                 continue
             parser = _RowParser(number, values)
             row = parser.parse()
+            warnings = None
             for error in parser.errors:
                 outcome.add(error)
             hospital_number = parser.parsed_identity[2]
@@ -371,7 +372,7 @@ def validate(
                 continue
             if row is not None:
                 repeated.check_patient(
-                    extras.get(hospital_number) if hospital_number else None,
+                    kept.get(hospital_number, events_only=True) if hospital_number else None,
                     row=number,
                     sheet=outcome.sheet,
                     diagnosis_date=row.diagnosis.date,
@@ -384,11 +385,7 @@ def validate(
                     if result.level == Level.ERROR:
                         outcome.add(RowError(number, _column(result.field), str(result.message)))
                 if results and outcome.ok:
-                    outcome.warnings[number] = [
-                        (r.code, r.level, r.field, message_text(r)) for r in results
-                    ]
-                elif not outcome.ok:
-                    outcome.warnings.clear()
+                    warnings = [(r.code, r.level, r.field, message_text(r)) for r in results]
             # A row with other problems can still be a duplicate: say so in the same pass.
             digests, registered_id = _duplicates(
                 number,
@@ -402,17 +399,17 @@ def validate(
                 if row is not None and outcome.ok:
                     pending.append((row, registered_id))
                     if len(pending) >= BATCH:
-                        _compare(pending, extras, outcome, institution)
+                        _compare(pending, kept, outcome, institution)
             if outcome.ok:
-                outcome.digests[number] = digests
-            else:
-                outcome.digests.clear()
+                kept.check(number, digests, warnings)
+            elif keeping:
+                kept.forget_checked()
+                keeping = False
             if progress and outcome.rows % BATCH == 0:
                 progress("validating", outcome.rows, total)
-        repeated.unmatched(extras, seen, outcome.add)
+        kept.unmatched(seen, outcome.add)
         if outcome.ok:
-            _compare(pending, extras, outcome, institution)
-            outcome.extras = extras
+            _compare(pending, kept, outcome, institution)
     except FileProblem as problem:
         # A FHIR Bundle's problems come all at once (consilium.registry.fhir_in).
         for error in problem.errors:
@@ -420,6 +417,7 @@ def validate(
     except BaseException:
         if book is not None:
             book.close()
+        kept.close()
         raise
     if progress:
         progress("validating", outcome.rows, total)
@@ -445,10 +443,11 @@ def _own_pseudonyms(book: Workbook, institution: Institution) -> set[str]:
 
 
 def _compare(
-    pending: list[tuple[Row, int]], extras: dict, outcome: Outcome, institution: Institution
+    pending: list[tuple[Row, int]], kept: repeated.Kept, outcome: Outcome, institution: Institution
 ) -> None:
     if not pending:
         return
+    extras = kept.many(row.identity.hospital_number for row, _pk in pending)
     changes, unchanged = keep_in_step.compare(pending, extras, institution)
     outcome.unchanged += unchanged
     for change in changes:
@@ -470,6 +469,8 @@ def _duplicates(
     name, birth_date, hospital_number = identity
     checks = []
     name_digest = ""
+    # The messages are translated only for a row they are said of (gettext on every row of
+    # 100,000 was seconds of the import).
     if name and birth_date is not None:
         name_digest = name_birth_digest(name, birth_date)
         checks.append(
@@ -477,8 +478,8 @@ def _duplicates(
                 0,
                 "name",
                 name_digest,
-                _("A patient with this name and date of birth is already registered."),
-                _("Same name and date of birth as row %(row)d."),
+                lambda: _("A patient with this name and date of birth is already registered."),
+                lambda: _("Same name and date of birth as row %(row)d."),
             )
         )
     number_digest = hospital_number_digest(hospital_number)
@@ -490,19 +491,19 @@ def _duplicates(
                 1,
                 "hospital_number",
                 digest,
-                _("This hospital number is already registered."),
-                _("Same hospital number as row %(row)d."),
+                lambda: _("This hospital number is already registered."),
+                lambda: _("Same hospital number as row %(row)d."),
             )
         )
     for kind, column, digest, registered, again in checks:
         if digest in seen[kind]:
-            outcome.add(RowError(number, column, again % {"row": seen[kind][digest]}))
+            outcome.add(RowError(number, column, again() % {"row": seen[kind][digest]}))
             continue
         seen[kind][digest] = number
         if kind == 0 and digest in existing[0] and existing[0][digest] != registered_id:
             # Another registered child (or one with another hospital number) has this name
             # and date of birth.
-            outcome.add(RowError(number, column, registered))
+            outcome.add(RowError(number, column, registered()))
     return (name_digest, number_digest), registered_id
 
 
@@ -533,10 +534,8 @@ def write(
     job: ImportJob,
     progress: Progress | None = None,
     total: int | None = None,
-    warnings: dict[int, list[tuple[str, str, str, str]]] | None = None,
-    digests: dict[int, tuple[str, str]] | None = None,
     skip: int = 0,
-    extras: dict[str, repeated.Extras] | None = None,
+    kept: repeated.Kept | None = None,
     matched: dict[int, int] | None = None,
     changed: dict[int, list[str]] | None = None,
 ) -> tuple[int, int]:
@@ -556,6 +555,8 @@ def write(
     from consilium.registry.import_jobs import undo
 
     written = skip
+    own_kept = kept is None
+    kept = kept or repeated.Kept()
     matched = matched or {}
     changed = changed or {}
     updates: list[tuple[Row, int, list[str]]] = []
@@ -573,39 +574,21 @@ def write(
                 continue
             batch.append(row)
             if len(batch) >= BATCH:
-                written = _commit_batch(
-                    batch,
-                    institution,
-                    actor,
-                    job,
-                    written,
-                    warnings or {},
-                    digests or {},
-                    extras or {},
-                )
+                written = _commit_batch(batch, institution, actor, job, written, kept)
                 batch = []
                 if progress:
                     progress("saving", written, total)
         if batch:
-            written = _commit_batch(
-                batch,
-                institution,
-                actor,
-                job,
-                written,
-                warnings or {},
-                digests or {},
-                extras or {},
-            )
+            written = _commit_batch(batch, institution, actor, job, written, kept)
         with transaction.atomic():
             if updates:
                 keep_in_step.apply(
                     updates,
-                    extras or {},
+                    kept.many(row.identity.hospital_number for row, _pk, _columns in updates),
                     institution=institution,
                     actor=actor,
                     job=job,
-                    warnings=warnings or {},
+                    warnings=kept.checked(row.number for row, _pk, _columns in updates)[1],
                 )
             record(
                 actor=actor,
@@ -618,6 +601,9 @@ def write(
     except BaseException:
         undo(job)
         raise
+    finally:
+        if own_kept:
+            kept.close()
     if updates:
         keep_in_step.refresh_search([pk for _row, pk, _columns in updates])
     if progress:
@@ -631,10 +617,10 @@ def _commit_batch(
     actor: Actor,
     job: ImportJob,
     written: int,
-    warnings: dict[int, list[tuple[str, str, str, str]]],
-    digests: dict[int, tuple[str, str]],
-    extras: dict[str, repeated.Extras],
+    kept: repeated.Kept,
 ) -> int:
+    digests, warnings = kept.checked(row.number for row in batch)
+    extras = kept.many(row.identity.hospital_number for row in batch)
     with transaction.atomic():
         lock_numbering(institution)
         clashes = _registered_meanwhile(batch, institution, digests)
@@ -838,10 +824,8 @@ def import_csv(
                         job=job,
                         progress=progress,
                         total=outcome.rows,
-                        warnings=outcome.warnings,
-                        digests=outcome.digests,
                         skip=job.rows_imported,
-                        extras=outcome.extras,
+                        kept=outcome.kept,
                         matched=outcome.matched,
                         changed=outcome.changed,
                     )
@@ -853,6 +837,8 @@ def import_csv(
         finally:
             if outcome.book is not None:
                 outcome.book.close()
+            if outcome.kept is not None:
+                outcome.kept.close()
     if own_job:
         job.rows_total = job.rows_done = outcome.rows
         job.rows_imported = outcome.imported

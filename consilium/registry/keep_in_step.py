@@ -21,11 +21,11 @@ from django.db import transaction
 from consilium.accounts.models import User
 from consilium.audit.actions import record
 from consilium.network.models import Institution
-from consilium.registry import repeated, survival_facts
+from consilium.registry import repeated, survival_facts, toronto
 from consilium.registry.bulk import insert
 from consilium.registry.crypto import hospital_number_digest, name_birth_digest
-from consilium.registry.exports import _values
 from consilium.registry.models import (
+    Diagnosis,
     FollowUpEvent,
     ImportJob,
     MolecularMarker,
@@ -97,17 +97,43 @@ class Change:
         }
 
 
-def _file_values(row: Any, institution: Institution) -> dict[str, str]:
-    """The row as the registry would store it, rendered as the export writes it."""
-    assert row.diagnosis.date is not None
-    patient = _unsaved_patient(row, institution)
-    diagnosis = diagnosis_row(patient, row.diagnosis, row.identity.birth_date)
-    values = _values(patient, diagnosis, False)
-    values |= {
-        "name": row.identity.name.strip(),
-        "birth_date": row.identity.birth_date,
-        "address": row.identity.address.strip(),
-        "phone": row.identity.phone.strip(),
+def _file_values(row: Any) -> dict[str, str]:
+    """The row as the registry would store it (`consilium.registry.rows.patient_row` and
+    `diagnosis_row`, whose values these are), rendered as the export writes it; without
+    building the two models, which took a quarter of a re-import's preview."""
+    patient, diagnosis, identity = row.patient, row.diagnosis, row.identity
+    assert diagnosis.date is not None
+    stage_tumour = diagnosis.stage_tumour
+    if not stage_tumour:
+        stage_tumour = (
+            toronto.tumour_for(
+                diagnosis.classify().recode, diagnosis.morphology, diagnosis.topography
+            )
+            or ""
+        )
+    values = {
+        "name": identity.name.strip(),
+        "birth_date": identity.birth_date,
+        "sex": patient.sex,
+        "address": identity.address.strip(),
+        "phone": identity.phone.strip(),
+        "region": patient.region.strip(),
+        "consent_status": patient.consent_status,
+        "consent_date": patient.consent_date,
+        "consent_waiver_reason": patient.consent_waiver_reason.strip(),
+        "diagnosis_date": diagnosis.date,
+        "topography": diagnosis.topography,
+        "morphology": diagnosis.morphology,
+        "behaviour": diagnosis.behaviour,
+        "grade": diagnosis.grade,
+        "laterality": diagnosis.laterality,
+        "basis_of_diagnosis": diagnosis.basis_of_diagnosis,
+        "stage_tumour": stage_tumour,
+        "stage_tier": diagnosis.stage_tier if diagnosis.stage_value else None,
+        "stage_value": diagnosis.stage_value,
+        "risk_group": diagnosis.risk_group,
+        "vital_status": patient.vital_status,
+        "last_contact": patient.last_contact,
     }
     return {column: _text(values.get(column)) for column in COLUMNS}
 
@@ -162,38 +188,95 @@ def _repeated_lines(events: list, treatments: list, markers: list) -> dict[str, 
     }
 
 
+# What the registry holds of a patient, by the file's column (exports._values renders the
+# same for the export): read as plain values, not models, since the preview of a monthly
+# re-export compares every registered patient.
+_STORED_PATIENT = {
+    **{c: c for c in ("sex", "region", "consent_status", "consent_date")},
+    **{c: c for c in ("consent_waiver_reason", "vital_status", "last_contact")},
+    **{c: f"identity__{c}" for c in IDENTIFYING},
+}
+_STORED_DIAGNOSIS = {
+    "diagnosis_date": "date",
+    **{
+        c: c
+        for c in (
+            "topography",
+            "morphology",
+            "behaviour",
+            "grade",
+            "laterality",
+            "basis_of_diagnosis",
+            "stage_tumour",
+            "stage_tier",
+            "stage_value",
+            "risk_group",
+        )
+    },
+}
+
+
 def compare(
     matched: list[tuple[Any, int]], extras: dict[str, repeated.Extras], institution: Institution
 ) -> tuple[list[Change], int]:
     """The changed rows among ``matched`` (row, registered patient id), and how many are
     unchanged. A few queries per call, whatever the number of rows (the importer calls it a
-    batch at a time)."""
+    batch at a time, with the batch's repeated rows in ``extras``)."""
     ids = [pk for _row, pk in matched]
     patients = {
-        p.pk: p
-        for p in Patient.objects.filter(pk__in=ids)
-        .select_related("identity")
-        .prefetch_related("diagnoses")
+        values["pk"]: values
+        for values in Patient.objects.filter(pk__in=ids).values(
+            "pk", "pseudonym", *_STORED_PATIENT.values()
+        )
     }
+    first_diagnosis: dict[int, dict[str, Any]] = {}
+    for values in (
+        Diagnosis.objects.filter(patient_id__in=ids)
+        .order_by("patient_id", "date", "id")
+        .values("patient_id", "pk", *_STORED_DIAGNOSIS.values())
+    ):
+        first_diagnosis.setdefault(values["patient_id"], values)
     stored: dict[int, dict[str, list]] = {pk: {k: [] for k in REPEATED} for pk in ids}
-    for e in FollowUpEvent.objects.filter(patient_id__in=ids):
+    for e in (
+        FollowUpEvent.objects.filter(patient_id__in=ids)
+        .order_by()
+        .values_list("patient_id", "date", "kind", "death_cause", "note", named=True)
+    ):
         stored[e.patient_id]["events"].append(e)
-    for t in Treatment.objects.filter(patient_id__in=ids):
+    for t in (
+        Treatment.objects.filter(patient_id__in=ids)
+        .order_by()
+        .values_list(
+            "patient_id",
+            "start_date",
+            "end_date",
+            "modalities",
+            "intent",
+            "protocol_name",
+            "protocol_version",
+            named=True,
+        )
+    ):
         stored[t.patient_id]["treatments"].append(t)
-    first_diagnosis = {}
-    for pk, patient in patients.items():
-        diagnoses = patient.diagnoses.all()
-        first_diagnosis[pk] = diagnoses[0] if diagnoses else None
-    by_diagnosis = {d.pk: pk for pk, d in first_diagnosis.items() if d is not None}
-    for m in MolecularMarker.objects.filter(diagnosis_id__in=list(by_diagnosis)):
+    by_diagnosis = {d["pk"]: pk for pk, d in first_diagnosis.items()}
+    for m in (
+        MolecularMarker.objects.filter(diagnosis_id__in=list(by_diagnosis))
+        .order_by()
+        .values_list(
+            "diagnosis_id", "marker", "other_name", "result", "method", "lab", "date", named=True
+        )
+    ):
         stored[by_diagnosis[m.diagnosis_id]]["markers"].append(m)
     changes = []
     unchanged = 0
     for row, pk in matched:
         patient = patients[pk]
-        old = _values(patient, first_diagnosis[pk], True)
-        old_text = {column: _text(old.get(column)) for column in COLUMNS}
-        new_text = _file_values(row, institution)
+        diagnosis = first_diagnosis.get(pk, {})
+        old_text = {
+            **{c: _text(patient[name]) for c, name in _STORED_PATIENT.items()},
+            **{c: _text(diagnosis.get(name)) for c, name in _STORED_DIAGNOSIS.items()},
+        }
+        new_text = _file_values(row)
         fields = []
         for column in COLUMNS:
             if old_text[column] != new_text[column]:
@@ -208,7 +291,7 @@ def compare(
             if old_lines[kind] != new_lines[kind]:
                 fields.append((kind, "; ".join(old_lines[kind]), "; ".join(new_lines[kind])))
         if fields:
-            changes.append(Change(row.number, pk, patient.pseudonym, fields))
+            changes.append(Change(row.number, pk, patient["pseudonym"], fields))
         else:
             unchanged += 1
     return changes, unchanged

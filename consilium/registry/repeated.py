@@ -1,13 +1,15 @@
 """The repeated things of an import (follow-up events, treatments, molecular markers), one row
 each in their own sheet, joined to their patient by hospital number: read and checked before
-the patients, kept by hospital number, checked again against their patient's row (a death
-before the diagnosis, two deaths, a death the vital status does not show), then written with
-the patient they belong to (`consilium.registry.importer`)."""
+the patients, kept by hospital number (on disk: `Kept`), checked again against their
+patient's row (a death before the diagnosis, two deaths, a death the vital status does not
+show), then written with the patient they belong to (`consilium.registry.importer`)."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,8 @@ _CHOICES = {
     "marker": list(Marker.values),
     "result": list(MarkerResult.values),
     "method": list(MarkerMethod.values),
+    # Django works Choices.values out anew on each access: 200,000 treatments asked.
+    "modalities": list(Modality.values),
 }
 _LIMITS = {"hospital_number": 40, "note": 300, "protocol_name": 120, "protocol_version": 40}
 _LIMITS |= {"other_name": 60, "lab": 120}
@@ -78,7 +82,188 @@ class Extras:
     events: list[Event] = field(default_factory=list)
     treatments: list[TreatmentRow] = field(default_factory=list)
     markers: list[MarkerRow] = field(default_factory=list)
-    sheet: dict[str, str] = field(default_factory=dict)  # kind of row -> its sheet's label
+
+
+SHEETS = ("events", "treatments", "markers")
+# Hospital numbers (or rows) a query names at most.
+_CHUNK = 1000
+
+
+def _date(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
+
+
+def _pack(item: Event | TreatmentRow | MarkerRow) -> tuple:
+    """A row as the six values after its number (dates as ISO text)."""
+    if isinstance(item, Event):
+        return (item.kind, item.date.isoformat(), item.death_cause, item.note, None, None)
+    if isinstance(item, TreatmentRow):
+        return (
+            item.start_date.isoformat(),
+            item.end_date.isoformat() if item.end_date else None,
+            MODALITY_SEPARATOR.join(item.modalities),
+            item.intent,
+            item.protocol_name,
+            item.protocol_version,
+        )
+    date = item.date.isoformat() if item.date else None
+    return (item.marker, item.other_name, item.result, item.method, item.lab, date)
+
+
+def _unpack(sheet: int, row: int, v: tuple) -> Event | TreatmentRow | MarkerRow:
+    if sheet == 0:
+        return Event(row, v[0], datetime.date.fromisoformat(v[1]), v[2], v[3])
+    if sheet == 1:
+        modalities = tuple(v[2].split(MODALITY_SEPARATOR)) if v[2] else ()
+        return TreatmentRow(row, _date(v[0]), _date(v[1]), modalities, v[3], v[4], v[5])  # type: ignore[arg-type]
+    return MarkerRow(row, v[0], v[1], v[2], v[3], v[4], _date(v[5]))
+
+
+Warnings = list[tuple[str, str, str, str]]
+
+
+class Kept:
+    """What the first pass of an import keeps for the second, on disk rather than in memory:
+    the repeated rows by hospital number, and each patient row's warnings and lookup digests
+    by row number. 100,000 patients with their 450,000 repeated rows held ~270 MB in
+    dictionaries; here they are a temporary SQLite database (SQLite's "" file: private,
+    spilled to disk past a small page cache, deleted when closed) read back a patient or a
+    batch at a time. `close` (the importer's, with its Workbook) lets it go."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-8000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute(
+            "CREATE TABLE kept (number TEXT NOT NULL, sheet INTEGER NOT NULL, row INTEGER"
+            " NOT NULL, a, b, c, d, e, f)"
+        )
+        self._db.execute(
+            "CREATE TABLE checked (row INTEGER PRIMARY KEY, name_digest TEXT,"
+            " number_digest TEXT, warnings TEXT)"
+        )
+        self._pending: list[tuple] = []
+        self._checked: list[tuple] = []
+        self._indexed = False
+
+    def close(self) -> None:
+        self._db.close()
+
+    # The repeated rows ---------------------------------------------------------------------
+
+    def add(self, hospital_number: str, sheet: str, item: Event | TreatmentRow | MarkerRow) -> None:
+        self._pending.append((hospital_number, SHEETS.index(sheet), item.row, *_pack(item)))
+        if len(self._pending) >= 5000:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO kept VALUES (?,?,?,?,?,?,?,?,?)", self._pending)
+            self._db.execute("COMMIT")
+            self._pending = []
+
+    def finish(self) -> None:
+        """Every repeated row is in: index them for the lookups by hospital number."""
+        self._flush()
+        if not self._indexed:
+            self._db.execute("CREATE INDEX kept_number ON kept (number, sheet, row)")
+            self._indexed = True
+
+    def get(self, hospital_number: str, *, events_only: bool = False) -> Extras | None:
+        """The patient's repeated rows in the file's order; None if it has none."""
+        self.finish()
+        query = "SELECT number, sheet, row, a, b, c, d, e, f FROM kept WHERE number = ?"
+        if events_only:
+            query += " AND sheet = 0"
+        found = self._gather(self._db.execute(query + " ORDER BY sheet, row", (hospital_number,)))
+        return found.get(hospital_number)
+
+    def many(self, hospital_numbers: Iterable[str]) -> dict[str, Extras]:
+        """The repeated rows of several patients (a batch), by hospital number."""
+        self.finish()
+        numbers = sorted({n for n in hospital_numbers if n})
+        found: dict[str, Extras] = {}
+        for start in range(0, len(numbers), _CHUNK):
+            found |= self._gather(
+                self._db.execute(
+                    "SELECT number, sheet, row, a, b, c, d, e, f FROM kept WHERE number IN"
+                    " (SELECT value FROM json_each(?)) ORDER BY number, sheet, row",
+                    (json.dumps(numbers[start : start + _CHUNK]),),
+                )
+            )
+        return found
+
+    @staticmethod
+    def _gather(cursor: sqlite3.Cursor) -> dict[str, Extras]:
+        found: dict[str, Extras] = {}
+        for number, sheet, row, *values in cursor:
+            extras = found.get(number)
+            if extras is None:
+                extras = found[number] = Extras()
+            getattr(extras, SHEETS[sheet]).append(_unpack(sheet, row, values))
+        return found
+
+    def unmatched(self, seen: set[str], add: Add) -> None:
+        """Each repeated row whose hospital number no patient row has, in the order of the
+        numbers' first rows."""
+        self.finish()
+        first = self._db.execute(
+            "SELECT number FROM kept GROUP BY number ORDER BY MIN(rowid)"
+        ).fetchall()
+        missing = [number for (number,) in first if number not in seen]
+        for start in range(0, len(missing), _CHUNK):
+            part = missing[start : start + _CHUNK]
+            found = self.many(part)
+            for number in part:
+                for sheet in SHEETS:
+                    for item in getattr(found[number], sheet):
+                        add(
+                            RowError(
+                                item.row,
+                                "hospital_number",
+                                _("No patient in the patients sheet has this hospital number."),
+                                sheet,
+                            )
+                        )
+
+    # Each patient row's warnings and digests -----------------------------------------------
+
+    def check(self, row: int, digests: tuple[str, str], warnings: Warnings | None) -> None:
+        self._checked.append((row, *digests, json.dumps(warnings) if warnings else None))
+        if len(self._checked) >= 5000:
+            self._flush_checked()
+
+    def _flush_checked(self) -> None:
+        if self._checked:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO checked VALUES (?,?,?,?)", self._checked)
+            self._db.execute("COMMIT")
+            self._checked = []
+
+    def forget_checked(self) -> None:
+        """The file has an error: nothing will be written, nothing more need be kept."""
+        self._checked = []
+        self._db.execute("DELETE FROM checked")
+
+    def checked(
+        self, rows: Iterable[int]
+    ) -> tuple[dict[int, tuple[str, str]], dict[int, Warnings]]:
+        """The digests and warnings of these rows, by row number."""
+        self._flush_checked()
+        wanted = sorted(set(rows))
+        digests: dict[int, tuple[str, str]] = {}
+        warnings: dict[int, Warnings] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            for row, name_digest, number_digest, text in self._db.execute(
+                "SELECT row, name_digest, number_digest, warnings FROM checked WHERE row IN"
+                " (SELECT value FROM json_each(?))",
+                (json.dumps(wanted[start : start + _CHUNK]),),
+            ):
+                digests[row] = (name_digest, number_digest)
+                if text:
+                    warnings[row] = [tuple(w) for w in json.loads(text)]  # type: ignore[misc]
+        return digests, warnings
 
 
 class _Parser:
@@ -127,10 +312,9 @@ class _Parser:
         return default
 
 
-def read(book: Workbook, add: Add, today: datetime.date) -> dict[str, Extras]:
-    """Every repeated row of the file by hospital number; each problem goes to ``add``."""
-    extras: dict[str, Extras] = {}
-    for sheet in ("events", "treatments", "markers"):
+def read(book: Workbook, add: Add, today: datetime.date, kept: Kept) -> None:
+    """Every repeated row of the file into ``kept``; each problem goes to ``add``."""
+    for sheet in SHEETS:
         if sheet not in book.members:
             continue
         for number, values in book.records(sheet):
@@ -144,10 +328,8 @@ def read(book: Workbook, add: Add, today: datetime.date) -> dict[str, Extras]:
             )
             if row is None or parser.failed:
                 continue
-            found = extras.setdefault(hospital_number, Extras())
-            getattr(found, sheet).append(row)
-            found.sheet[sheet] = sheet
-    return extras
+            kept.add(hospital_number, sheet, row)
+    kept.finish()
 
 
 def _event(p: _Parser, today: datetime.date) -> Event | None:
@@ -170,12 +352,12 @@ def _treatment(p: _Parser, today: datetime.date) -> TreatmentRow | None:
     modalities = tuple(
         dict.fromkeys(m.strip().lower() for m in text.split(MODALITY_SEPARATOR) if m.strip())
     )
-    unknown = [m for m in modalities if m not in Modality.values]
+    unknown = [m for m in modalities if m not in _CHOICES["modalities"]]
     if unknown:
         p.fail(
             "modalities",
             _("“%(value)s” is not one of: %(allowed)s (several joined by +).")
-            % {"value": unknown[0], "allowed": ", ".join(Modality.values)},
+            % {"value": unknown[0], "allowed": ", ".join(_CHOICES["modalities"])},
         )
     if start and end and end < start:
         p.fail("end_date", _("The end is before the start."))
@@ -264,22 +446,6 @@ def check_patient(
                 sheet,
             )
         )
-
-
-def unmatched(extras: dict[str, Extras], seen: set[str], add: Add) -> None:
-    for hospital_number, found in extras.items():
-        if hospital_number in seen:
-            continue
-        for sheet in ("events", "treatments", "markers"):
-            for item in getattr(found, sheet):
-                add(
-                    RowError(
-                        item.row,
-                        "hospital_number",
-                        _("No patient in the patients sheet has this hospital number."),
-                        sheet,
-                    )
-                )
 
 
 def survival_dates(extras: Extras | None) -> dict[str, datetime.date | None]:

@@ -20,17 +20,19 @@ from consilium.registry.models import Patient
 from . import snapshot
 
 
-def _registry(institution: Institution) -> dict[str, tuple]:
-    """The registry keyed by pseudonym at the source (the hospital number once imported), as
-    far as the pseudonymised Bundle carries it: no name, no full birth date, no markers."""
+def _registry(institution: Institution, *, source: bool | None = None) -> dict[str, tuple]:
+    """The registry keyed by pseudonym at the ``source`` (the hospital number once imported),
+    as far as the pseudonymised Bundle carries it: no name, no full birth date."""
     found = {}
     patients = (
         Patient.objects.filter(institution=institution)
         .select_related("identity")
-        .prefetch_related("diagnoses", "events", "treatments")
+        .prefetch_related("diagnoses__markers", "events", "treatments")
     )
+    if source is None:
+        source = institution.code == "VNCH"
     for p in patients:
-        key = p.pseudonym if institution.code == "VNCH" else p.identity.hospital_number
+        key = p.pseudonym if source else p.identity.hospital_number
         first = p.diagnoses.all()[0]
         found[key] = (
             snapshot.values(
@@ -47,6 +49,7 @@ def _registry(institution: Institution) -> dict[str, tuple]:
             snapshot.values(first, snapshot.DIAGNOSIS_FIELDS),
             snapshot.events(p),
             snapshot.treatments(p),
+            snapshot.markers(first),
         )
     return found
 
@@ -98,7 +101,7 @@ def test_the_export_carries_dates_of_death_events_and_last_contact(demo):
 
 def test_it_reads_back_what_it_exports_into_an_empty_registry(demo, tmp_path):
     before = _registry(demo)
-    assert any(entry[2] for entry in before.values()) and any(e[3] for e in before.values())
+    assert all(any(entry[n] for entry in before.values()) for n in (2, 3, 4))  # markers too
 
     outcome, empty = _import(tmp_path, _bundle(demo))
 

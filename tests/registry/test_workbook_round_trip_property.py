@@ -1,5 +1,6 @@
-"""Any registry the actions can build, exported as .xlsx and as a .zip of CSV files and read
-back into an empty institution, is the same registry (hypothesis builds the registries)."""
+"""Any registry the actions can build, exported as .xlsx, as a .zip of CSV files and as a FHIR
+R4 Bundle and read back into an empty institution, is the same registry, markers included
+(hypothesis builds the registries; the Bundle carries no names: compared without them)."""
 
 import datetime
 import io
@@ -9,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consilium.network.models import Institution
-from consilium.registry import actions, exports
+from consilium.registry import actions, exports, fhir
 from consilium.registry.importer import import_csv
+from tests.registry import test_fhir_import
 from tests.registry.conftest import diagnosis_data, identity, patient_data
 from tests.registry.test_workbook_round_trip import _registry
 
@@ -61,6 +63,7 @@ child = st.fixed_dictionaries(
                 st.sampled_from(["detected", "not_detected", "gain"]),
                 st.sampled_from(["fish", "pcr"]),
                 st.one_of(st.none(), st.integers(0, 60)),
+                st.text("Lab é,=", max_size=8),
             ),
             max_size=2,
         ),
@@ -104,7 +107,7 @@ def _build(institution: Institution, children: list[dict], actor) -> None:
                 protocol_name=protocol,
                 diagnosis=patient.diagnoses.get(),
             )
-        for marker, result, method, gap in c["markers"]:
+        for marker, result, method, gap, lab in c["markers"]:
             actions.add_marker(
                 actor=actor,
                 diagnosis=patient.diagnoses.get(),
@@ -112,6 +115,7 @@ def _build(institution: Institution, children: list[dict], actor) -> None:
                 other_name="TP53" if marker == "other" else "",
                 result=result,
                 method=method,
+                lab=lab.strip(),
                 date=None if gap is None else diagnosed + datetime.timedelta(days=gap),
             )
 
@@ -121,18 +125,29 @@ def _build(institution: Institution, children: list[dict], actor) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(children=st.lists(child, min_size=1, max_size=4), kind=st.sampled_from(["xlsx", "zip"]))
+@given(
+    children=st.lists(child, min_size=1, max_size=4),
+    kind=st.sampled_from(["xlsx", "zip", "json"]),
+)
 def test_it_reads_back_any_registry_it_exports(personas, tmp_path, children, kind):
     number = next(_codes)
     source = Institution.objects.create(code=f"SRC{number}", name="Source")
     target = Institution.objects.create(code=f"DST{number}", name="Target")
     _build(source, children, personas["clinician"])
     out = io.BytesIO()
-    (exports.write_xlsx if kind == "xlsx" else exports.write_zip)(source, out)
+    if kind == "json":
+        out.write("".join(fhir.bundle_chunks(source)).encode())
+    else:
+        (exports.write_xlsx if kind == "xlsx" else exports.write_zip)(source, out)
     path = tmp_path / f"registry-{number}.{kind}"
     path.write_bytes(out.getvalue())
 
     outcome = import_csv(path, target, actor=None)
 
     assert outcome.ok, outcome.errors[:5]
-    assert _registry(target) == _registry(source)
+    if kind == "json":
+        assert test_fhir_import._registry(target, source=False) == test_fhir_import._registry(
+            source, source=True
+        )
+    else:
+        assert _registry(target) == _registry(source)

@@ -35,3 +35,42 @@ def test_no_minutes_for_an_outsider_or_an_empty_agenda(client_for, personas, nex
     assert client_for("coordinator").get(url).status_code == 404
     on_agenda(personas, next_board, cases[0])
     assert client_for("outsider").get(url).status_code == 404
+
+
+def test_it_lists_who_attended_not_everyone_registered(client_for, personas, next_board, cases):
+    on_agenda(personas, next_board, cases[0])
+    joined = attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["expert"], mode="online"
+    )
+    attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["clinician"], mode="online"
+    )
+    start_now(next_board)
+    attendance.record_online_join(registration=joined)
+    personas["coordinator"].language = "en"
+    personas["coordinator"].save(update_fields=["language"])
+    response = client_for("coordinator").get(reverse("meetings:minutes", args=[next_board.pk]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    attended = text.split("Attended:", 1)[1].split("Registered, did not attend:", 1)
+    assert personas["expert"].full_name in attended[0]
+    assert personas["clinician"].full_name not in attended[0]
+    assert personas["clinician"].full_name in attended[1].split("Case 1")[0]
+
+
+def test_nobody_attended_says_so_rather_than_listing_the_registrants(
+    client_for, personas, next_board, cases
+):
+    on_agenda(personas, next_board, cases[0])
+    attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["clinician"], mode="online"
+    )
+    personas["coordinator"].language = "en"
+    personas["coordinator"].save(update_fields=["language"])
+    response = client_for("coordinator").get(reverse("meetings:minutes", args=[next_board.pk]))
+    text = " ".join(
+        "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
+    assert "Attended: No attendance recorded." in text
+    # In the reader's zone (the coordinator's, Hanoi), the board's own (Paris) beside it.
+    assert "(Asia/Ho_Chi_Minh)" in text.split("Organised by")[0]

@@ -7,7 +7,6 @@ import datetime
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskContext, task
 
 from consilium.audit.actions import record
+from consilium.lib.mail_message import MailWithAlternatives
 from consilium.meetings.cases import attach_summaries_for_mail
 from consilium.meetings.choices import AgendaStatus, EventKind, RegistrationStatus
 from consilium.meetings.ics import calendar
@@ -123,7 +123,7 @@ def _language(registration: Registration) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def render_agenda(registration: Registration, *, changed: bool) -> EmailMultiAlternatives:
+def render_agenda(registration: Registration, *, changed: bool) -> MailWithAlternatives:
     event = registration.event
     reader_zone = registration.user.time_zone if registration.user else event.time_zone
     items = list(
@@ -152,7 +152,8 @@ def render_agenda(registration: Registration, *, changed: bool) -> EmailMultiAlt
         local_day = event.starts_at.astimezone(event.zone).date().isoformat()
         pdf_name = _("agenda-%(date)s.pdf") % {"date": local_day}
         ics = calendar([event], name=event.title)
-    message = EmailMultiAlternatives(
+    # A subject that reads back as written (no leading space in Vietnamese or Russian).
+    message = MailWithAlternatives(
         subject=" ".join(subject.split()), body=body, to=[registration.email]
     )
     message.attach(pdf_name, pdf, "application/pdf")

@@ -193,6 +193,9 @@ def test_the_mail_its_pdf_and_ics_are_in_the_readers_language(
         assert "Very high" not in text
         assert "Rất cao" in text
         assert not _english_left("vi", text)
+    # Read back by a mail program, the subject starts with its first word.
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+    assert parsed["Subject"].startswith("Chương trình: ")
     unfolded = ics.replace("\r\n ", "")
     assert "Tumour board" not in unfolded
     assert "Hội đồng u bướu" in unfolded

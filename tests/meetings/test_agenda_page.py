@@ -179,6 +179,8 @@ def test_the_coordinator_sees_how_many_the_agenda_reached(client_for, personas, 
     from tests.meetings.test_agenda_mail import SEND_AGENDA, _due
 
     on_agenda(personas, next_board, cases[0])
+    text = client_for("coordinator").get(_url(next_board)).content.decode()
+    assert "Not mailed yet, and nobody has registered" in text
     for key in ("clinician", "expert"):
         attendance.register(
             actor=personas["coordinator"], event=next_board, user=personas[key], mode="online"

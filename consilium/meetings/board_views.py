@@ -78,6 +78,7 @@ def present_case(
     ).first()
     # The form only to whom may record (a registered participant with a clinical part in
     # the case); someone refused keeps their text, shown below the error.
+    _conclusion_in_reader_language(item, event)
     may_conclude = item.recorded_at is None and conclusion.refusal(request.user, item) is None
     conclusion_form = None
     if may_conclude:
@@ -104,6 +105,15 @@ def present_case(
     )
 
 
+def _conclusion_in_reader_language(item, event: Event) -> None:
+    """A recorded conclusion under labels in the reader's language (its stored text has
+    the consultation's); sets item.conclusion_title and item.conclusion_rows."""
+    item.conclusion_rows = None
+    if item.recorded_at is not None and item.fields:
+        item.event = event
+        item.conclusion_title, item.conclusion_rows = conclusion.conclusion_lines(item)
+
+
 @login_required
 @require_GET
 def minutes(request: HttpRequest, pk: int) -> HttpResponse:
@@ -117,6 +127,8 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not any(item.case for item in items):
         raise Http404
+    for item in items:
+        _conclusion_in_reader_language(item, event)
     registered = event.registrations.filter(status=RegistrationStatus.REGISTERED).order_by(
         "full_name"
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consilium.consultations.access import requester_institution_ids
 from consilium.lib.forms import add_action_errors
 from consilium.meetings import actions
 from consilium.meetings.access import (
@@ -219,6 +220,8 @@ def _board_detail(request: HttpRequest, event, context: dict) -> HttpResponse:
             "upcoming": upcoming,
             "next_session": next_session,
             "past": event.ends_at < now,
+            # Only a clinician of an organiser proposes her consultations.
+            "can_propose": bool(requester_institution_ids(request.user) & event.organiser_ids()),
             "proposed": event.agenda.filter(status=AgendaStatus.PROPOSED).count()
             if context["can_manage"]
             else 0,

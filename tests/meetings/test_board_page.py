@@ -35,6 +35,10 @@ def test_it_leads_with_the_session_and_its_cases_not_a_programme(
         assert congress not in text
     head = text.split("Case agenda", 1)[0]
     assert "Next session" in head  # the session comes first
+    assert "Case agenda: propose a case" in text
+    _english(personas, "expert")
+    expert = client_for("expert").get(_url(next_board)).content.decode()
+    assert "Case agenda: propose a case" not in expert  # an expert proposes no case
     coordinator = client_for("coordinator").get(_url(next_board)).content.decode()
     assert "Manage the case agenda" in coordinator and "Build the programme" not in coordinator
 

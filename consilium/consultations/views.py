@@ -50,6 +50,7 @@ from consilium.consultations.models import (
     ConsultationStatus,
     DraftKind,
     Message,
+    MessageSource,
     RecommendationStatus,
     SummaryTemplate,
 )
@@ -329,12 +330,33 @@ def new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _board_conclusions(thread: list) -> None:
+    """A tumour board's conclusion, unless its author edited the text since, shows under
+    labels in the reader's language (the stored text has the consultation's)."""
+    from consilium.meetings.conclusion import conclusion_lines
+    from consilium.meetings.models import AgendaItem
+
+    board = [m.pk for m in thread if m.source == MessageSource.BOARD and m.edited_at is None]
+    if not board:
+        return
+    items = {
+        i.message_id: i
+        for i in AgendaItem.objects.filter(message_id__in=board)
+        .exclude(fields={})
+        .select_related("event")
+    }
+    for m in thread:
+        if m.pk in items:
+            m.board_title, m.board_rows = conclusion_lines(items[m.pk])
+
+
 def _detail_context(
     request: HttpRequest, consultation: Consultation, side: Side, **forms: object
 ) -> dict:
-    thread = consultation.messages.select_related("author").prefetch_related(
-        "attachments", "revisions"
+    thread = list(
+        consultation.messages.select_related("author").prefetch_related("attachments", "revisions")
     )
+    _board_conclusions(thread)
     profile = consultation.resource_profile
     items = {i.resource: i for i in profile.items.all()} if profile else {}
     resources = [

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -251,6 +252,13 @@ def update_event(
         raise ValidationError(errors)
     with transaction.atomic():
         changed = sorted(n for n in fields if fields[n] != getattr(event, n))
+        moved = merged["starts_at"] - event.starts_at
+        if moved:
+            # A board's case slots follow its start, as the sessions of a programme must
+            # be moved by hand: a slot is "the nth case", not a time of its own.
+            event.agenda.filter(slot_starts_at__isnull=False).update(
+                slot_starts_at=F("slot_starts_at") + moved
+            )
         for name, value in fields.items():
             setattr(event, name, value)
         event.sequence += 1

@@ -124,14 +124,32 @@ def accept_case(*, actor: User, item: AgendaItem) -> AgendaItem:
     return item
 
 
+def removal_refusal(actor: User, item: AgendaItem) -> str | None:
+    """Why this person may not take this case off the agenda (or decline or withdraw the
+    proposal), or None: the coordinator until it is concluded, the one who proposed it
+    until the session starts."""
+    event = item.event
+    if item.recorded_at is not None:
+        return _("A concluded case stays on the agenda.")
+    if can_manage_event(actor, event):
+        return None
+    if item.proposed_by_id != actor.pk:
+        return _("Only the board's coordinator or whoever proposed the case may take it off.")
+    if event.starts_at <= timezone.now():
+        return _("The session has started: ask the coordinator to take the case off.")
+    return None
+
+
 def withdraw_case(*, actor: User, item: AgendaItem) -> None:
     """The coordinator declines a proposal or takes a case off, or the proposer withdraws
-    it, before it is concluded."""
+    it before the session; a case taken off an agenda already mailed is mailed again as a
+    change (see agenda_mail)."""
     event = item.event
     if not (can_manage_event(actor, event) or item.proposed_by_id == actor.pk):
         raise PermissionDenied
-    if item.recorded_at is not None:
-        raise ValidationError(_("A concluded case stays on the agenda."))
+    reason = removal_refusal(actor, item)
+    if reason:
+        raise ValidationError(reason)
     with transaction.atomic():
         was_accepted = item.status == AgendaStatus.ACCEPTED
         record(

@@ -7,9 +7,8 @@ import datetime
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskContext, task
 
 from consilium.audit.actions import record
+from consilium.lib.mail_message import MailWithAlternatives
 from consilium.meetings.cases import attach_summaries_for_mail
 from consilium.meetings.choices import AgendaStatus, EventKind, RegistrationStatus
 from consilium.meetings.ics import calendar
@@ -25,51 +25,94 @@ from consilium.meetings.pdf import render_pdf
 
 
 def send_due_agendas(now: datetime.datetime | None = None) -> dict[str, int]:
-    """Periodic job. Claims each board with a conditional UPDATE, so two schedulers never
-    both send the same agenda."""
+    """Periodic job. Each registered participant of a board whose agenda is due gets the
+    current version once: those registered late get it on the next run, and everyone gets
+    it again when the agenda changes (the event's sequence moves on). Each copy is claimed
+    with a conditional UPDATE on the registration, so two schedulers never both send it."""
     now = now or timezone.now()
-    boards = Event.objects.filter(
-        kind=EventKind.TUMOUR_BOARD,
-        starts_at__gt=now,
-        agenda__status=AgendaStatus.ACCEPTED,
-    ).distinct()
+    # A board with cases, or one whose agenda went out and has lost its cases since: its
+    # participants must hear that too.
+    boards = (
+        Event.objects.filter(kind=EventKind.TUMOUR_BOARD, starts_at__gt=now)
+        .filter(Q(agenda__status=AgendaStatus.ACCEPTED) | Q(agenda_sent_at__isnull=False))
+        .distinct()
+    )
     counts = {"first": 0, "changed": 0}
     for event in boards:
         if event.starts_at - datetime.timedelta(hours=event.agenda_hours_before) > now:
             continue
-        first = event.agenda_sent_at is None
-        if not first and event.agenda_sent_sequence == event.sequence:
-            continue
-        with transaction.atomic():
-            unchanged = Q(agenda_sent_sequence__isnull=True) | ~Q(
-                agenda_sent_sequence=F("sequence")
-            )
-            claimed = (
-                Event.objects.filter(pk=event.pk)
-                .filter(unchanged)
-                .update(agenda_sent_at=now, agenda_sent_sequence=F("sequence"))
-            )
-            if not claimed:
-                continue
-            recipients = enqueue_agenda(event, changed=not first)
-        counts["changed" if not first else "first"] += recipients
+        first, changed = enqueue_agenda(event, now=now)
+        counts["first"] += first
+        counts["changed"] += changed
     return counts
 
 
-def enqueue_agenda(event: Event, *, changed: bool) -> int:
-    registrations = list(
-        event.registrations.filter(status=RegistrationStatus.REGISTERED).exclude(email="")
+def _waiting(event: Event) -> QuerySet[Registration]:
+    """Participants who have not been sent this version of the agenda."""
+    return (
+        event.registrations.filter(status=RegistrationStatus.REGISTERED)
+        .exclude(email="")
+        .filter(Q(agenda_queued_sequence__isnull=True) | ~Q(agenda_queued_sequence=event.sequence))
     )
-    for registration in registrations:
-        send_agenda.enqueue(registration_id=registration.pk, changed=changed)
-    record(
-        actor=None,
-        verb="meetings.agenda_mailed",
-        obj=event,
-        institution_id=event.host_id,
-        details={"recipients": len(registrations), "changed": changed},
-    )
-    return len(registrations)
+
+
+def enqueue_agenda(event: Event, *, now: datetime.datetime) -> tuple[int, int]:
+    """Queues the agenda for each participant still waiting for this version; returns
+    how many get it for the first time and how many get a changed one."""
+    first = changed = 0
+    waiting = _waiting(event)
+    if not event.agenda.filter(status=AgendaStatus.ACCEPTED).exists():
+        # An agenda emptied after it went out: only those who had it hear of the change.
+        waiting = waiting.filter(agenda_queued_sequence__isnull=False)
+    with transaction.atomic():
+        for registration in waiting:
+            had = registration.agenda_queued_sequence
+            claimed = (
+                Registration.objects.filter(pk=registration.pk)
+                .filter(
+                    Q(agenda_queued_sequence__isnull=True)
+                    if had is None
+                    else Q(agenda_queued_sequence=had)
+                )
+                .update(agenda_queued_sequence=event.sequence)
+            )
+            if not claimed:
+                continue
+            send_agenda.enqueue(
+                registration_id=registration.pk, changed=had is not None, sequence=event.sequence
+            )
+            if had is None:
+                first += 1
+            else:
+                changed += 1
+        if first or changed:
+            Event.objects.filter(pk=event.pk).update(
+                agenda_sent_at=now, agenda_sent_sequence=event.sequence
+            )
+            record(
+                actor=None,
+                verb="meetings.agenda_mailed",
+                obj=event,
+                institution_id=event.host_id,
+                details={
+                    "recipients": first + changed,
+                    "first": first,
+                    "changed": changed,
+                    "sequence": event.sequence,
+                },
+            )
+    return first, changed
+
+
+def agenda_reach(event: Event) -> dict[str, int]:
+    """For the coordinator: how many registered participants the current version of the
+    agenda has reached, of how many, and how many are still to get it."""
+    registered = event.registrations.filter(status=RegistrationStatus.REGISTERED)
+    return {
+        "registered": registered.count(),
+        "reached": registered.filter(agenda_mailed_sequence=event.sequence).count(),
+        "without_email": registered.filter(email="").count(),
+    }
 
 
 def _language(registration: Registration) -> str:
@@ -80,7 +123,7 @@ def _language(registration: Registration) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def render_agenda(registration: Registration, *, changed: bool) -> EmailMultiAlternatives:
+def render_agenda(registration: Registration, *, changed: bool) -> MailWithAlternatives:
     event = registration.event
     reader_zone = registration.user.time_zone if registration.user else event.time_zone
     items = list(
@@ -89,8 +132,10 @@ def render_agenda(registration: Registration, *, changed: bool) -> EmailMultiAlt
         .prefetch_related("consultation__patient__diagnoses")
         .order_by("order", "pk")
     )
-    attach_summaries_for_mail(user=registration.user, event=event, items=items)
     with translation.override(_language(registration)), timezone.override(reader_zone):
+        # Inside the reader's language: the summaries carry translated terms (diagnosis in
+        # words, risk group), as the PDF and the .ics carry translated labels.
+        attach_summaries_for_mail(user=registration.user, event=event, items=items)
         context = {
             "event": event,
             "registration": registration,
@@ -106,16 +151,20 @@ def render_agenda(registration: Registration, *, changed: bool) -> EmailMultiAlt
         pdf = render_pdf("meetings/pdf/agenda.html", context)
         local_day = event.starts_at.astimezone(event.zone).date().isoformat()
         pdf_name = _("agenda-%(date)s.pdf") % {"date": local_day}
-    message = EmailMultiAlternatives(
+        ics = calendar([event], name=event.title)
+    # A subject that reads back as written (no leading space in Vietnamese or Russian).
+    message = MailWithAlternatives(
         subject=" ".join(subject.split()), body=body, to=[registration.email]
     )
     message.attach(pdf_name, pdf, "application/pdf")
-    message.attach("board.ics", calendar([event], name=event.title), "text/calendar")
+    message.attach("board.ics", ics, "text/calendar")
     return message
 
 
 @task(queue_name="email", takes_context=True)
-def send_agenda(context: TaskContext, *, registration_id: int, changed: bool) -> int:
+def send_agenda(
+    context: TaskContext, *, registration_id: int, changed: bool, sequence: int | None = None
+) -> int:
     registration = (
         Registration.objects.select_related("event__host", "user")
         .filter(pk=registration_id, status=RegistrationStatus.REGISTERED)
@@ -127,4 +176,11 @@ def send_agenda(context: TaskContext, *, registration_id: int, changed: bool) ->
     # The same Message-ID on a retry: mail systems see the copy as the same message.
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     message.extra_headers["Message-ID"] = f"<{context.task_result.id}@{domain}>"
-    return message.send()
+    sent = message.send()
+    if sent:
+        # What the coordinator's "reached N of M" counts: copies that went out.
+        Registration.objects.filter(pk=registration.pk).update(
+            agenda_mailed_sequence=registration.event.sequence if sequence is None else sequence,
+            agenda_mailed_at=timezone.now(),
+        )
+    return sent

@@ -21,6 +21,8 @@ from consilium.consultations.access import (
 from consilium.lib.forms import add_action_errors
 from consilium.meetings import agenda, conclusion
 from consilium.meetings.access import can_manage_event, get_event_for_user
+from consilium.meetings.agenda_mail import agenda_reach
+from consilium.meetings.board_views import present_case
 from consilium.meetings.cases import attach_summaries
 from consilium.meetings.choices import AgendaStatus, RegistrationStatus
 from consilium.meetings.models import AgendaItem, Event
@@ -91,6 +93,7 @@ def _agenda(
                 proposed.append(item)
             continue
         accepted.append(item)
+        item.can_remove = item.recorded_at is None and agenda.removal_refusal(user, item) is None
         may_conclude = item.case is not None and conclusion.refusal(user, item) is None
         if item.recorded_at is None and may_conclude:
             if bound and bound[0] == item.pk:
@@ -101,6 +104,9 @@ def _agenda(
     propose = ProposeForm(user=user, event=event)
     mine = event.registrations.filter(user=user, status=RegistrationStatus.REGISTERED).first()
     organisers = [event.host, *event.co_organisers.all()]
+    mailing = None
+    if can_manage and not started:
+        mailing = {**agenda_reach(event), "sent_at": event.agenda_sent_at}
     return render(
         request,
         "meetings/agenda.html",
@@ -110,6 +116,8 @@ def _agenda(
             "proposed": proposed,
             "can_manage": can_manage,
             "started": started,
+            "mailing": mailing,
+            "reader_zone": timezone.get_current_timezone_name(),
             "presenters": list(agenda.presenter_candidates(event)) if can_manage else [],
             "organisers": organisers,
             "propose_form": (
@@ -207,24 +215,31 @@ def _schedule(request: HttpRequest, event: Event) -> None:
 
 
 def _conclude(request: HttpRequest, event: Event) -> HttpResponse:
-    """A refused or invalid conclusion shows the agenda again with the text as typed."""
+    """A refused or invalid conclusion shows the page it came from again (the agenda, or
+    the presentation view's case) with the text as typed; a recorded one goes back there."""
     form = ConclusionForm(request.POST)
     item = (
         event.agenda.select_related("consultation", "event")
         .filter(pk=_int(request.POST.get("item")))
         .first()
     )
-    if item is None:
+    # From the presentation view: its case number, to come back to the same case.
+    shown = _int(request.POST.get("present"))
+
+    def again(error: str = "", status: int = 400) -> HttpResponse:
+        if shown > 0 and item is not None:
+            n = _position(event, item)
+            if n:
+                return present_case(request, event, n, form=form, error=error, status=status)
         return _agenda(
-            request,
-            event,
-            error=_("This case is no longer on the agenda; your text is below, copy it."),
-            bound=(0, form),
-            status=400,
+            request, event, error=error, bound=(item.pk if item else 0, form), status=status
         )
+
+    if item is None:
+        return again(_("This case is no longer on the agenda; your text is below, copy it."))
     reason = conclusion.refusal(request.user, item)
     if reason:
-        return _agenda(request, event, error=reason, bound=(item.pk, form), status=403)
+        return again(reason, status=403)
     if form.is_valid():
         data = dict(form.cleaned_data)
         next_step = data.pop("next_step")
@@ -235,13 +250,26 @@ def _conclude(request: HttpRequest, event: Event) -> HttpResponse:
         except ValidationError as exc:
             add_action_errors(form, exc)
         except PermissionDenied as exc:
-            return _agenda(request, event, error=str(exc), bound=(item.pk, form), status=403)
+            return again(str(exc), status=403)
         else:
             messages.success(
                 request, _("The conclusion has been posted in the consultation's thread.")
             )
+            n = _position(event, item) if shown > 0 else 0
+            if n:
+                return redirect("meetings:present", pk=event.pk, n=n)
             return redirect("meetings:agenda", pk=event.pk)
-    return _agenda(request, event, bound=(item.pk, form), status=400)
+    return again()
+
+
+def _position(event: Event, item: AgendaItem) -> int:
+    """Where the case stands in the presentation view (1-based), 0 if it is not there."""
+    order = list(
+        event.agenda.filter(status=AgendaStatus.ACCEPTED)
+        .order_by("order", "pk")
+        .values_list("pk", flat=True)
+    )
+    return order.index(item.pk) + 1 if item.pk in order else 0
 
 
 @login_required

@@ -88,6 +88,7 @@ def record_conclusion(
                 allow_board=True,
             )
         item.message = message
+        item.fields = {k: v for k, v in clean.items() if v}
         item.conclusion = body
         item.next_step = next_step
         item.recorded_by = actor
@@ -97,6 +98,7 @@ def record_conclusion(
                 "message",
                 "recommendation",
                 "conclusion",
+                "fields",
                 "next_step",
                 "recorded_by",
                 "recorded_at",
@@ -116,13 +118,28 @@ def record_conclusion(
     return item
 
 
-def message_body(*, event_title: str, fields: Mapping[str, str], next_step: str) -> str:
-    labels = {
+def _labels() -> dict[str, str]:
+    return {
         "diagnosis": _("Diagnosis"),
         "stage_risk": _("Stage / risk"),
         "plan": _("Recommended plan"),
+        "next_step": _("Who acts next"),
     }
+
+
+def conclusion_lines(item: AgendaItem) -> tuple[str, list[tuple[str, str]]]:
+    """The recorded conclusion under labels in the active language: the thread shows it
+    so to each reader, whatever language the message was stored in."""
+    labels = _labels()
+    title = _("Conclusion of the tumour board “%(title)s”:") % {"title": item.event.title}
+    rows = [(labels[k], item.fields[k]) for k in TEMPLATE_FIELDS if item.fields.get(k)]
+    rows.append((labels["next_step"], item.next_step))
+    return title, rows
+
+
+def message_body(*, event_title: str, fields: Mapping[str, str], next_step: str) -> str:
+    labels = _labels()
     lines = [_("Conclusion of the tumour board “%(title)s”:") % {"title": event_title}]
     lines += [f"{labels[k]}: {v}" for k, v in fields.items() if v]
-    lines.append(f"{_('Who acts next')}: {next_step}")
+    lines.append(f"{labels['next_step']}: {next_step}")
     return "\n".join(lines)

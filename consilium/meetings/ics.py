@@ -9,7 +9,9 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from consilium.meetings.choices import EventKind
 from consilium.meetings.models import Event
 
 PRODID = "-//Consilium//Meetings//EN"
@@ -37,9 +39,13 @@ def _vevent(event: Event, stamp: datetime.datetime) -> icalendar.Event:
     location = ", ".join(x for x in (event.venue, event.online_link) if x)
     if location:
         vevent.add("location", location)
-    lines = [event.get_kind_display(), event.host.name]
+    # In the active language (a mailed agenda's reader's): kind and labels translated.
+    lines = [f"{event.get_kind_display()} · {event.host.name}"]
     if event.description:
         lines.append(event.description)
+    if event.kind == EventKind.TUMOUR_BOARD:
+        agenda_url = settings.SITE_URL + reverse("meetings:agenda", args=[event.pk])
+        lines.append(f"{_('Case-discussion agenda')}: {agenda_url}")
     vevent.add("description", "\n".join(str(x) for x in lines))
     return vevent
 

@@ -323,6 +323,12 @@ class Registration(models.Model):
     certificate_revoked_reason = models.CharField(
         max_length=300, blank=True, default="", editable=False
     )
+    # A board's agenda: the event sequence last queued for this participant (claimed by a
+    # conditional UPDATE, so each version goes to each participant once, late registrants
+    # included), and the sequence and time of the copy actually sent.
+    agenda_queued_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    agenda_mailed_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    agenda_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -439,6 +445,9 @@ class AgendaItem(models.Model):
     )
     proposed_at = models.DateTimeField(auto_now_add=True)
     conclusion = models.TextField(_("conclusion"), blank=True)
+    # The consensus template as filled in ({"diagnosis": ..., "stage_risk": ..., "plan": ...}),
+    # so the thread can show it under labels in each reader's language.
+    fields = models.JSONField(default=dict, blank=True, editable=False)
     next_step = models.CharField(_("who acts next"), max_length=300, blank=True)
     message = models.ForeignKey(
         "consultations.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consilium.consultations.access import requester_institution_ids
 from consilium.lib.forms import add_action_errors
 from consilium.meetings import actions, certificates
 from consilium.meetings.access import (
@@ -33,7 +34,14 @@ from consilium.meetings.attendance import (
     modes_for,
     registration_deadline_message,
 )
-from consilium.meetings.choices import DiagnosisGroup, Discipline, EventKind, RegistrationStatus
+from consilium.meetings.cases import attach_summaries
+from consilium.meetings.choices import (
+    AgendaStatus,
+    DiagnosisGroup,
+    Discipline,
+    EventKind,
+    RegistrationStatus,
+)
 from consilium.meetings.forms import (
     AgreementForm,
     EventEditForm,
@@ -144,6 +152,21 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "waiting list."
             )
             open_to_me = False
+    context = {
+        "event": event,
+        "co_organisers": list(event.co_organisers.all()),
+        "mine": mine,
+        "can_manage": can_manage,
+        "can_register": open_to_me,
+        "closed_reason": closed_reason,
+        "register_form": RegisterForm(event=event),
+        "show_reader_zone": reader_zone != event.time_zone,
+        "reader_zone": reader_zone,
+        "join_open": join_open(event),
+        "join_opens_minutes": settings.CONSILIUM_JOIN_OPENS_MINUTES,
+    }
+    if event.kind == EventKind.TUMOUR_BOARD:
+        return _board_detail(request, event, context)
     return render(
         request,
         "meetings/event_detail.html",
@@ -169,6 +192,45 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agreements": event.agreements.select_related("partnership"),
             "join_open": join_open(event),
             "join_opens_minutes": settings.CONSILIUM_JOIN_OPENS_MINUTES,
+        },
+    )
+
+
+def _board_detail(request: HttpRequest, event, context: dict) -> HttpResponse:
+    """A tumour board's session leads with when it is, the Join button, its cases and the
+    series' next sessions; a board has no programme to build nor places to count."""
+    now = timezone.now()
+    items = []
+    if request.user.is_authenticated:
+        items = attach_summaries(
+            user=request.user,
+            event=event,
+            items=event.agenda.filter(status=AgendaStatus.ACCEPTED)
+            .select_related("consultation__patient", "presenter")
+            .prefetch_related("consultation__patient__diagnoses")
+            .order_by("order", "pk"),
+            request=request,
+        )
+    upcoming, next_session = [], None
+    if event.series_id:
+        later = event.series.events.filter(ends_at__gte=now).exclude(pk=event.pk)
+        upcoming = list(later.order_by("starts_at")[:6])
+        if event.ends_at < now:
+            next_session = upcoming[0] if upcoming else None
+    return render(
+        request,
+        "meetings/board_detail.html",
+        {
+            **context,
+            "items": items,
+            "upcoming": upcoming,
+            "next_session": next_session,
+            "past": event.ends_at < now,
+            # Only a clinician of an organiser proposes her consultations.
+            "can_propose": bool(requester_institution_ids(request.user) & event.organiser_ids()),
+            "proposed": event.agenda.filter(status=AgendaStatus.PROPOSED).count()
+            if context["can_manage"]
+            else 0,
         },
     )
 

@@ -118,3 +118,30 @@ def test_it_withdraws_a_proposal_but_never_a_concluded_case(personas, next_board
     item.refresh_from_db()
     with pytest.raises(ValidationError, match="stays on the agenda"):
         agenda.withdraw_case(actor=personas["coordinator"], item=item)
+
+
+def test_moving_the_board_moves_its_case_slots(personas, next_board, cases):
+    # Found on the walk: a session moved by the coordinator kept its cases at the old times,
+    # before its new start.
+    import datetime
+
+    from consilium.meetings import actions
+
+    first, second = (on_agenda(personas, next_board, c) for c in cases)
+    agenda.schedule_agenda(
+        actor=personas["coordinator"],
+        event=next_board,
+        order=[first.pk, second.pk],
+        minutes={first.pk: 20, second.pk: 30},
+    )
+    later = datetime.timedelta(hours=2)
+    actions.update_event(
+        actor=personas["coordinator"],
+        event=next_board,
+        starts_at=next_board.starts_at + later,
+        ends_at=next_board.ends_at + later,
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.slot_starts_at == next_board.starts_at
+    assert second.slot_starts_at == next_board.starts_at + datetime.timedelta(minutes=20)

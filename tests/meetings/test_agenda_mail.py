@@ -2,6 +2,7 @@
 
 import datetime
 import email
+import zoneinfo
 from email import policy
 
 from django.core import mail
@@ -10,7 +11,7 @@ from django.utils import timezone
 from consilium.meetings import agenda, agenda_mail, attendance
 from consilium.meetings.models import Event
 from tests.consultations.fixtures import run_queued_tasks
-from tests.meetings.conftest import guest, on_agenda
+from tests.meetings.conftest import HANOI, guest, on_agenda
 
 SEND_AGENDA = "consilium.meetings.agenda_mail.send_agenda"
 
@@ -98,3 +99,126 @@ def test_no_agenda_goes_out_for_an_empty_board_or_a_past_one(personas, next_boar
         ends_at=timezone.now() - datetime.timedelta(hours=1),
     )
     assert agenda_mail.send_due_agendas() == {"first": 0, "changed": 0}
+
+
+def test_an_agenda_due_before_anyone_registered_waits_for_them(personas, next_board, cases):
+    # Found on a walk: the first run marked the agenda sent to nobody, and whoever
+    # registered afterwards never got it.
+    on_agenda(personas, next_board, cases[0])
+    _due(next_board)
+    assert agenda_mail.send_due_agendas() == {"first": 0, "changed": 0}
+    next_board.refresh_from_db()
+    assert next_board.agenda_sent_at is None
+    _register(personas, next_board)
+    assert agenda_mail.send_due_agendas() == {"first": 3, "changed": 0}
+
+
+def test_a_late_registrant_gets_the_agenda_once_and_the_reach_is_counted(
+    personas, next_board, cases
+):
+    on_agenda(personas, next_board, cases[0])
+    attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["clinician"], mode="online"
+    )
+    _due(next_board)
+    assert agenda_mail.send_due_agendas() == {"first": 1, "changed": 0}
+    attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["expert"], mode="online"
+    )
+    assert agenda_mail.send_due_agendas() == {"first": 1, "changed": 0}
+    assert agenda_mail.send_due_agendas() == {"first": 0, "changed": 0}
+    mail.outbox.clear()
+    run_queued_tasks(SEND_AGENDA)
+    to = sorted(m.to[0] for m in mail.outbox)
+    assert to == ["claire.martin@curie.demo", "lan.nguyen@vnch.demo"]
+    assert not any("changed" in m.subject for m in mail.outbox)
+    assert agenda_mail.agenda_reach(next_board) == {
+        "registered": 2,
+        "reached": 2,
+        "without_email": 0,
+    }
+
+
+def test_a_case_taken_off_after_sending_is_mailed_as_a_change(personas, next_board, cases):
+    item = on_agenda(personas, next_board, cases[0])
+    _register(personas, next_board)
+    _due(next_board)
+    agenda_mail.send_due_agendas()
+    agenda.withdraw_case(actor=personas["coordinator"], item=item)
+    # The agenda is now empty, and still its participants hear of it, once.
+    assert agenda_mail.send_due_agendas() == {"first": 0, "changed": 3}
+    assert agenda_mail.send_due_agendas() == {"first": 0, "changed": 0}
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "agenda.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+
+
+def _scheduled(personas, event, consultation, zone):
+    item = on_agenda(personas, event, consultation)
+    Event.objects.filter(pk=event.pk).update(time_zone=zone)
+    event.refresh_from_db()
+    agenda.schedule_agenda(
+        actor=personas["coordinator"], event=event, order=[item.pk], minutes={item.pk: 20}
+    )
+    item.refresh_from_db()
+    return item
+
+
+def test_the_mail_its_pdf_and_ics_are_in_the_readers_language(
+    personas, next_board, cases, tmp_path
+):
+    from consilium.registry.models import Diagnosis
+    from tests.core.test_untranslated_documents import _english_left
+
+    Diagnosis.objects.filter(patient=cases[0].patient).update(risk_group="very_high")
+    _scheduled(personas, next_board, cases[0], "Asia/Ho_Chi_Minh")
+    personas["clinician"].language = "vi"
+    personas["clinician"].save(update_fields=["language"])
+    registration = attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["clinician"], mode="online"
+    )
+    message = agenda_mail.render_agenda(registration, changed=False)
+    pdf = next(a for a in message.attachments if a[2] == "application/pdf")[1]
+    ics = next(a for a in message.attachments if a[2] == "text/calendar")[1]
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    # The risk group in words, in Vietnamese, in the mail and its PDF.
+    for text in (message.body, _pdf_text(pdf, tmp_path)):
+        assert "Very high" not in text
+        assert "Rất cao" in text
+        assert not _english_left("vi", text)
+    # Read back by a mail program, the subject starts with its first word.
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+    assert parsed["Subject"].startswith("Chương trình: ")
+    unfolded = ics.replace("\r\n ", "")
+    assert "Tumour board" not in unfolded
+    assert "Hội đồng u bướu" in unfolded
+
+
+def test_each_reader_sees_the_slots_in_their_own_zone(personas, next_board, cases, tmp_path):
+    # A Hanoi board read in Paris: found showing Hanoi times to Claire.
+    item = _scheduled(personas, next_board, cases[0], "Asia/Ho_Chi_Minh")
+    registration = attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["expert"], mode="online"
+    )
+    paris = item.slot_starts_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).strftime("%H:%M")
+    hanoi = item.slot_starts_at.astimezone(zoneinfo.ZoneInfo(HANOI)).strftime("%H:%M")
+    assert paris != hanoi
+    message = agenda_mail.render_agenda(registration, changed=False)
+    pdf = next(a for a in message.attachments if a[2] == "application/pdf")[1]
+    pseudonym = cases[0].patient.pseudonym
+    for text, marker in ((message.body, pseudonym), (_pdf_text(pdf, tmp_path), "20 min")):
+        case_line = next(line for line in text.splitlines() if marker in line)
+        assert paris in case_line and hanoi not in case_line
+    ics = next(a for a in message.attachments if a[2] == "text/calendar")[1]
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    # A calendar program converts: the times carry their zone (TZID) or are UTC.
+    vevent = ics.split("BEGIN:VEVENT", 1)[1]
+    dtstart = next(line for line in vevent.splitlines() if line.startswith("DTSTART"))
+    assert "TZID=" in dtstart or dtstart.endswith("Z")

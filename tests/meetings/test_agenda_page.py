@@ -146,3 +146,96 @@ def test_a_participant_records_the_conclusion_into_the_thread(
     assert response.status_code == 302
     thread = client_for("clinician").get(reverse("consultations:detail", args=[cases[0].pk]))
     assert "Single HDCT." in thread.content.decode()
+
+
+def test_a_reader_in_paris_sees_a_hanoi_board_in_paris_time(
+    client_for, personas, next_board, cases
+):
+    import zoneinfo
+
+    from consilium.meetings.models import Event
+
+    item = on_agenda(personas, next_board, cases[0])
+    Event.objects.filter(pk=next_board.pk).update(time_zone="Asia/Ho_Chi_Minh")
+    next_board.refresh_from_db()
+    agenda.schedule_agenda(
+        actor=personas["coordinator"], event=next_board, order=[item.pk], minutes={item.pk: 20}
+    )
+    item.refresh_from_db()
+    paris = item.slot_starts_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).strftime("%H:%M")
+    hanoi = item.slot_starts_at.astimezone(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+    attendance.register(
+        actor=personas["coordinator"], event=next_board, user=personas["expert"], mode="online"
+    )
+    text = client_for("expert").get(_url(next_board)).content.decode()
+    slot = text.split(f'id="case-{item.pk}"', 1)[1].split("</strong>", 1)[0]
+    assert paris in slot and hanoi.strftime("%H:%M") not in slot
+    # The board's own zone is still said, beside the reader's.
+    assert "Europe/Paris" in text and "Asia/Ho_Chi_Minh" in text
+
+
+def test_the_coordinator_sees_how_many_the_agenda_reached(client_for, personas, next_board, cases):
+    from tests.consultations.fixtures import run_queued_tasks
+    from tests.meetings.test_agenda_mail import SEND_AGENDA, _due
+
+    on_agenda(personas, next_board, cases[0])
+    text = client_for("coordinator").get(_url(next_board)).content.decode()
+    assert "Not mailed yet, and nobody has registered" in text
+    for key in ("clinician", "expert"):
+        attendance.register(
+            actor=personas["coordinator"], event=next_board, user=personas[key], mode="online"
+        )
+    text = client_for("coordinator").get(_url(next_board)).content.decode()
+    assert "Not mailed yet: it goes to the 2 registered participants 24 hours before" in text
+    _due(next_board)
+    from consilium.meetings import agenda_mail
+
+    agenda_mail.send_due_agendas()
+    run_queued_tasks(SEND_AGENDA)
+    text = client_for("coordinator").get(_url(next_board)).content.decode()
+    assert "The current agenda has reached 2 of 2 registered participants by mail." in text
+
+
+def _take_off(client, event, item):
+    return client.post(
+        reverse("meetings:agenda_action", args=[event.pk, "withdraw"]), {"item": item.pk}
+    )
+
+
+def test_the_coordinator_takes_an_accepted_case_off_the_agenda(
+    client_for, personas, next_board, cases
+):
+    item = on_agenda(personas, next_board, cases[0])
+    coordinator = client_for("coordinator")
+    text = coordinator.get(_url(next_board)).content.decode()
+    assert "Take off the agenda" in text
+    sequence = next_board.sequence
+    assert _take_off(coordinator, next_board, item).status_code == 302
+    assert not AgendaItem.objects.filter(pk=item.pk).exists()
+    next_board.refresh_from_db()
+    assert next_board.sequence == sequence + 1  # mailed again as a change
+
+
+def test_the_proposer_takes_her_case_off_before_the_session_only(
+    client_for, personas, next_board, cases
+):
+    first, second = (on_agenda(personas, next_board, c) for c in cases)
+    personas["clinician"].language = "en"
+    personas["clinician"].save(update_fields=["language"])
+    clinician = client_for("clinician")
+    assert "Take off the agenda" in clinician.get(_url(next_board)).content.decode()
+    assert _take_off(clinician, next_board, first).status_code == 302
+    assert not AgendaItem.objects.filter(pk=first.pk).exists()
+    start_now(next_board)
+    assert "Take off the agenda" not in clinician.get(_url(next_board)).content.decode()
+    response = _take_off(clinician, next_board, second)
+    assert AgendaItem.objects.filter(pk=second.pk).exists()
+    page = clinician.get(response["Location"]).content.decode()
+    assert "The session has started: ask the coordinator to take the case off." in page
+
+
+def test_an_outsider_cannot_take_a_case_off(client_for, personas, next_board, cases):
+    item = on_agenda(personas, next_board, cases[0])
+    assert _take_off(client_for("outsider"), next_board, item).status_code == 404
+    assert _take_off(client_for("expert"), next_board, item).status_code == 404
+    assert AgendaItem.objects.filter(pk=item.pk).exists()

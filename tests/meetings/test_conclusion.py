@@ -106,3 +106,27 @@ def test_it_needs_the_template_and_the_meeting_and_only_once(personas, next_boar
             actor=personas["clinician"], item=item, fields=TEMPLATE, next_step="x"
         )
     assert cases[0].messages.filter(source="board").count() == 1
+
+
+def test_the_thread_shows_the_conclusion_under_labels_in_the_readers_language(
+    client_for, personas, next_board, cases
+):
+    from django.urls import reverse
+
+    # The consultation is discussed in English; its Vietnamese requester reads the board's
+    # conclusion with Vietnamese labels (found showing "Recommended plan" to her).
+    assert cases[0].language == "en"
+    item = on_agenda(personas, next_board, cases[0])
+    _register(personas, next_board, "expert")
+    start_now(next_board)
+    conclusion.record_conclusion(
+        actor=personas["expert"], item=item, fields=TEMPLATE, next_step="Dr Lan starts COJEC."
+    )
+    personas["clinician"].language = "vi"
+    personas["clinician"].save(update_fields=["language"])
+    text = client_for("clinician").get(reverse("consultations:detail", args=[cases[0].pk]))
+    text = text.content.decode()
+    thread = text.split('class="thread"', 1)[1]
+    assert "Kế hoạch khuyến nghị" in thread and "Ai thực hiện tiếp theo" in thread
+    assert "Recommended plan" not in thread and "Who acts next" not in thread
+    assert "Rapid COJEC then tandem HDCT." in thread

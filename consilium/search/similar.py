@@ -168,6 +168,11 @@ def outcome_of(patient: Patient, today: datetime.date) -> str:
     months = _months(patient.origin_date, patient.last_contact or today)
     if patient.first_efs_event_date:
         event_months = _months(patient.origin_date, patient.first_efs_event_date)
+        if months is not None and event_months is not None:
+            # How long since the event matters as much as the event: say both.
+            return _(
+                "alive after an event at %(event)s months, %(months)s months since diagnosis"
+            ) % {"event": event_months, "months": months}
         return _("alive after an event at %(months)s months") % {"months": event_months}
     if months is None:
         return _("alive")

@@ -106,3 +106,20 @@ def test_the_experts_page_says_so_when_there_is_no_similar_case(personas, partne
 
     with translation.override("fr"):  # the expert reads French
         assert translation.gettext("No similar past case that you may see.") in page
+
+
+def test_a_child_alive_after_an_event_says_how_long_since_diagnosis_too():
+    import datetime
+
+    from consilium.registry.models import Patient, VitalStatus
+    from consilium.search.similar import outcome_of
+
+    child = Patient(
+        vital_status=VitalStatus.ALIVE,
+        origin_date=datetime.date(2022, 1, 10),
+        first_efs_event_date=datetime.date(2022, 9, 10),
+        last_contact=datetime.date(2025, 1, 10),
+    )
+    assert outcome_of(child, datetime.date(2026, 1, 1)) == (
+        "alive after an event at 8 months, 36 months since diagnosis"
+    )

@@ -38,6 +38,8 @@ from consilium.registry.models import (
     VitalStatus,
 )
 from consilium.registry.rows import (  # noqa: F401 (the actions' names for them)
+    DERIVED_DIAGNOSIS_FIELDS,
+    DIAGNOSIS_FIELDS,
     Actor,
     diagnosis_row,
     identity_row,
@@ -351,25 +353,6 @@ def _changes(
     }
 
 
-# What a correction may change, and what its audit entry shows before and after: clinical
-# codes and dates, never an identifier.
-DIAGNOSIS_FIELDS = (
-    "date",
-    "topography",
-    "morphology",
-    "behaviour",
-    "grade",
-    "laterality",
-    "basis_of_diagnosis",
-    "stage_tumour",
-    "stage_tier",
-    "stage_value",
-    "risk_group",
-)
-# Derived from those by diagnosis_row, rewritten with them.
-_DERIVED_DIAGNOSIS_FIELDS = ("iccc_recode", "iccc_extended", "iccc_main_group", "age_at_diagnosis")
-
-
 def update_diagnosis(
     *,
     actor: Actor,
@@ -390,9 +373,9 @@ def update_diagnosis(
     corrected = diagnosis_row(patient, data, context.birth_date)
     before = {name: getattr(diagnosis, name) for name in DIAGNOSIS_FIELDS}
     with transaction.atomic():
-        for name in (*DIAGNOSIS_FIELDS, *_DERIVED_DIAGNOSIS_FIELDS):
+        for name in (*DIAGNOSIS_FIELDS, *DERIVED_DIAGNOSIS_FIELDS):
             setattr(diagnosis, name, getattr(corrected, name))
-        diagnosis.save(update_fields=[*DIAGNOSIS_FIELDS, *_DERIVED_DIAGNOSIS_FIELDS])
+        diagnosis.save(update_fields=[*DIAGNOSIS_FIELDS, *DERIVED_DIAGNOSIS_FIELDS])
         refresh_survival_facts(patient)
         refresh_issues(patient)
         search_index.refresh("patient", patient.pk)

@@ -33,7 +33,13 @@ from consilium.registry.models import (
     QualityIssue,
     Treatment,
 )
-from consilium.registry.rows import Actor, diagnosis_row, patient_row
+from consilium.registry.rows import (
+    DERIVED_DIAGNOSIS_FIELDS,
+    DIAGNOSIS_FIELDS,
+    Actor,
+    diagnosis_row,
+    patient_row,
+)
 from consilium.registry.sheets import MODALITY_SEPARATOR, PATIENTS
 
 COLUMNS = tuple(c for c in PATIENTS.columns if c != "hospital_number")
@@ -53,23 +59,7 @@ _PATIENT_FIELDS = (
     "last_contact",
     "diagnosis_year",
 )
-_DIAGNOSIS_FIELDS = (
-    "date",
-    "topography",
-    "morphology",
-    "behaviour",
-    "grade",
-    "laterality",
-    "basis_of_diagnosis",
-    "iccc_recode",
-    "iccc_extended",
-    "iccc_main_group",
-    "stage_tumour",
-    "stage_tier",
-    "stage_value",
-    "risk_group",
-    "age_at_diagnosis",
-)
+_DIAGNOSIS_FIELDS = (*DIAGNOSIS_FIELDS, *DERIVED_DIAGNOSIS_FIELDS)
 
 
 def _text(value: Any) -> str:
@@ -198,21 +188,7 @@ _STORED_PATIENT = {
 }
 _STORED_DIAGNOSIS = {
     "diagnosis_date": "date",
-    **{
-        c: c
-        for c in (
-            "topography",
-            "morphology",
-            "behaviour",
-            "grade",
-            "laterality",
-            "basis_of_diagnosis",
-            "stage_tumour",
-            "stage_tier",
-            "stage_value",
-            "risk_group",
-        )
-    },
+    **{c: c for c in DIAGNOSIS_FIELDS if c != "date"},
 }
 
 

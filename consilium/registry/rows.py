@@ -22,6 +22,25 @@ from consilium.registry.validation import DiagnosisData, IdentityData, PatientDa
 Actor = User | AnonymousUser | None
 
 
+# What a correction may change, what its audit entry shows before and after, and what a
+# re-import compares: clinical codes and dates, never an identifier.
+DIAGNOSIS_FIELDS = (
+    "date",
+    "topography",
+    "morphology",
+    "behaviour",
+    "grade",
+    "laterality",
+    "basis_of_diagnosis",
+    "stage_tumour",
+    "stage_tier",
+    "stage_value",
+    "risk_group",
+)
+# Derived from those by diagnosis_row, rewritten with them.
+DERIVED_DIAGNOSIS_FIELDS = ("iccc_recode", "iccc_extended", "iccc_main_group", "age_at_diagnosis")
+
+
 def pseudonym(code: str, year: int, number: int) -> str:
     return f"{code}-{year}-{number:04d}"
 

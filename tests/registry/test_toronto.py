@@ -190,6 +190,11 @@ def test_it_has_no_stages_for_an_unknown_tier():
         ("103", "9071", "C620", TorontoTumour.TESTICULAR),
         ("103", "9071", "C56.9", TorontoTumour.OVARIAN),
         ("101", "9064", "C753", None),
+        # Only germ-cell tumours of the gonads (ICCC Xc) are staged as such: a carcinoma of
+        # the ovary (Xd) or a Sertoli-Leydig or Leydig cell tumour (Xe) has no Toronto stage.
+        ("104", "8441", "C569", None),
+        ("105", "8631", "C569", None),
+        ("105", "8650", "C620", None),
         ("999", "9999", "C809", None),
     ],
 )

@@ -43,16 +43,32 @@ test-postgres: install
 	fi
 
 # Mutation testing of one small critical module against its own tests (never part of `make
-# test`: it runs the tests once per mutant). The tests run without Django and conftests
-# (seconds a mutant, not minutes), so the module and its tests must be pure Python.
+# test`: it runs the tests once per mutant). mutmut writes each mutant into the source file in
+# place, so nothing else may run from this checkout meanwhile.
+# By default the tests run without Django and conftests (seconds a mutant, not minutes), so the
+# module and its tests must be pure Python. MUTATE_DJANGO=1 runs them with pytest-django, the
+# project's settings and conftests (for the mail gateway's tests): give it one small test file.
 # Another module: make mutate MUTATE_PATHS=consilium/... MUTATE_TESTS=tests/...
+# After adding tests, MUTATE_AGAIN=1 keeps the last run's kills and tests only the other mutants
+# (with the static files the last run collected).
 MUTATE_PATHS ?= consilium/registry/toronto.py
 MUTATE_TESTS ?= tests/registry/test_toronto.py
+MUTATE_DJANGO ?=
+MUTATE_AGAIN ?=
+# A mutant can loop while growing a list: each test run gets this much memory, then fails
+# (bench/mutate_tests.py, which also turns any failure into the status mutmut reads as a kill).
+MUTATE_MEMORY_MB ?= 3000
+MUTATE_PYTEST_ARGS = -x -q -p no:cacheprovider -p no:xdist \
+	$(if $(MUTATE_DJANGO),,-p no:django --noconftest) $(MUTATE_TESTS)
 mutate: install
-	rm -f .mutmut-cache
-	CONSILIUM_DATA_DIR=$(CURDIR)/data/mutate DATABASE_URL= $(BIN)/mutmut run \
+	$(if $(MUTATE_AGAIN),,rm -f .mutmut-cache)
+	$(if $(MUTATE_DJANGO),$(if $(MUTATE_AGAIN),,CONSILIUM_DATA_DIR=$(CURDIR)/data/mutate \
+		DATABASE_URL= $(BIN)/consilium collectstatic --noinput -v0))
+	CONSILIUM_DATA_DIR=$(CURDIR)/data/mutate DATABASE_URL= \
+	$(if $(MUTATE_DJANGO),CONSILIUM_TESTS_STATIC_COLLECTED=1) $(BIN)/mutmut run \
 		--paths-to-mutate "$(MUTATE_PATHS)" --tests-dir tests --no-progress --simple-output \
-		--runner "$(CURDIR)/$(BIN)/pytest -x -q -p no:cacheprovider -p no:django --noconftest $(MUTATE_TESTS)" || true
+		--runner "$(CURDIR)/$(BIN)/python $(CURDIR)/bench/mutate_tests.py $(MUTATE_MEMORY_MB) $(MUTATE_PYTEST_ARGS)" \
+		|| true
 	$(BIN)/mutmut results
 
 messages: install

@@ -23,9 +23,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static(django_db_blocker):
-    # Pages link to hashed static names from the manifest, as in production.
+    # Pages link to hashed static names from the manifest, as in production. Collecting
+    # (and compressing) costs about 40 s of CPU; `make mutate MUTATE_DJANGO=1` collects once
+    # into its data folder and says so, rather than once for each of its hundreds of runs.
+    import os
+
     from django.core.management import call_command
 
+    if os.environ.get("CONSILIUM_TESTS_STATIC_COLLECTED") == "1":
+        return
     with django_db_blocker.unblock():
         call_command("collectstatic", interactive=False, verbosity=0)
 

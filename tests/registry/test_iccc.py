@@ -1,9 +1,12 @@
+import csv
 import dataclasses
+import io
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from consilium.registry import iccc
 from consilium.registry.iccc import TABLE_PATH, classify
 
 # Expected values are the recodes of the IARC 2017 table as SEER publishes them
@@ -142,3 +145,53 @@ def test_it_never_raises(site, histology, behaviour):
     assert len(result.recode) == 3
     assert result.recode.isdigit()
     assert result.classified == (result.main_group is not None)
+
+
+# The edges of the ICCC-3 rule for non-malignant tumours (Steliarova-Foucher et al. 2005):
+# classified only at C70.0-C72.9 and C75.1-C75.3; the table rows are those of IARC 2017
+# (meningiomas 9530-9539, astrocytomas 9420-9424, pituitary adenomas 8270-8281,
+# craniopharyngiomas 9350-9352, all "0-1,3" at C000-C809).
+@pytest.mark.parametrize(
+    ("site", "histology", "behaviour", "recode"),
+    [
+        pytest.param("C700", "9530", "0", "035", id="meningioma of the cerebral meninges"),
+        pytest.param("C729", "9421", "1", "032", id="pilocytic astrocytoma, CNS NOS"),
+        pytest.param("C730", "9421", "1", "999", id="the same in the thyroid"),
+        pytest.param("C751", "8272", "0", "035", id="pituitary adenoma"),
+        pytest.param("C753", "9361", "1", "035", id="pineocytoma"),
+        pytest.param("C754", "9350", "1", "999", id="craniopharyngioma code at the carotid body"),
+        pytest.param("C499", "9530", "0", "999", id="benign meningioma code in soft tissue"),
+        # In situ (2) is never classified, not even where 0, 1 and 3 are ("0-1,3").
+        pytest.param("C716", "9421", "2", "999", id="in situ astrocytoma"),
+        pytest.param("C700", "9530", "2", "999", id="in situ meningioma"),
+    ],
+)
+def test_it_keeps_non_malignant_tumours_inside_the_cns_edges(site, histology, behaviour, recode):
+    assert classify(site, histology, behaviour).recode == recode
+
+
+def test_a_table_without_its_unclassified_row_fails_at_first_use():
+    header = "ID,Group Name,Indentation,Sites IN,Sites OUT,Hist IN,Hist OUT,Group code,"
+    header += "Group content,Group code extended,Behavior IN"
+    rows = csv.DictReader(
+        io.StringIO(header + "\n2,Lymphoid leukemias,1,C000-C809,,9836,,011,,001,3\n")
+    )
+    with pytest.raises(ValueError) as excinfo:
+        iccc._parse(rows)
+    assert str(excinfo.value) == "iccc-data-third-edition-iarc-2017.csv has no 999 row"
+
+
+def test_it_reads_the_sites_and_histologies_a_rule_leaves_out():
+    # The 2017 table uses neither column, but the format has them (a later table may).
+    rows = csv.DictReader(
+        io.StringIO(
+            "ID,Group Name,Indentation,Sites IN,Sites OUT,Hist IN,Hist OUT,Group code,"
+            "Group content,Group code extended,Behavior IN\n"
+            '1,Lymphomas,0,C000-C809,C420-C424,"9590-9599",9591,022,,013,3\n'
+            "2,Unclassified,0,,,,,999,,999,\n"
+        )
+    )
+    table = iccc._parse(rows)
+    (rule,) = table.rules_by_histology[9590]
+    assert rule.sites_out == ((420, 424),)
+    assert 9591 not in table.rules_by_histology

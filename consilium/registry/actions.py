@@ -805,14 +805,32 @@ class ImportNotWaiting(Exception):
     """The job is not waiting for a confirmation (confirmed, cancelled or expired already)."""
 
 
-def confirm_import(*, actor: Actor, job: ImportJob, request: HttpRequest | None = None) -> None:
+class ImportHasProblems(Exception):
+    """The file has problems and the data manager did not choose to leave their rows out."""
+
+
+def confirm_import(
+    *,
+    actor: Actor,
+    job: ImportJob,
+    skip_problems: bool = False,
+    request: HttpRequest | None = None,
+) -> None:
     """The data manager accepts the preview: the worker checks the file again and writes it
-    (the registry may have changed in between; the same checks hold)."""
+    (the registry may have changed in between; the same checks hold). A file with problems
+    is written only when she chooses to leave out the rows that have them
+    (``skip_problems``); rows found with problems at the write are left out too."""
     from consilium.registry.tasks import run_import
 
     with transaction.atomic():
-        taken = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
-            status=ImportStatus.QUEUED, confirmed_at=timezone.now(), rows_done=0
+        waiting = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW)
+        if not skip_problems and waiting.filter(error_count__gt=0).exists():
+            raise ImportHasProblems(job.pk)
+        taken = waiting.update(
+            status=ImportStatus.QUEUED,
+            confirmed_at=timezone.now(),
+            rows_done=0,
+            skips_problems=skip_problems,
         )
         if not taken:
             raise ImportNotWaiting(job.pk)
@@ -825,6 +843,7 @@ def confirm_import(*, actor: Actor, job: ImportJob, request: HttpRequest | None 
                 "new": job.preview.get("new", 0),
                 "changed": job.preview.get("changed", 0),
                 "unchanged": job.preview.get("unchanged", 0),
+                "rows_left_out": job.preview.get("skipped", 0) if skip_problems else 0,
             },
             request=request,
         )
@@ -835,7 +854,7 @@ def cancel_import(*, actor: Actor, job: ImportJob, request: HttpRequest | None =
     """The data manager drops the preview: nothing is written and the upload is deleted."""
     with transaction.atomic():
         taken = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(), path=""
+            status=ImportStatus.CANCELLED, finished_at=timezone.now(), path=""
         )
         if not taken:
             raise ImportNotWaiting(job.pk)

@@ -148,34 +148,71 @@ def reader_message(stored: str) -> str:
     plain = gettext(stored)
     if plain != stored:
         return plain
-    for pattern, msgid in _message_patterns():
+    for pattern, msgid, numbers in _candidates(stored):
         found = pattern.fullmatch(stored)
         if found:
-            return gettext(msgid) % found.groupdict()
+            # A value that is itself a message (a tumour's label) is put in the reader's
+            # language too.
+            values: dict[str, Any] = {k: gettext(v) for k, v in found.groupdict().items()}
+            for name in numbers:
+                values[name] = int(values[name])
+            return gettext(msgid) % values
     return stored
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+# Patterns are looked up by the first characters of their fixed start: an import's page
+# shows up to fifty stored problems, each matched against a few, not against hundreds.
+_KEY = 4
+_MIN_FIXED = 8
+
+Pattern = tuple[re.Pattern[str], str, tuple[str, ...]]
+
+
+def _candidates(stored: str) -> list[Pattern]:
+    short, by_start = _message_patterns()
+    return by_start.get(stored[:_KEY], []) + short
+
+
 @functools.cache
-def _message_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+def _message_patterns() -> tuple[list[Pattern], dict[str, list[Pattern]]]:
+    """The catalogue's messages with placeholders as patterns: those whose fixed start is
+    shorter than the key (tried for every text), and the others by their start."""
     # Every catalogue holds every msgid; French is one that always ships.
     path = Path(__file__).resolve().parents[1] / "locale/fr/LC_MESSAGES/django.mo"
     try:
         with path.open("rb") as file:
             msgids = [m for m in GNUTranslations(file)._catalog if isinstance(m, str)]
     except OSError:
-        return ()
-    patterns = []
+        return [], {}
+    short: list[Pattern] = []
+    by_start: dict[str, list[Pattern]] = {}
     for msgid in msgids:
         if "%(" not in msgid:
             continue
-        parts = re.split(r"%\((\w+)\)s", msgid)
-        if len(parts) < 3 or len(set(parts[1::2])) != len(parts[1::2]):
+        parts = _PLACEHOLDER.split(msgid)
+        names = parts[1::3]
+        if len(parts) < 4 or len(set(names)) != len(names):
             continue
-        regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
-        patterns.append((re.compile(regex, re.DOTALL), msgid))
-    return tuple(patterns)
+        regex = ""
+        for i in range(0, len(parts), 3):
+            regex += re.escape(parts[i])
+            if i + 1 < len(parts):
+                name, kind = parts[i + 1], parts[i + 2]
+                regex += f"(?P<{name}>-?\\d+)" if kind == "d" else f"(?P<{name}>.+?)"
+        numbers = tuple(parts[i + 1] for i in range(0, len(parts) - 1, 3) if parts[i + 2] == "d")
+        fixed = len("".join(parts[0::3]))
+        if fixed < _MIN_FIXED:
+            continue  # "%(label)s: %(value)s" would claim any text with a colon
+        entry = (re.compile(regex, re.DOTALL), msgid, numbers, fixed)
+        if len(parts[0]) >= _KEY:
+            by_start.setdefault(parts[0][:_KEY], []).append(entry)
+        else:
+            short.append(entry)
+    # The most specific message first: the one with the most fixed text.
+    for entries in (short, *by_start.values()):
+        entries.sort(key=lambda entry: -entry[3])
+    return [e[:3] for e in short], {k: [e[:3] for e in v] for k, v in by_start.items()}
 
 
 # `_("…") % {…}` would translate at once, in whatever language is active when the check runs

@@ -35,6 +35,13 @@ _UNFINISHED = (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.SAVING
 PREVIEW_KEPT = datetime.timedelta(days=1)
 
 
+# A job's problems are stored as the catalogue writes them (its msgids are English) and put
+# into each reader's language when shown (`consilium.registry.checks.reader_message`): the
+# data manager who uploads in Vietnamese and the colleague who reads in Russian both read
+# their own.
+STORED_LANGUAGE = "en"
+
+
 def uploads_folder() -> Path:
     return Path(settings.DATA_DIR) / "imports"
 
@@ -111,9 +118,8 @@ def fail(job: ImportJob, message: str) -> bool:
     return changed
 
 
-def _reason(job: ImportJob, statuses: set[str], lost: bool) -> str:
-    language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+def _reason(statuses: set[str], lost: bool) -> str:
+    with translation.override(STORED_LANGUAGE):
         if lost:
             return _(
                 "This import was never started: its task was lost. Nothing was imported;"
@@ -133,7 +139,7 @@ def _reason(job: ImportJob, statuses: set[str], lost: bool) -> str:
 def sweep() -> dict[str, int]:
     now = timezone.now()
     failed = 0
-    for job in ImportJob.objects.filter(status__in=_UNFINISHED).select_related("created_by"):
+    for job in ImportJob.objects.filter(status__in=_UNFINISHED):
         statuses = set(
             DBTaskResult.objects.filter(
                 task_path=TASK_PATH, args_kwargs__kwargs__job_id=job.pk
@@ -144,12 +150,11 @@ def sweep() -> dict[str, int]:
         lost = not statuses
         if lost and job.created_at > now - TASK_LOST_AFTER:
             continue
-        failed += fail(job, _reason(job, statuses, lost))
+        failed += fail(job, _reason(statuses, lost))
     for job in ImportJob.objects.filter(
         status=ImportStatus.PREVIEW, created_at__lt=now - PREVIEW_KEPT
-    ).select_related("created_by"):
-        language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
-        with translation.override(language):
+    ):
+        with translation.override(STORED_LANGUAGE):
             reason = _(
                 "Nobody confirmed this import within a day: nothing was imported and the file"
                 " was deleted; upload it again."

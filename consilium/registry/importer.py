@@ -76,6 +76,7 @@ IDENTIFYING = frozenset({"hospital_number", "name", "birth_date", "address", "ph
 IGNORED = PATIENTS.ignored
 BATCH = 1000
 MAX_STORED_ERRORS = 1000
+MAX_LISTED_SKIPPED = 500
 # The checks name their fields after DiagnosisFacts; the file names its columns.
 _CHECK_FIELD_TO_COLUMN = {
     "site": "topography",
@@ -123,10 +124,18 @@ class Outcome:
     located: Callable[[RowError], RowError] | None = None
     # The file as the first pass opened it, for the second pass (closed by import_csv).
     book: Workbook | None = field(default=None, repr=False)
+    # Patient rows with a problem (their own, or a row of theirs in another sheet): what the
+    # data manager may choose to leave out. The counts above are of the other rows.
+    skipped: set[int] = field(default_factory=set)
+    # A problem of the file as a whole (its header, a sheet, a broken quote after which
+    # nothing more was read): no row can be trusted to be all there, none is imported.
+    whole_file: bool = False
+    # The second pass wrote the file (or its rows without problems).
+    applied: bool = False
 
     @property
     def new(self) -> int:
-        return self.rows - len(self.matched)
+        return self.rows - len(self.matched) - len(self.skipped)
 
     def preview(self) -> dict:
         return {
@@ -134,14 +143,24 @@ class Outcome:
             "changed": len(self.changed),
             "unchanged": self.unchanged,
             "changes": [change.as_dict() for change in self.changes],
+            "skipped": len(self.skipped),
+            "skipped_rows": sorted(self.skipped)[:MAX_LISTED_SKIPPED],
         }
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
 
+    @property
+    def skippable(self) -> bool:
+        """The file has problems, all of them in rows that can be left out, and some rows
+        without any: the data manager may choose to import those alone."""
+        return not self.ok and not self.whole_file and self.rows > len(self.skipped)
+
     def add(self, error: RowError) -> None:
         self.error_count += 1
+        if error.row < 2 or error.ends_file:
+            self.whole_file = True
         if len(self.errors) < MAX_STORED_ERRORS:
             if self.located is not None:
                 error = self.located(error)
@@ -327,7 +346,6 @@ def validate(
     seen: set[str] = set()
     book = None
     kept = outcome.kept = repeated.Kept()
-    keeping = True  # the rows' warnings and digests, until the file shows an error
     try:
         # The patients are read again by the second pass: an .xlsx keeps them, parsed.
         book = Workbook(path, file_name, detect=detect_file, keep=frozenset({"patients"}))
@@ -337,7 +355,7 @@ def validate(
             outcome.located = book.located
         own_pseudonyms = _own_pseudonyms(book, institution)
         # The repeated rows first, so each patient's row is checked with its own.
-        repeated.read(book, outcome.add, today, kept)
+        bad_numbers = repeated.read(book, outcome.add, today, kept)
         last = 0
         for number, values in book.records("patients"):
             if number != last:
@@ -345,10 +363,11 @@ def validate(
                 last = number
             if isinstance(values, RowError):
                 outcome.add(values)
+                outcome.skipped.add(number)
                 continue
+            before = outcome.error_count
             parser = _RowParser(number, values)
             row = parser.parse()
-            warnings = None
             for error in parser.errors:
                 outcome.add(error)
             hospital_number = parser.parsed_identity[2]
@@ -369,7 +388,9 @@ def validate(
                         outcome.sheet,
                     )
                 )
+                outcome.skipped.add(number)
                 continue
+            results = []
             if row is not None:
                 repeated.check_patient(
                     kept.get(hospital_number, events_only=True) if hospital_number else None,
@@ -384,8 +405,6 @@ def validate(
                 for result in results:
                     if result.level == Level.ERROR:
                         outcome.add(RowError(number, _column(result.field), str(result.message)))
-                if results and outcome.ok:
-                    warnings = [(r.code, r.level, r.field, message_text(r)) for r in results]
             # A row with other problems can still be a duplicate: say so in the same pass.
             digests, registered_id = _duplicates(
                 number,
@@ -394,26 +413,26 @@ def validate(
                 (existing_names, existing_numbers),
                 (seen_names, seen_numbers),
             )
-            if registered_id is not None:
-                outcome.matched[number] = registered_id
-                if row is not None and outcome.ok:
+            if row is None or outcome.error_count > before or hospital_number in bad_numbers:
+                outcome.skipped.add(number)
+            else:
+                # What the second pass needs of a row it will write, kept on disk.
+                warnings = [(r.code, r.level, r.field, message_text(r)) for r in results]
+                kept.check(number, digests, warnings or None)
+                if registered_id is not None:
+                    outcome.matched[number] = registered_id
                     pending.append((row, registered_id))
                     if len(pending) >= BATCH:
                         _compare(pending, kept, outcome, institution)
-            if outcome.ok:
-                kept.check(number, digests, warnings)
-            elif keeping:
-                kept.forget_checked()
-                keeping = False
             if progress and outcome.rows % BATCH == 0:
                 progress("validating", outcome.rows, total)
         kept.unmatched(seen, outcome.add)
-        if outcome.ok:
-            _compare(pending, kept, outcome, institution)
+        _compare(pending, kept, outcome, institution)
     except FileProblem as problem:
         # A FHIR Bundle's problems come all at once (consilium.registry.fhir_in).
         for error in problem.errors:
             outcome.add(error)
+        outcome.whole_file = True
     except BaseException:
         if book is not None:
             book.close()
@@ -507,8 +526,10 @@ def _duplicates(
     return (name_digest, number_digest), registered_id
 
 
-def _rows(book: Workbook) -> Iterator[Row]:
+def _rows(book: Workbook, skipped: set[int]) -> Iterator[Row]:
     for number, values in book.records("patients"):
+        if number in skipped:
+            continue
         if isinstance(values, RowError):
             raise ValueError(f"row {number} changed since it was validated")
         row = _RowParser(number, values).parse()
@@ -538,6 +559,7 @@ def write(
     kept: repeated.Kept | None = None,
     matched: dict[int, int] | None = None,
     changed: dict[int, list[str]] | None = None,
+    skipped: set[int] | None = None,
 ) -> tuple[int, int]:
     """Second pass, a transaction per batch of BATCH rows, so SQLite's single write lock is
     held a fraction of a second at a time and a sign-in or a mail waits for one batch, not
@@ -551,7 +573,9 @@ def write(
     (`consilium.registry.import_jobs.undo`): an import lands whole or not at all.
 
     Rows of registered patients (``matched``) are not inserted: the changed ones among them
-    are updated after the new rows, in one transaction. Returns (written, updated)."""
+    are updated after the new rows, in one transaction. The rows the data manager chose to
+    leave out (``skipped``, found with problems by the first pass) are passed over. Returns
+    (written, updated)."""
     from consilium.registry.import_jobs import undo
 
     written = skip
@@ -564,7 +588,7 @@ def write(
         progress("saving", written, total)
     try:
         batch: list[Row] = []
-        for row in _rows(book):
+        for row in _rows(book, skipped or set()):
             if row.number in matched:
                 if row.number in changed:
                     updates.append((row, matched[row.number], changed[row.number]))
@@ -596,7 +620,11 @@ def write(
                 verb="registry.import_completed",
                 obj=job,
                 institution_id=institution.pk,
-                details={"patients": written, "updated": len(updates)},
+                details={
+                    "patients": written,
+                    "updated": len(updates),
+                    "rows_left_out": len(skipped or ()),
+                },
             )
     except BaseException:
         undo(job)
@@ -786,10 +814,13 @@ def import_csv(
     progress: Progress | None = None,
     today: datetime.date | None = None,
     apply: bool = True,
+    skip_problems: bool = False,
 ) -> Outcome:
     """Validate, then (only if nothing is wrong, and ``apply``) write; without ``apply`` the
-    outcome is the preview. Messages are in the language active
-    when called; a task has none, so the installation's is used.
+    outcome is the preview. With ``skip_problems`` (the data manager's explicit choice) a file
+    whose problems are all in rows that can be left out is written without those rows.
+    Messages are in the language active when called; a task has none, so the installation's
+    is used.
 
     A job that has rows written already (its worker died half-way) resumes after them. Without
     a job, one is made and finished here: the write needs it to mark its patients."""
@@ -814,7 +845,7 @@ def import_csv(
             file_name=job.file_name,
         )
         try:
-            if outcome.ok and apply:
+            if apply and (outcome.ok or (skip_problems and outcome.skippable)):
                 try:
                     assert outcome.book is not None  # a file it could open
                     outcome.imported, outcome.updated = write(
@@ -828,11 +859,14 @@ def import_csv(
                         kept=outcome.kept,
                         matched=outcome.matched,
                         changed=outcome.changed,
+                        skipped=outcome.skipped,
                     )
                 except RegisteredMeanwhile as clash:
                     for error in clash.errors:
                         outcome.add(error)
+                    outcome.whole_file = True  # found after the file's own checks
                 else:
+                    outcome.applied = True
                     _refresh_statistics()
         finally:
             if outcome.book is not None:
@@ -844,7 +878,8 @@ def import_csv(
         job.rows_imported = outcome.imported
         job.errors = [error.as_dict() for error in outcome.errors]
         job.error_count = outcome.error_count
-        job.status = ImportStatus.DONE if outcome.ok else ImportStatus.FAILED
+        done = outcome.applied or (outcome.ok and not apply)
+        job.status = ImportStatus.DONE if done else ImportStatus.FAILED
         job.finished_at = timezone.now()
         job.save()
     return outcome

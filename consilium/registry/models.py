@@ -498,6 +498,7 @@ class ImportStatus(models.TextChoices):
     PREVIEW = "preview", _("Checked: waiting for your confirmation")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Not imported")
+    CANCELLED = "cancelled", _("Cancelled: nothing imported")
 
 
 class ImportJob(models.Model):
@@ -526,6 +527,9 @@ class ImportJob(models.Model):
     # Set when the data manager confirms the preview; the worker then writes.
     confirmed_at = models.DateTimeField(null=True, blank=True)
     rows_updated = models.PositiveIntegerField(default=0)
+    # The data manager chose to import the rows without problems and leave out the others
+    # (never the default: a file with problems imports nothing until someone says so).
+    skips_problems = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-id"]
@@ -535,7 +539,7 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
     @property
     def working(self) -> bool:

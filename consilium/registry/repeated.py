@@ -241,11 +241,6 @@ class Kept:
             self._db.execute("COMMIT")
             self._checked = []
 
-    def forget_checked(self) -> None:
-        """The file has an error: nothing will be written, nothing more need be kept."""
-        self._checked = []
-        self._db.execute("DELETE FROM checked")
-
     def checked(
         self, rows: Iterable[int]
     ) -> tuple[dict[int, tuple[str, str]], dict[int, Warnings]]:
@@ -312,8 +307,12 @@ class _Parser:
         return default
 
 
-def read(book: Workbook, add: Add, today: datetime.date, kept: Kept) -> None:
-    """Every repeated row of the file into ``kept``; each problem goes to ``add``."""
+def read(book: Workbook, add: Add, today: datetime.date, kept: Kept) -> set[str]:
+    """Every repeated row of the file into ``kept``; each problem goes to ``add``. Returns
+    the hospital numbers that a row with a problem names: a patient imported without its
+    bad rows would be imported wrong (a relapse left out), so those patients are left out
+    whole when the data manager chooses to skip the rows with problems."""
+    bad: set[str] = set()
     for sheet in SHEETS:
         if sheet not in book.members:
             continue
@@ -327,9 +326,12 @@ def read(book: Workbook, add: Add, today: datetime.date, kept: Kept) -> None:
                 parser, today
             )
             if row is None or parser.failed:
+                if hospital_number:
+                    bad.add(hospital_number)
                 continue
             kept.add(hospital_number, sheet, row)
     kept.finish()
+    return bad
 
 
 def _event(p: _Parser, today: datetime.date) -> Event | None:

@@ -157,6 +157,9 @@ class RowError:
     message: str
     # Which sheet (or file of a .zip) of the import: "" for a lone patients file.
     sheet: str = ""
+    # The reader could not go past this row (a broken quote): the rows after it were never
+    # read, so the file cannot be imported without its bad rows.
+    ends_file: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         # A NUL read from a broken file cannot be stored in PostgreSQL's JSON.
@@ -288,7 +291,7 @@ def csv_records(handle: BinaryIO, layout: Layout, sheet: str = "") -> Records:
             number += 1
             yield (
                 number,
-                RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc}, sheet),
+                RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc}, sheet, True),
             )
             return  # the reader cannot find the next row after a broken quote
         number += 1

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from consilium.registry.import_jobs import undo
+from consilium.registry.import_jobs import STORED_LANGUAGE, undo
 from consilium.registry.importer import import_csv
 from consilium.registry.models import ImportJob, ImportStatus
 
@@ -30,8 +29,8 @@ def run_job(job: ImportJob) -> ImportJob:
     written."""
     path = Path(job.path)
     waits = False
-    # The problems are listed in the language of the person who uploaded the file.
-    language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
+    # The problems are stored in the catalogue's language, shown in each reader's.
+    language = STORED_LANGUAGE
     try:
         if not path.is_file():
             # Gone with the rows this job wrote before its worker died, if any: take them out.
@@ -51,12 +50,15 @@ def run_job(job: ImportJob) -> ImportJob:
                 job=job,
                 progress=_progress(job.pk),
                 apply=not preview,
+                skip_problems=job.skips_problems,
             )
         if preview:
             job.rows_total = job.rows_done = outcome.rows
             job.errors = [error.as_dict() for error in outcome.errors]
             job.error_count = outcome.error_count
-            if outcome.ok:
+            # A file with problems in some rows waits too: the data manager may correct
+            # it, or choose to import the other rows.
+            if outcome.ok or outcome.skippable:
                 job.status = ImportStatus.PREVIEW
                 job.preview = outcome.preview()
                 waits = True
@@ -66,9 +68,9 @@ def run_job(job: ImportJob) -> ImportJob:
         job.rows_imported = outcome.imported
         job.errors = [error.as_dict() for error in outcome.errors]
         job.error_count = outcome.error_count
-        job.status = ImportStatus.DONE if outcome.ok else ImportStatus.FAILED
-        job.preview = outcome.preview() if outcome.ok else job.preview
-        if outcome.ok and outcome.imported:
+        job.status = ImportStatus.DONE if outcome.applied else ImportStatus.FAILED
+        job.preview = outcome.preview() if outcome.applied else job.preview
+        if outcome.applied and outcome.imported:
             from consilium.search.index import refresh_imported
 
             refresh_imported(job.pk)

@@ -29,7 +29,7 @@ from consilium.audit.actions import record
 from consilium.network.models import Institution
 from consilium.registry import access, actions, codes, exports, quality, terms, toronto
 from consilium.registry.actions import PossibleDuplicate
-from consilium.registry.checks import CheckResult, Level
+from consilium.registry.checks import CheckResult, Level, reader_message
 from consilium.registry.forms import (
     ConsentForm,
     ContactForm,
@@ -691,7 +691,13 @@ def quality_page(request: HttpRequest, code: str) -> HttpResponse:
 def import_page(request: HttpRequest) -> HttpResponse:
     _require_clinical(request)
     institutions = access.clinical_institutions(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None, institutions=institutions)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        institutions=institutions,
+        # Her own registry first, not the first of her institutions by name.
+        initial={"institution": access.own_institution_id(request.user)},
+    )
     if request.method == "POST" and form.is_valid():
         job = actions.start_import(
             actor=request.user,
@@ -721,6 +727,16 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     changes = Paginator(job.preview.get("changes", []), PREVIEW_PAGE).get_page(
         request.GET.get("page")
     )
+    problems = Paginator(job.errors, PREVIEW_PAGE).get_page(request.GET.get("problems"))
+    # Stored in the catalogue's language (registry.import_jobs.STORED_LANGUAGE): the reader's.
+    problems.object_list = [
+        {
+            **error,
+            "sheet": reader_message(error.get("sheet", "")),
+            "message": reader_message(error.get("message", "")),
+        }
+        for error in problems.object_list
+    ]
     if job.status == ImportStatus.PREVIEW and not request.htmx:
         # The preview shows the changed rows' clinical values: who looked is recorded.
         record(
@@ -731,7 +747,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             details={"page": changes.number},
             request=request,
         )
-    return render(request, template, {"job": job, "changes": changes})
+    return render(request, template, {"job": job, "changes": changes, "problems": problems})
 
 
 @login_required
@@ -740,11 +756,26 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm the preview (the worker writes it) or cancel it (nothing is written)."""
     _require_clinical(request)
     job = access.get_import_job_for_user(request.user, pk)
-    decide = actions.confirm_import if "confirm" in request.POST else actions.cancel_import
     try:
-        decide(actor=request.user, job=job, request=request)
+        if "confirm" in request.POST:
+            actions.confirm_import(
+                actor=request.user,
+                job=job,
+                skip_problems=request.POST.get("confirm") == "skip",
+                request=request,
+            )
+        else:
+            actions.cancel_import(actor=request.user, job=job, request=request)
     except actions.ImportNotWaiting:
         messages.error(request, _("This import is no longer waiting for a confirmation."))
+    except actions.ImportHasProblems:
+        messages.error(
+            request,
+            _(
+                "This file has problems: correct it and upload it again, or choose to import"
+                " it without the rows that have them."
+            ),
+        )
     return redirect("registry:import_job", pk=job.pk)
 
 

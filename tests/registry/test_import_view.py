@@ -55,7 +55,7 @@ def test_it_imports_in_a_worker_and_shows_the_progress(
     assert AuditEntry.objects.filter(verb="registry.import_completed").count() == 1
 
 
-def test_it_lists_every_problem_and_imports_nothing(
+def test_it_lists_every_problem_and_imports_nothing_until_told_to_leave_their_rows_out(
     audit_triggers_off_after_test, client_for, vnch
 ):
     client = client_for("data_manager")
@@ -65,12 +65,60 @@ def test_it_lists_every_problem_and_imports_nothing(
     call_command("worker", batch=True, verbosity=0)
 
     job = ImportJob.objects.get()
-    assert job.status == "failed"
+    assert (job.status, job.preview["new"], job.preview["skipped"]) == ("preview", 1, 2)
     assert [(e["row"], e["column"]) for e in job.errors] == [(3, "topography"), (4, "sex")]
     html = client.get(response["Location"]).content.decode()
-    assert "Nothing was imported: 2 problems." in html
-    assert Patient.objects.count() == 0
+    assert "The file has 2 problems, listed below." in html
+    assert "2 patients left out" in html and "Patient rows left out: 3, 4" in html
+    assert 'value="skip">Import without the 2 patients with problems' in html
+    assert 'value="1">Import</button>' not in html  # no plain "Import" for such a file
+    assert Patient.objects.count() == 0 and Path(job.path).is_file()
+
+    # A plain confirmation (an old form, a crafted post) is refused: the choice is explicit.
+    refused = client.post(
+        reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"}, follow=True
+    )
+    assert "This file has problems" in refused.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.skips_problems) == ("preview", False)
+
+    client.post(reverse("registry:import_decide", args=[job.pk]), {"confirm": "skip"})
+    call_command("worker", batch=True, verbosity=0)
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_imported, job.error_count) == ("done", 1, 2)
+    assert list(Patient.objects.values_list("identity__hospital_number", flat=True)) == [
+        "BN24-00101"
+    ]
     assert not Path(job.path or "/nonexistent").exists()
+    done = client.get(response["Location"]).content.decode()
+    assert "1 patient imported." in done
+    assert "2 patients with problems were left out, as chosen" in done
+    confirmed = AuditEntry.objects.get(verb="registry.import_confirmed")
+    assert confirmed.details["rows_left_out"] == 2
+    completed = AuditEntry.objects.get(verb="registry.import_completed")
+    assert completed.details["rows_left_out"] == 2
+
+
+def test_the_problems_are_shown_in_the_readers_language_not_the_uploaders(
+    audit_triggers_off_after_test, client_for, personas, vnch
+):
+    uploader = client_for("data_manager")
+    personas["data_manager"].language = "vi"
+    personas["data_manager"].save(update_fields=["language"])
+    rows = [ROWS[0], ROWS[1].replace("2016-07-30", "30/07/2016")]
+    response = _upload(uploader, vnch, csv_bytes(rows))
+    call_command("worker", batch=True, verbosity=0)
+
+    reader = client_for("clinician")
+    personas["clinician"].language = "fr"
+    personas["clinician"].save(update_fields=["language"])
+    french = reader.get(response["Location"]).content.decode()
+    vietnamese = uploader.get(response["Location"]).content.decode()
+
+    assert "n'est pas une date" in french or "pas une date" in french
+    assert "không phải là ngày" in vietnamese
+    assert "is not a date" not in french + vietnamese
 
 
 def test_it_refuses_the_page_and_the_jobs_outside_the_clinical_team(client_for, vnch):
@@ -138,7 +186,11 @@ def test_a_cancelled_preview_writes_nothing_and_deletes_the_upload(
     client.post(reverse("registry:import_decide", args=[job.pk]), {"cancel": "1"})
 
     job.refresh_from_db()
-    assert (job.status, job.path, upload.exists()) == ("failed", "", False)
+    assert (job.status, job.path, upload.exists()) == ("cancelled", "", False)
+    assert (
+        "Cancelled: nothing was imported"
+        in client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
+    )
     # Confirming afterwards is refused by message, and nothing is queued.
     response = client.post(
         reverse("registry:import_decide", args=[job.pk]), {"confirm": "1"}, follow=True
@@ -228,7 +280,7 @@ def test_it_lists_a_fhir_bundles_problems_by_entry_resource_and_field(
     call_command("worker", batch=True, verbosity=0)
 
     job = ImportJob.objects.get()
-    assert job.status == "failed"
+    assert job.status == "failed"  # a Bundle's problems are the whole file's: none left out
     assert [(e["sheet"], e["column"]) for e in job.errors] == [
         ("Bundle entry 1 (Encounter/e1)", "resourceType"),
         ("Bundle entry 2 (Condition/c1)", "subject.reference"),

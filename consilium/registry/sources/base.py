@@ -51,7 +51,7 @@ class Source:
                     return
                 except csv.Error as exc:
                     message = _("This row is broken: %(why)s.") % {"why": exc}
-                    yield number + 1, RowError(number + 1, "", message)
+                    yield number + 1, RowError(number + 1, "", message, ends_file=True)
                     return  # the reader cannot find the next row after a broken quote
                 number += 1
                 if not any(value.strip() for value in values):

@@ -11,11 +11,20 @@ from consilium.registry.models import ImportJob, ImportStatus
 
 
 class Command(BaseCommand):
-    help = "Import patients from a CSV file into an institution's registry, all or nothing."
+    help = (
+        "Import patients from a CSV file into an institution's registry, all or nothing;"
+        " with --skip-problem-rows, every row without a problem and none of the others."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--institution", required=True, help="Institution code, e.g. VNCH")
+        parser.add_argument(
+            "--skip-problem-rows",
+            action="store_true",
+            help="Import the rows without problems and leave out the others (and everything"
+            " the file says of those patients); the problems are listed.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -36,28 +45,45 @@ class Command(BaseCommand):
             elif (done and done % 10_000 == 0) or (total and done == total):
                 self.stdout.write(line)
 
-        outcome = import_csv(path, institution, actor=None, job=job, progress=progress)
+        outcome = import_csv(
+            path,
+            institution,
+            actor=None,
+            job=job,
+            progress=progress,
+            skip_problems=options["skip_problem_rows"],
+        )
         if interactive:
             self.stdout.write("")
         job.rows_total = job.rows_done = outcome.rows
         job.rows_imported = outcome.imported
         job.errors = [error.as_dict() for error in outcome.errors]
         job.error_count = outcome.error_count
-        job.status = ImportStatus.DONE if outcome.ok else ImportStatus.FAILED
+        job.status = ImportStatus.DONE if outcome.applied else ImportStatus.FAILED
         job.save()
         seconds = time.monotonic() - started
-        if not outcome.ok:
-            for error in outcome.errors:
-                column = f", column {error.column}" if error.column else ""
-                self.stderr.write(f"row {error.row}{column}: {error.message}")
-            if outcome.error_count > len(outcome.errors):
-                self.stderr.write(f"… and {outcome.error_count - len(outcome.errors)} more.")
-            raise CommandError(
-                f"Nothing was imported: {outcome.error_count} problem(s) in {outcome.rows} rows."
+        for error in outcome.errors:
+            sheet = f"{error.sheet}, " if error.sheet else ""
+            column = f", column {error.column}" if error.column else ""
+            self.stderr.write(f"{sheet}row {error.row}{column}: {error.message}")
+        if outcome.error_count > len(outcome.errors):
+            self.stderr.write(f"… and {outcome.error_count - len(outcome.errors)} more.")
+        if not outcome.applied:
+            hint = (
+                " (--skip-problem-rows imports the others)"
+                if outcome.skippable and not options["skip_problem_rows"]
+                else ""
             )
+            raise CommandError(
+                f"Nothing was imported: {outcome.error_count} problem(s) in {outcome.rows}"
+                f" rows{hint}."
+            )
+        left_out = (
+            f", {len(outcome.skipped):,} rows with problems left out" if outcome.skipped else ""
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {outcome.imported:,} patients into {institution.code}"
-                f" in {seconds:.1f} s."
+                f" in {seconds:.1f} s{left_out}."
             )
         )

@@ -69,6 +69,21 @@ def test_it_reports_the_problems_of_a_file_and_imports_nothing(tmp_path, persona
     assert Patient.objects.count() == 0
 
 
+def test_it_imports_the_rows_without_problems_when_told_to(tmp_path, personas, capsys):
+    path = tmp_path / "in.csv"
+    path.write_bytes(csv_bytes([ROWS[0], ROWS[1].replace("2016-07-30", "2016-13-30")]))
+
+    with pytest.raises(CommandError, match=r"--skip-problem-rows imports the others"):
+        call_command("import_registry", str(path), institution="VNCH")
+    call_command("import_registry", str(path), institution="VNCH", skip_problem_rows=True)
+
+    captured = capsys.readouterr()
+    assert "Imported 1 patients into VNCH" in captured.out
+    assert "1 rows with problems left out" in captured.out
+    assert "row 3, column birth_date" in captured.err
+    assert Patient.objects.count() == 1
+
+
 def test_it_exports_fhir_to_a_file(tmp_path, register):
     patient = register()
     output = tmp_path / "vnch.json"

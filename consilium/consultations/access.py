@@ -69,7 +69,12 @@ def _second_opinion_rule(institution_ids: set[int], *, expert: AnyUser | None = 
             asked = asked.filter(
                 assignments__expert=expert, assignments__status__in=ACTIVE_ASSIGNMENT
             )
-        rule |= Q(pk__in=asked.values("consultation_id"))
+        # Most readers have no second opinion at all: left in, the empty branch turns every
+        # list of theirs into an OR that PostgreSQL answers by reading all the
+        # consultations (40-50 ms at 50,000) instead of their own few thousand (15 ms). The
+        # small table is asked first, in a fraction of a millisecond.
+        if asked.exists():
+            rule |= Q(pk__in=asked.values("consultation_id"))
     return rule
 
 

@@ -131,9 +131,12 @@ def _queue_sections(request: HttpRequest, visible: QuerySet[Consultation]) -> di
         second_opinion__status__in=OPEN_SECOND_OPINION,
     ).values("consultation_id")
     own_ids = requester_institution_ids(user)
-    to_answer = visible.filter(
-        Q(pk__in=mine, status__in=OPEN_STATUSES) | Q(pk__in=mine_second)
-    ).order_by("first_reply_due")
+    waiting = Q(pk__in=mine, status__in=OPEN_STATUSES)
+    # Only when there is one: an empty OR branch makes PostgreSQL read every consultation
+    # (consilium.consultations.access._second_opinion_rule).
+    if mine_second.exists():
+        waiting |= Q(pk__in=mine_second)
+    to_answer = visible.filter(waiting).order_by("first_reply_due")
     ours = visible.filter(requesting_institution_id__in=own_ids)
     waiting_for_me = ours.filter(
         status=ConsultationStatus.RECOMMENDED, follow_up_asked_at__isnull=False

@@ -38,6 +38,8 @@ _DATE = gettext_lazy("Date: an Excel date or YYYY-MM-DD.")
 MEANINGS: dict[str, Any] = {
     "hospital_number": gettext_lazy(
         "The hospital's own number for the child; joins the other sheets to the patient."
+        " Needed for a patient with rows in other sheets, and for a later import to update"
+        " the patient rather than refuse a duplicate."
     ),
     "name": gettext_lazy("Full name, as the hospital writes it."),
     "birth_date": gettext_lazy("Date of birth."),

@@ -44,22 +44,40 @@ def requester_institution_ids(user: AnyUser) -> set[int]:
     return institution_ids_with_role(user, CLINICAL_ROLES)
 
 
-def _partner_rule(institution_ids: set[int]) -> Q:
+Senders = dict[int, set[int]]
+
+
+def _senders(institution_ids: set[int], known: Senders | None = None) -> Senders:
+    """Each institution's telemedicine partners, read once per access rule (never kept
+    between requests: an ended partnership ends access at once)."""
+    known = known if known is not None else {}
+    for institution_id in institution_ids - known.keys():
+        known[institution_id] = telemedicine_partner_ids(institution_id)
+    return known
+
+
+def _partner_rule(institution_ids: set[int], senders: Senders | None = None) -> Q:
     """Consultations sent to these institutions through a partnership still open to them."""
+    senders = _senders(institution_ids, senders)
     rule = Q(pk__in=[])
     for institution_id in institution_ids:
-        senders = telemedicine_partner_ids(institution_id)
-        rule |= Q(expert_institution_id=institution_id, requesting_institution_id__in=senders)
+        rule |= Q(
+            expert_institution_id=institution_id,
+            requesting_institution_id__in=senders[institution_id],
+        )
     return rule
 
 
-def _second_opinion_rule(institution_ids: set[int], *, expert: AnyUser | None = None) -> Q:
+def _second_opinion_rule(
+    institution_ids: set[int], *, expert: AnyUser | None = None, senders: Senders | None = None
+) -> Q:
     """Consultations whose second opinion was asked of these institutions (of `expert` in
     person, if given), while it is asked for or given and the requesting institution is still
     their partner."""
+    every = _senders(institution_ids, senders)
     rule = Q(pk__in=[])
     for institution_id in institution_ids:
-        senders = telemedicine_partner_ids(institution_id)
+        senders = every[institution_id]
         asked = SecondOpinion.objects.filter(
             expert_institution_id=institution_id,
             status__in=SEEN_SECOND_OPINION,
@@ -83,14 +101,15 @@ def consultations_for_user(user: AnyUser) -> QuerySet[Consultation]:
         return Consultation.objects.none()
     own = Q(requesting_institution_id__in=requester_institution_ids(user))
     expert_at = institution_ids_with_role(user, {Role.EXPERT})
+    triage_at = institution_ids_with_role(user, TRIAGE_ROLES)
+    senders = _senders(expert_at | triage_at)
     assigned = Q(
         pk__in=Assignment.objects.filter(
             expert=user, status__in=ACTIVE_ASSIGNMENT, second_opinion__isnull=True
         ).values("consultation_id")
-    ) & _partner_rule(expert_at)
-    second = _second_opinion_rule(expert_at, expert=user)
-    triage_at = institution_ids_with_role(user, TRIAGE_ROLES)
-    triage = _partner_rule(triage_at) | _second_opinion_rule(triage_at)
+    ) & _partner_rule(expert_at, senders)
+    second = _second_opinion_rule(expert_at, expert=user, senders=senders)
+    triage = _partner_rule(triage_at, senders) | _second_opinion_rule(triage_at, senders=senders)
     return Consultation.objects.filter(own | assigned | second | triage)
 
 

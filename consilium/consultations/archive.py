@@ -105,9 +105,12 @@ class ArchiveForm(forms.Form):
         return any(v for k, v in self.cleaned_data.items() if k != "sort")
 
 
-def archive(user: User, filters: dict) -> QuerySet[Consultation]:
-    """The reader's consultations narrowed by the cleaned filters, sorted, unread annotated."""
-    rows = consultations_for_user(user)
+def archive(
+    user: User, filters: dict, visible: QuerySet[Consultation] | None = None
+) -> QuerySet[Consultation]:
+    """The reader's consultations narrowed by the cleaned filters, sorted, unread annotated;
+    ``visible``, the reader's consultations if the caller has them already (the queue's)."""
+    rows = consultations_for_user(user) if visible is None else visible
     status = filters.get("status")
     if status == OPEN:
         rows = rows.filter(status__in=OPEN_STATUSES)

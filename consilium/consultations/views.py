@@ -192,15 +192,18 @@ def queue(request: HttpRequest) -> HttpResponse:
         return render(request, "consultations/queue.html", context, status=400)
     showing = bool(request.GET.get("show"))
     browsing = form.is_filtered() or "page" in request.GET or "sort" in request.GET
+    visible = consultations_for_user(user)
     if showing or not browsing:
-        visible = consultations_for_user(user).select_related(
-            "patient", "requesting_institution", "expert_institution"
+        context.update(
+            _queue_sections(
+                request,
+                visible.select_related("patient", "requesting_institution", "expert_institution"),
+            )
         )
-        context.update(_queue_sections(request, visible))
     if showing:
         _audit_list(request, form, context, [])
         return render(request, "consultations/queue.html", context)
-    paginator = Paginator(archive(user, form.cleaned_data), ARCHIVE_PAGE_SIZE)
+    paginator = Paginator(archive(user, form.cleaned_data, visible), ARCHIVE_PAGE_SIZE)
     asked = request.GET.get("page") or "1"
     try:
         page = paginator.page(asked)

@@ -9,12 +9,12 @@ Resources are built as plain JSON and validated, a patient at a time, by fhir.re
 models (whose JSON is R4's for every resource used here).
 
 What mCODE has no element for travels in extensions under ``urn:consilium:`` (last contact,
-basis of diagnosis, grade, laterality, risk group, cause of death, a treatment's modalities,
-intent and protocol, a marker's other name and laboratory), so the Bundle holds everything
-the survival figures are computed from, and the molecular markers (an mCODE tumour marker
-test each, coded in Consilium's marker, result and method codes: the registry's markers are
-fusions and amplifications that LOINC codes only test by test), and
-:mod:`consilium.registry.fhir_in` can read it back into the same registry.
+region, consent and its date, basis of diagnosis, grade, laterality, risk group, cause of
+death, a treatment's modalities, intent and protocol, a marker's other name and laboratory),
+so the Bundle holds everything the survival figures are computed from, and the molecular
+markers (an mCODE tumour marker test each, coded in Consilium's marker, result and method
+codes: the registry's markers are fusions and amplifications that LOINC codes only test by
+test), and :mod:`consilium.registry.fhir_in` can read it back into the same registry.
 """
 
 from __future__ import annotations
@@ -81,6 +81,9 @@ EXT = {
         "protocol-version",
         "marker-name",
         "lab",
+        "region",
+        "consent-status",
+        "consent-date",
     )
 }
 DISEASE_STATUS_LOINC = "97509-4"
@@ -146,10 +149,21 @@ def _patient(patient: Patient, death_date: Any) -> dict[str, Any]:
             resource["deceasedDateTime"] = death_date.isoformat()
         else:
             resource["deceasedBoolean"] = True
-    if patient.last_contact:
-        resource["extension"] = [
-            {"url": EXT["last-contact"], "valueDate": patient.last_contact.isoformat()}
-        ]
+    # What the registry needs to share a child's case (its consent) and to count by region
+    # travels too: a region is a province, not an address; the waiver's reason is free text
+    # and stays home, as in the pseudonymised CSV export.
+    extensions = [
+        {"url": EXT[name], key: value.isoformat() if key == "valueDate" else value}
+        for name, key, value in (
+            ("last-contact", "valueDate", patient.last_contact),
+            ("region", "valueString", patient.region),
+            ("consent-status", "valueCode", patient.consent_status),
+            ("consent-date", "valueDate", patient.consent_date),
+        )
+        if value
+    ]
+    if extensions:
+        resource["extension"] = extensions
     return resource
 
 

@@ -8,7 +8,8 @@ What the Bundle cannot say is filled so the rows pass as they are:
 - it is pseudonymised, so the Patient's id (the source's pseudonym) stands for both the
   hospital number (what a re-import matches on) and the name;
 - it holds the year and month of birth only: the 15th of the month is taken (the 1st of July
-  for a year alone), so an age at diagnosis is never off by more than half a month.
+  for a year alone), so an age at diagnosis is never off by more than half a month;
+- a waived consent's reason is free text and stays at the source: a fixed sentence says so.
 
 Problems of the Bundle itself (not JSON, an unknown resource, a reference to nothing) are
 listed together, each by its entry, resource and field, before any row is read.
@@ -57,6 +58,9 @@ def _get(node: Any, *path: str | int) -> Any:
         else:
             node = node.get(step) if isinstance(node, dict) else None
     return node
+
+
+_WAIVED_AT_SOURCE = "Waived at the registry this Bundle came from; the reason is kept there."
 
 
 def _text(value: Any) -> str:
@@ -158,13 +162,20 @@ class _Reader:
                     self.fail(number, resource, "id", _("The Patient has no id."))
                     continue
                 dead = bool(resource.get("deceasedDateTime") or resource.get("deceasedBoolean"))
+                extensions = _extensions(resource)
+                consent = extensions.get("consent-status", "")
                 row = {
                     "hospital_number": pseudonym,
                     "name": pseudonym,
                     "birth_date": _birth_date(_text(resource.get("birthDate"))),
                     "sex": {"male": "M", "female": "F"}.get(_text(resource.get("gender")), "U"),
                     "vital_status": "dead" if dead else "alive",
-                    "last_contact": _extensions(resource).get("last-contact", ""),
+                    "last_contact": extensions.get("last-contact", ""),
+                    "region": extensions.get("region", ""),
+                    "consent_status": consent,
+                    "consent_date": extensions.get("consent-date", ""),
+                    # The reason stays at the source (free text): say where it is.
+                    "consent_waiver_reason": _WAIVED_AT_SOURCE if consent == "waived" else "",
                 }
                 rows["patients"].append((number, row))
                 patients[id(resource)] = row

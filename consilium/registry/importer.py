@@ -132,6 +132,8 @@ class Outcome:
     whole_file: bool = False
     # The second pass wrote the file (or its rows without problems).
     applied: bool = False
+    # A FHIR Bundle (pseudonymised: the preview says what stands in for its identifiers).
+    fhir: bool = False
 
     @property
     def new(self) -> int:
@@ -145,6 +147,7 @@ class Outcome:
             "changes": [change.as_dict() for change in self.changes],
             "skipped": len(self.skipped),
             "skipped_rows": sorted(self.skipped)[:MAX_LISTED_SKIPPED],
+            "fhir": self.fhir,
         }
 
     @property
@@ -231,7 +234,11 @@ class _RowParser:
         sex_text = self.text("sex").lower()
         sex = _SEX.get(sex_text, "")
         if sex_text and not sex:
-            self.fail("sex", _("Sex must be male, female or unknown (M, F, U)."))
+            self.fail(
+                "sex",
+                _("“%(value)s” is not a sex: write male, female or unknown (or M, F, U).")
+                % {"value": self.text("sex")[:20]},
+            )
         birth_date = self.date("birth_date")
         if birth_date is None and "birth_date" not in {e.column for e in self.errors}:
             self.fail("birth_date", _("The date of birth is required."))
@@ -351,6 +358,7 @@ def validate(
         book = Workbook(path, file_name, detect=detect_file, keep=frozenset({"patients"}))
         outcome.book = book
         outcome.sheet = "" if book.single_file else "patients"
+        outcome.fhir = book.kind == "fhir"
         if book.source is not None:
             outcome.located = book.located
         own_pseudonyms = _own_pseudonyms(book, institution)

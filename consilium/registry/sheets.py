@@ -291,7 +291,7 @@ def csv_records(handle: BinaryIO, layout: Layout, sheet: str = "") -> Records:
             number += 1
             yield (
                 number,
-                RowError(number, "", _("This row is broken: %(why)s.") % {"why": exc}, sheet, True),
+                RowError(number, "", broken_row(exc), sheet, True),
             )
             return  # the reader cannot find the next row after a broken quote
         number += 1
@@ -301,6 +301,27 @@ def csv_records(handle: BinaryIO, layout: Layout, sheet: str = "") -> Records:
             yield number, _wrong_width(number, values, columns, separator, lines.current, sheet)
             continue
         yield number, {c: _unquoted(v) for c, v in zip(columns, values, strict=True)}
+
+
+def broken_row(exc: csv.Error) -> str:
+    """The csv module's reason for a row it cannot read, in the reader's words (its own text is
+    English and technical)."""
+    why = str(exc)
+    if "unexpected end of data" in why:
+        return _(
+            "A quotation mark opened in this row is never closed, so nothing after it can be"
+            ' read: close it, or double a quotation mark that belongs to the value ("").'
+        )
+    if "expected after" in why:
+        return _(
+            'This row has a quotation mark inside a value: double it (""), or put the whole'
+            " value in quotation marks."
+        )
+    if "field larger than field limit" in why:
+        return _("This row has a value far too long for a registry: a quotation mark is missing.")
+    if "NUL" in why:
+        return _("This row holds a NUL character: the file is not plain text.")
+    return _("This row is broken: %(why)s.") % {"why": why}
 
 
 def _unquoted(value: str) -> str:

@@ -732,7 +732,11 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     problems.object_list = [
         {
             **error,
-            "sheet": reader_message(error.get("sheet", "")),
+            # A workbook's own tab names stay as the file has them (the reader looks for
+            # that tab, and the codebook's anchors use them); a Bundle entry's label is text.
+            "sheet": sheet
+            if (sheet := error.get("sheet", "")) in LAYOUTS
+            else reader_message(sheet),
             "message": reader_message(error.get("message", "")),
         }
         for error in problems.object_list

@@ -43,6 +43,10 @@ def _registry(institution: Institution, *, source: bool | None = None) -> dict[s
                     "birth_month",
                     "vital_status",
                     "last_contact",
+                    # A child without its consent cannot be shared in a consultation.
+                    "region",
+                    "consent_status",
+                    "consent_date",
                     *survival_facts.FIELDS,
                 ),
             ),
@@ -106,8 +110,12 @@ def test_it_reads_back_what_it_exports_into_an_empty_registry(demo, tmp_path):
     outcome, empty = _import(tmp_path, _bundle(demo))
 
     assert outcome.ok, outcome.errors[:5]
+    assert outcome.preview()["fhir"]  # the preview says what stands in for identifiers
     assert _registry(empty) == before
     assert _survival(empty) == _survival(demo)
+    waived = Patient.objects.filter(institution=empty, consent_status="waived")
+    assert waived.exists()
+    assert all("kept there" in p.consent_waiver_reason for p in waived)
 
 
 def test_it_previews_a_second_import_of_the_same_bundle_as_unchanged(demo, tmp_path):

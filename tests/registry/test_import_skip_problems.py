@@ -85,7 +85,8 @@ def test_a_broken_quote_stops_the_reading_so_nothing_is_imported(tmp_path, vnch)
 
     outcome = import_csv(path, vnch, actor=None, skip_problems=True)
 
-    assert outcome.errors and "broken" in outcome.errors[0].message
+    assert [(e.row, e.ends_file) for e in outcome.errors] == [(3, True)]
+    assert "quotation mark" in outcome.errors[0].message
     assert not outcome.skippable and Patient.objects.count() == 0
 
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from django.utils.translation import gettext as _
 
-from consilium.registry.sheets import FileProblem, Records, RowError, _Lines
+from consilium.registry.sheets import FileProblem, Records, RowError, _Lines, broken_row
 
 Rows = Iterator[tuple[int, "dict[str, str] | RowError"]]
 
@@ -50,7 +50,7 @@ class Source:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    message = _("This row is broken: %(why)s.") % {"why": exc}
+                    message = broken_row(exc)
                     yield number + 1, RowError(number + 1, "", message, ends_file=True)
                     return  # the reader cannot find the next row after a broken quote
                 number += 1

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consilium.lib import csv_cells
+from consilium.registry import toronto
 from consilium.registry.models import (
     BasisOfDiagnosis,
     ConsentStatus,
@@ -116,6 +117,27 @@ class Column:
         return f"{self.sheet}-{self.name}"
 
 
+def _allowed(name: str) -> list[tuple[str, str]]:
+    if name == "stage_value":
+        # The guideline's own values, per tumour and tier: what the import accepts (a data
+        # manager could not know "Localised" from "L1" otherwise).
+        return [
+            (
+                ", ".join(toronto.allowed_stages(tumour, tier)),
+                _("%(tumour)s, tier %(tier)d") % {"tumour": tumour.label, "tier": tier},
+            )
+            for tumour in TorontoTumour
+            for tier in (Tier.ONE, Tier.TWO)
+        ]
+    if name not in CHOICES:
+        return []
+    allowed = []
+    for value, label in CHOICES[name].choices:
+        # Some labels start with their code ("0 · Death certificate only"): not twice.
+        allowed.append((str(value), str(label).removeprefix(f"{value} · ")))
+    return allowed
+
+
 def columns(layout: Layout) -> list[Column]:
     """The layout's columns described in the active language."""
     return [
@@ -125,9 +147,7 @@ def columns(layout: Layout) -> list[Column]:
             meaning=str(MEANINGS.get(name, "")) + (f" {_DATE}" if name in layout.dates else ""),
             required=name in layout.required,
             is_date=name in layout.dates,
-            allowed=[(str(value), str(label)) for value, label in CHOICES[name].choices]
-            if name in CHOICES
-            else [],
+            allowed=_allowed(name),
         )
         for name in layout.columns
     ]

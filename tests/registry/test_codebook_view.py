@@ -21,6 +21,10 @@ def test_it_lists_every_column_of_every_sheet_with_its_codes(client_for):
         for column in layout.columns:
             assert f'id="{layout.sheet}-{column}"' in text
     assert "<code>second_cancer</code> Second cancer" in text
+    # The Toronto values the import accepts, per tumour and tier; a code said once.
+    assert "<code>Localised, Metastatic</code> Neuroblastoma, tier 1" in text
+    assert "<code>L1, L2, M, MS</code> Neuroblastoma, tier 2" in text
+    assert "<code>0</code> 0 ·" not in text
 
 
 def test_it_speaks_the_readers_language(client_for, personas):

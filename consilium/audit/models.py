@@ -17,8 +17,16 @@ class AuditEntry(models.Model):
     """
 
     at = models.DateTimeField(_("time"), db_index=True)
+    # No foreign-key constraint in PostgreSQL (the ORM still protects the person and the
+    # institution from deletion): each insert's check took a share lock on the user's and
+    # the institution's rows, which every concurrent entry of the same person or hospital
+    # shares (multixacts), and which once ordered locks into a deadlock (issue 22).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(_("actor"), max_length=254, blank=True)
     # Indexed in Meta, not by db_index: on PostgreSQL that would add a second, LIKE-pattern
@@ -27,7 +35,11 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     institution = models.ForeignKey(
-        "network.Institution", on_delete=models.PROTECT, null=True, related_name="+"
+        "network.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     details = models.JSONField(_("details"), default=dict)
     # Set once, by the sealer; empty on an entry not sealed yet.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from consilium.registry import fhir
 
@@ -60,7 +61,10 @@ def _get(node: Any, *path: str | int) -> Any:
     return node
 
 
-_WAIVED_AT_SOURCE = "Waived at the registry this Bundle came from; the reason is kept there."
+# Stored as written (English) and shown in the reader's language (registry.checks.reader_message).
+_WAIVED_AT_SOURCE = gettext_noop(
+    "Waived at the registry this Bundle came from; the reason is kept there."
+)
 
 
 def _text(value: Any) -> str:

@@ -254,6 +254,13 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return self.pseudonym
 
+    @property
+    def consent_waiver_reason_shown(self) -> str:
+        """The reason as typed; a sentence a FHIR read-back wrote, in the reader's language."""
+        from consilium.registry.checks import reader_message
+
+        return reader_message(self.consent_waiver_reason)
+
 
 class PatientCount(models.Model):
     """How many patients an institution has. The unfiltered patient list shows this figure

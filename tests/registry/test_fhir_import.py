@@ -7,6 +7,7 @@ import datetime
 import json
 
 import pytest
+from django.utils import translation
 from fhir.resources.R4B.bundle import Bundle
 
 from consilium.network.models import Institution
@@ -116,6 +117,8 @@ def test_it_reads_back_what_it_exports_into_an_empty_registry(demo, tmp_path):
     waived = Patient.objects.filter(institution=empty, consent_status="waived")
     assert waived.exists()
     assert all("kept there" in p.consent_waiver_reason for p in waived)
+    with translation.override("vi"):
+        assert "được lưu ở đó" in waived[0].consent_waiver_reason_shown
 
 
 def test_it_previews_a_second_import_of_the_same_bundle_as_unchanged(demo, tmp_path):

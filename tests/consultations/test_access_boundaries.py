@@ -7,6 +7,7 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
+from consilium.audit.models import AuditEntry
 from consilium.consultations import actions
 from consilium.consultations.models import Assignment, AssignmentStatus, InboundStatus
 from consilium.network.access import institution_today, telemedicine_partner_ids
@@ -71,6 +72,18 @@ def test_an_expert_who_declines_loses_access_at_once(client_for, personas, case)
         assert client.get(url).status_code == 200
     actions.decline(actor=personas["expert"], consultation=case, reason="Away for a month")
     _assert_no_access(client, case, personas, paths)
+
+
+def test_each_file_read_is_audited_with_its_name_and_kind(client_for, personas, case):
+    photo = case.attachments.get()
+    client_for("expert").get(reverse("consultations:attachment", args=[case.pk, photo.pk]))
+    entry = AuditEntry.objects.filter(verb="consultations.file_downloaded").latest("id")
+    assert entry.actor == personas["expert"]
+    assert [entry.details[key] for key in ("pseudonym", "file", "kind")] == [
+        case.patient.pseudonym,
+        photo.name,
+        "attachment",
+    ]
 
 
 def test_an_expert_loses_access_when_the_request_is_withdrawn(client_for, personas, case):

@@ -186,3 +186,218 @@ def test_it_reads_uzbek_followed_words_with_any_apostrophe():
     for word in ("to'liq", "toʻliq", "to‘liq"):
         assert parse(f"#followed {word}").adherence == "fully"
     assert parse("#followed yoʻq drug").adherence == "not"
+
+
+# ------------------------------------------------------------- what mutation testing found
+
+
+def test_the_kinds_keep_the_words_the_mail_log_stores():
+    """The gateway writes the kind into the mail log ("accept by …", "held: decline by …")
+    and reads a held message's kind back from there: the stored words must not change."""
+    assert [kind.value for kind in Kind] == [
+        "message",
+        "accept",
+        "decline",
+        "recommend",
+        "followed",
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "  \n\t\n  "])
+def test_an_empty_reply_is_an_empty_message(text):
+    """So the gateway bounces it as empty rather than posting anything."""
+    command = parse(text)
+    assert (command.kind, command.text) == (Kind.MESSAGE, "")
+
+
+def test_a_reply_with_windows_line_ends_reads_as_any_other():
+    command = parse("#accept\r\nI will look at the images tonight.\r\nClaire\r\n")
+    assert command.text == "I will look at the images tonight.\nClaire"
+    command = parse("#recommend\r\nThanks.\r\nDiagnosis: Wilms tumour\r\nStage: II\r\n")
+    assert (command.text, command.fields) == (
+        "Thanks.",
+        {"diagnostic_opinion": "Wilms tumour", "stage_risk_opinion": "II"},
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["#decline Away until 15 June", "#followed fully", "#followed not drug\nNo busulfan."],
+)
+def test_a_decline_or_a_follow_up_answer_posts_nothing_in_the_thread(text):
+    """Only a message, an #accept and a #recommend's preamble carry text to post."""
+    assert parse(text).text == ""
+
+
+def test_a_reason_for_declining_may_be_exactly_the_longest_allowed():
+    reason = "x" * MAX_DECLINE_REASON
+    assert parse(f"#decline {reason}").reason == reason
+
+
+def test_a_label_written_twice_keeps_both_values():
+    command = parse("#recommend\nTreatment: COJEC induction\nDiagnosis: NB\nTreatment: then HDCT")
+    assert command.fields["recommended_treatment"] == "COJEC induction\n\nthen HDCT"
+
+
+# Every label an expert may write, by the field it fills: those the invitation teaches in
+# the five languages (consultations/email/_expert_commands.txt) and their usual variants.
+EVERY_LABEL = {
+    "diagnostic_opinion": [
+        "Diagnosis", "Diagnostic opinion", "Diagnostic", "Avis diagnostique",
+        "Диагноз", "Диагностическое заключение",
+        "Chẩn đoán", "Ý kiến chẩn đoán",
+        "Tashxis", "Tashxis fikri",
+    ],
+    "stage_risk_opinion": [
+        "Stage", "Stage and risk", "Stage/risk", "Risk", "Stade", "Stade et risque", "Risque",
+        "Стадия", "Стадия и риск", "Группа риска", "Риск",
+        "Giai đoạn", "Giai đoạn và nguy cơ", "Nhóm nguy cơ", "Nguy cơ",
+        "Bosqich", "Bosqich va xavf", "Xavf guruhi", "Xavf",
+    ],
+    "recommended_treatment": [
+        "Treatment", "Recommended treatment", "Traitement", "Traitement recommandé",
+        "Лечение", "Рекомендуемое лечение",
+        "Điều trị", "Điều trị khuyến nghị",
+        "Davolash", "Tavsiya etilgan davolash",
+    ],
+    "further_investigations": [
+        "Investigations", "Further investigations", "Examens", "Examens complémentaires",
+        "Обследования", "Обследование", "Дополнительные обследования",
+        "Xét nghiệm", "Xét nghiệm thêm", "Cận lâm sàng",
+        "Tekshiruvlar", "Tekshiruv", "Qoʻshimcha tekshiruvlar",
+    ],
+    "local_feasibility": [
+        "Feasibility", "Local feasibility", "Faisabilité", "Faisabilite", "Faisabilité locale",
+        "Возможности", "Выполнимость", "Возможности на месте",
+        "Khả năng", "Khả năng thực hiện", "Khả năng tại chỗ",
+        "Imkoniyat", "Imkoniyatlar", "Mahalliy imkoniyatlar",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "name"), [(label, name) for name, labels in EVERY_LABEL.items() for label in labels]
+)
+def test_every_label_fills_its_field(label, name):
+    command = parse(f"#recommend\nThanks.\n{label}: the opinion")
+    assert (command.text, command.fields) == ("Thanks.", {name: "the opinion"})
+
+
+EVERY_ADHERENCE_WORD = {
+    "fully": [
+        "fully", "full", "yes", "completely", "entièrement", "complètement", "totalement",
+        "oui", "полностью", "да", "hoàn toàn", "có", "toʻliq", "ha",
+    ],
+    "partly": [
+        "partly", "partially", "partial", "en partie", "partiellement", "частично",
+        "một phần", "qisman",
+    ],
+    "not": ["not", "no", "non", "pas", "нет", "không", "yoʻq"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("word", "adherence"),
+    [(word, value) for value, words in EVERY_ADHERENCE_WORD.items() for word in words],
+)
+def test_every_answer_word_says_how_far_it_was_followed(word, adherence):
+    assert parse(f"#followed {word.upper()}, drug").adherence == adherence
+
+
+@pytest.mark.parametrize(
+    ("text", "reasons"),
+    [
+        ("#followed non equipement", ("equipment",)),
+        ("#followed không có thiết bị", ("equipment",)),
+        ("#followed частично стоимость", ("cost",)),
+        ("#followed không, không đủ tiền", ("cost",)),
+        ("#followed нет несогласие семьи", ("family_decision", "disagreed")),
+        ("#followed không, không đồng ý", ("disagreed",)),
+    ],
+)
+def test_it_reads_the_reasons_in_the_networks_languages(text, reasons):
+    assert parse(text).reasons == reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#followed not drug not available and an equipment change",
+        "#followed non médicament et équipement",
+        "#followed không gia đình quyết định",
+    ],
+)
+def test_words_that_only_join_the_reasons_are_not_kept_as_a_note(text):
+    command = parse(text)
+    assert command.reasons and command.note == ""
+
+
+def test_unmapped_words_are_kept_as_written():
+    assert parse("#followed partly drug, no MTX").note == "drug, no MTX"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("acept", "accept"),
+        ("declin", "decline"),
+        ("recomend", "recommend"),
+        ("folowed", "followed"),
+    ],
+)
+def test_a_mistyped_command_is_answered_with_the_command_meant(typed, meant):
+    with pytest.raises(CommandError) as raised:
+        parse(f"#{typed}\nsome text")
+    assert str(raised.value) == (
+        f"The first line of your reply, #{typed}, is not a command Consilium knows. "
+        f"Did you mean #{meant}? The commands are #accept, #decline, #recommend and #followed."
+    )
+
+
+REASONS = "Reasons: drug, equipment, cost, family, clinical, disagreed, other."
+
+
+@pytest.mark.parametrize(
+    ("text", "bounce"),
+    [
+        (
+            "#decline",
+            "To decline, write the reason after the command, for example: "
+            "#decline I am away until next month.",
+        ),
+        (
+            "#decline " + "x" * (MAX_DECLINE_REASON + 1),
+            "The reason for declining is longer than 300 characters. Please shorten it, or "
+            "decline on the consultation page.",
+        ),
+        (
+            "#recommend\nCOJEC then surgery",
+            "#recommend needs the recommendation on the lines below it, each starting with its "
+            "label: Diagnosis:, Stage:, Treatment:, Investigations:, Feasibility:.",
+        ),
+        (
+            "#followed maybe",
+            "After #followed, write fully, partly or not, and for partly or not the reasons, "
+            "for example: #followed partly drug cost. " + REASONS,
+        ),
+        (
+            "#followed not",
+            "Say why the recommendation was not fully followed, after the answer, for "
+            "example: #followed not drug. " + REASONS,
+        ),
+    ],
+)
+def test_the_bounce_says_exactly_what_to_write(text, bounce):
+    """The explanation is all the sender gets back: its example and its word list must be
+    ones the parser reads."""
+    with pytest.raises(CommandError) as raised:
+        parse(text)
+    assert str(raised.value) == bounce
+
+
+@pytest.mark.parametrize(
+    "example",
+    ["#decline I am away until next month.", "#followed partly drug cost", "#followed not drug"],
+)
+def test_the_examples_the_bounces_give_are_read(example):
+    assert parse(example).kind in (Kind.DECLINE, Kind.FOLLOWED)

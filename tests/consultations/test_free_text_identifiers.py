@@ -1,6 +1,7 @@
 """The detector of identifiers typed into free text, with the names the network meets."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -122,3 +123,164 @@ BAO = Identifiers(name="Trần Gia Bảo")
 )
 def test_a_vietnamese_word_with_other_tone_marks_is_not_the_name(text, found):
     assert [f for k, f in kinds(text, BAO) if k == "name"] == found
+
+
+# ------------------------------------------------------------- what mutation testing found
+
+MONTHS = {
+    1: ["jan", "january", "janvier", "janv", "yanvarya", "yanvar", "января"],
+    2: ["feb", "february", "février", "fevr", "fevralya", "fevral", "февраля"],
+    3: ["mar", "march", "mars", "marta", "mart", "марта", "март"],
+    4: ["apr", "april", "avril", "aprelya", "aprel", "апреля"],
+    5: ["may", "mai", "maya", "мая"],
+    6: ["jun", "june", "juin", "iyunya", "iyun", "июня"],
+    7: ["jul", "july", "juillet", "juil", "iyulya", "iyul", "июля"],
+    8: ["aug", "august", "août", "avgusta", "avgust", "августа"],
+    9: ["sep", "sept", "september", "septembre", "sentyabrya", "sentyabr", "сентября"],
+    10: ["oct", "october", "octobre", "oktyabrya", "oktyabr", "октября"],
+    11: ["nov", "november", "novembre", "noyabrya", "noyabr", "ноября"],
+    12: ["dec", "december", "décembre", "dekabrya", "dekabr", "декабря"],
+}
+
+
+@pytest.mark.parametrize(
+    ("month", "word"), [(month, word) for month, words in MONTHS.items() for word in words]
+)
+def test_a_birth_date_is_found_with_its_month_in_words_in_each_language(month, word):
+    """Russian in Cyrillic too: before, "7 марта 2019" left the hospital unnoticed."""
+    ids = Identifiers(birth_date=datetime.date(2019, month, 7))
+    assert kinds(f"born {word.capitalize()} 7, 2019; seen 8 {word} 2019", ids) == [
+        ("birth_date", f"{word.capitalize()} 7, 2019")
+    ]
+    assert kinds(f"né le 7 {word}. 2019", ids) == [("birth_date", f"7 {word}. 2019")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "software version 7.3.201",  # not a year
+        "ref 2019/03/1234",  # year, month and a number, not a day
+        "ref 2019-03-007",
+        "Hospital number xxxx, name xxx",  # redacted
+    ],
+)
+def test_numbers_that_only_look_like_the_birth_date_are_left_alone(text):
+    assert kinds(text, Identifiers(birth_date=datetime.date(2019, 3, 7))) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Nguyễn Văn Minh", "Văn bản hội chẩn đính kèm"),
+        ("Anna von Berg", "Befund von Dr Weber"),
+        ("Lisa van der Berg", "Reviewed by Dr van der Meer"),
+        ("Ali bin Hassan", "Dr Yusuf bin Ahmad agrees"),
+        ("Omar ibn Said", "as Dr Khalid ibn Rashid wrote"),
+        ("Sara ben Haim", "Dr David ben Ami"),
+        ("Aziz Karim oʻgʻli", "Dr Rustam Jalil oʻgʻli"),
+        ("Aziz Karim ugli", "Dr Rustam Jalil ugli"),
+        ("Dilnoza Karim qizi", "nurse Malika Aziz qizi"),
+        ("Dilnoza Karim kizi", "nurse Malika Aziz kizi"),
+        ("Karimova Dilnoza ovna", "Yusupova Malika ovna"),
+        ("Karimova Dilnoza evna", "Yusupova Malika evna"),
+        ("Karimov Aziz ovich", "Yusupov Rustam ovich"),
+        ("Karimov Aziz evich", "Yusupov Rustam evich"),
+    ],
+)
+def test_a_particle_or_patronymic_word_alone_is_not_the_name(name, text):
+    assert kinds(text, Identifiers(name=name)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("Trần Đức Đạt", "bé Dat, 5 tuổi", "Dat"),
+        ("Guðrún Jónsdóttir", "Gudrun, 4 years", "Gudrun"),
+        ("Søren Holm", "Soren, 4 years", "Soren"),
+        ("Łukasz Nowak", "Lukasz, 4 years", "Lukasz"),
+        ("Anna Strauß", "Strauss, 4 years", "Strauss"),
+        ("Lætitia Morel", "Laetitia, 4 years", "Laetitia"),
+        ("Chloé Cœurdevey", "Coeurdevey, 4 years", "Coeurdevey"),
+        ("Işıl Yıldız", "Isil, 4 years", "Isil"),
+        ("Юсупов Алишер", "Yusupov, 6 yosh", "Yusupov"),
+        ("Ҳасанов Алишер", "Hasanov, 6 yosh", "Hasanov"),
+        ("ИВАНОВ ПЁТР", "Pyotr has relapsed", "Pyotr"),
+        ("Иванов Пётр", "Petr has relapsed", "Petr"),
+        ("Ivanov Petr", "Мальчик Иванов, 6 лет", "Иванов"),
+    ],
+)
+def test_a_name_is_found_whatever_letters_it_is_typed_in(name, text, found):
+    assert kinds(text, Identifiers(name=name)) == [("name", found)]
+
+
+def test_a_name_is_found_after_a_word_that_only_looks_like_it():
+    text = "U nguyên bào thần kinh; bé Bảo tái phát"
+    assert kinds(text, Identifiers(name="Trần Gia Bảo")) == [("name", "Bảo")]
+
+
+def test_every_name_counts_and_every_name_of_the_writer_is_hers():
+    khoa = Identifiers(
+        name="Nguyễn Văn Khoa",
+        extra_names=("Phạm Thị Hoa",),
+        writer_names=("Dr Nguyễn Thị Lan", "Dr Trần Minh"),
+    )
+    assert kinds("Cảm ơn, BS Nguyễn", khoa) == []
+    assert kinds("bé Khoa tái phát", khoa) == [("name", "Khoa")]
+    assert kinds("mẹ là Phạm Hoa", khoa) == [("name", "Phạm"), ("name", "Hoa")]
+
+
+def test_a_four_character_hospital_number_is_still_found():
+    assert kinds("hồ sơ K-123", Identifiers(hospital_number="K-123")) == [
+        ("hospital_number", "K-123")
+    ]
+
+
+def test_every_field_is_checked_even_after_an_empty_one():
+    findings = find_identifiers({"question": "", "files": "lan.jpg"}, Identifiers(name="Lan"))
+    assert [(f.field, f.found) for f in findings] == [("files", "lan")]
+
+
+def test_the_identifiers_of_a_patient_are_read_from_its_identity():
+    identity = SimpleNamespace(
+        name="Nguyễn Thị Lan", hospital_number="BN-2024-77123", birth_date=LAN.birth_date
+    )
+    assert Identifiers.of_patient(SimpleNamespace(identity=identity)) == LAN
+    assert Identifiers.of_patient(SimpleNamespace(identity=None)) == Identifiers()
+    unknown = SimpleNamespace(name=None, hospital_number=None, birth_date=None)
+    ids = Identifiers.of_patient(SimpleNamespace(identity=unknown))
+    assert (ids.name, ids.hospital_number) == ("", "")
+    assert find_identifiers({"text": "BN-2024-77123"}, Identifiers(hospital_number="BN-2024-77123"))
+
+
+ADVICE = (
+    "Identifiers must not leave the hospital: remove it, or write the pseudonym or the age instead."
+)
+
+
+def test_the_refusal_names_each_finding_in_its_field():
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from consilium.consultations.deid.free_text import check_free_text
+
+    identity = SimpleNamespace(
+        name="Nguyễn Thị Lan", hospital_number="BN-2024-77123", birth_date=LAN.birth_date
+    )
+    patient = SimpleNamespace(identity=identity)
+    with translation.override("en"):
+        check_free_text(patient, {"question": "Is HDCT feasible?"})
+        with pytest.raises(ValidationError) as raised:
+            check_free_text(
+                patient,
+                {"question": "Lan, BN-2024-77123", "files": "07.03.2019.jpg"},
+                writer=SimpleNamespace(full_name="Dr Nguyễn Văn Minh"),
+            )
+        assert raised.value.message_dict == {
+            "question": [
+                f"“Lan” looks like the patient's name. {ADVICE}",
+                f"“BN-2024-77123” looks like the patient's hospital number. {ADVICE}",
+            ],
+            "files": [f"“07.03.2019” looks like the patient's date of birth. {ADVICE}"],
+        }
+        with pytest.raises(ValidationError):
+            check_free_text(patient, {"question": "Nguyễn"}, writer=None)

@@ -285,7 +285,9 @@ def find_identifiers(texts: Mapping[str, str], ids: Identifiers) -> list[Finding
         if ids.hospital_number:
             found += [("hospital_number", v) for v in _find_number(plain, ids.hospital_number)]
         if ids.birth_date:
-            found += [("birth_date", v) for v in _find_dates(plain, ids.birth_date)]
+            # In Latin letters too: "7 марта 2019" is found as "7 marta 2019".
+            for folded in (plain, latin):
+                found += [("birth_date", v) for v in _find_dates(folded, ids.birth_date)]
         for kind, value in dict.fromkeys(found):
             findings.append(Finding(field_name, kind, value))
     return findings

@@ -284,3 +284,19 @@ def test_the_refusal_names_each_finding_in_its_field():
         }
         with pytest.raises(ValidationError):
             check_free_text(patient, {"question": "Nguyễn"}, writer=None)
+
+
+def test_a_hospital_number_in_cyrillic_letters_is_found_as_typed():
+    assert kinds("карта РДКБ 55/1234", PETR) == [("hospital_number", "РДКБ 55/1234")]
+
+
+def test_a_name_is_found_in_text_copied_from_a_pdf_with_ligatures():
+    assert kinds("Soﬁa, 4 years", Identifiers(name="Sofia Ivanova")) == [("name", "Soﬁa")]
+
+
+def test_the_writers_own_name_is_not_refused():
+    from consilium.consultations.deid.free_text import check_free_text
+
+    identity = SimpleNamespace(name="Nguyễn Thị Lan", hospital_number="", birth_date=None)
+    writer = SimpleNamespace(full_name="Dr Nguyễn Văn Minh")
+    check_free_text(SimpleNamespace(identity=identity), {"question": "BS Nguyễn"}, writer=writer)

@@ -153,8 +153,9 @@ def _all_parts(name: str, *, latin: bool) -> list[str]:
 
 
 def _marked(word: str) -> str:
-    """A word as written, for comparing its diacritics: lower case, composed, no apostrophes."""
-    return "".join(c for c in unicodedata.normalize("NFC", word.lower()) if c not in _APOSTROPHES)
+    """A word as written, for comparing its diacritics: lower case, composed (a ligature or a
+    full-width letter as its plain letters), no apostrophes."""
+    return "".join(c for c in unicodedata.normalize("NFKC", word.lower()) if c not in _APOSTROPHES)
 
 
 def _written_parts(names: list[str]) -> dict[str, set[str]]:

@@ -29,20 +29,19 @@ def run_job(job: ImportJob) -> ImportJob:
     written."""
     path = Path(job.path)
     waits = False
-    # The problems are stored in the catalogue's language, shown in each reader's.
-    language = STORED_LANGUAGE
+    # Messages are stored in the catalogue's language (STORED_LANGUAGE), shown in each reader's.
     try:
         if not path.is_file():
             # Gone with the rows this job wrote before its worker died, if any: take them out.
             undo(job)
-            with translation.override(language):
+            with translation.override(STORED_LANGUAGE):
                 message = _("The uploaded file is gone: nothing was imported; upload it again.")
             job.errors = [{"row": 0, "column": "", "message": message}]
             job.error_count = 1
             job.rows_imported = 0
             return job
         preview = job.confirmed_at is None
-        with translation.override(language):
+        with translation.override(STORED_LANGUAGE):
             outcome = import_csv(
                 path,
                 job.institution,
@@ -77,7 +76,7 @@ def run_job(job: ImportJob) -> ImportJob:
         return job
     except Exception as exc:
         # The write took its rows out again; the job says why rather than failing blank.
-        with translation.override(language):
+        with translation.override(STORED_LANGUAGE):
             message = _(
                 "The import stopped on an unexpected error (%(error)s): nothing was imported."
                 " Try again, and tell the administrator if it happens again."

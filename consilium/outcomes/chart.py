@@ -213,8 +213,12 @@ def kaplan_meier_chart(
         for time, s, lo, hi in zip(km.times, km.survival, km.lower, km.upper, strict=True):
             if s != previous[0]:
                 path.append(f"H{_fmt(x(time))} V{_fmt(y(s))}")
-            upper += [(x(time), y(previous[2])), (x(time), y(hi))]
-            lower += [(x(time), y(previous[1])), (x(time), y(lo))]
+            # A step only where the limit moves: a censored child leaves it flat, and a
+            # corner at every censoring made the band of one hospital 110 kB of points.
+            if hi != previous[2]:
+                upper += [(x(time), y(previous[2])), (x(time), y(hi))]
+            if lo != previous[1]:
+                lower += [(x(time), y(previous[1])), (x(time), y(lo))]
             previous = (s, lo, hi)
         end = x(km.times[-1])
         path.append(f"H{_fmt(end)}")

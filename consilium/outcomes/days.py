@@ -1,4 +1,5 @@
-"""Whole days between two dates as an integer SQL expression, on SQLite and PostgreSQL.
+"""Whole days between two dates, and the year of a date, as integer SQL expressions, on SQLite
+and PostgreSQL.
 
 Django's own date subtraction gives a DurationField: an interval on PostgreSQL and, on SQLite,
 a call to a Python function per row (``django_timestamp_diff``), far too slow for a million
@@ -40,4 +41,29 @@ class DaysBetween(Func):
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(
             compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
+        )
+
+
+class YearOf(Func):
+    """The calendar year of a date, as an integer. Django's ExtractYear is a Python function
+    per row on SQLite (55 ms over one hospital's 25,000 patients on the outcomes page);
+    ``strftime`` of the stored ``YYYY-MM-DD`` text is native."""
+
+    arity = 1
+    output_field = IntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        raise NotImplementedError(f"YearOf supports SQLite and PostgreSQL, not {connection.vendor}")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(strftime('%%Y', %(expressions)s) AS INTEGER)",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template="EXTRACT(YEAR FROM %(expressions)s)::integer", **extra
         )

@@ -57,6 +57,34 @@ def test_the_default_chart_of_many_curves_has_no_band_and_one_of_two_has():
     assert all(s.band for s in two.series)
 
 
+def _points(band: str) -> list[tuple[float, float]]:
+    return [tuple(map(float, p.split(","))) for p in band.split()]
+
+
+def test_a_band_has_corners_only_where_a_limit_moves_not_at_every_censored_child():
+    # 600 children, 3 deaths, the rest censored on 597 different days: the band of a real
+    # hospital, which drew a corner per censoring (110 kB of points on the outcomes page).
+    durations = [30 + n for n in range(600)]
+    events = [1 if n in (100, 300, 500) else 0 for n in range(600)]
+    table = LifeTable.from_subjects(durations, events)
+    report = summarise(GroupedTables(Endpoint.OS, groupings.by_iccc(), {"IV": table}))
+    drawn = chart.kaplan_meier_chart(report, title="t", bands=True)
+    points = _points(drawn.series[0].band)
+    km = report.groups[0].km
+
+    assert len(points) < 30
+    # Still the band: a closed outline of horizontal and vertical sides whose heights are
+    # exactly 100% and each limit the estimate takes.
+    assert all(a[0] == b[0] or a[1] == b[1] for a, b in itertools.pairwise(points))
+    assert points[0] == points[-1]
+    at = {tick.label: tick.position for tick in drawn.y_ticks}
+
+    def height(value: float) -> float:
+        return round(at["100%"] + (at["0%"] - at["100%"]) * (1 - value), 1)
+
+    assert {py for _px, py in points} == {height(v) for v in (1.0, *km.lower, *km.upper)}
+
+
 def test_labels_that_wish_for_the_same_height_are_nudged_apart_within_the_plot():
     placed = chart.nudge([100, 100, 101, 300, 10], gap=16, low=16, high=276)
 

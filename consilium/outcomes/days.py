@@ -59,7 +59,8 @@ class YearOf(Func):
         return super().as_sql(
             compiler,
             connection,
-            template="CAST(strftime('%%Y', %(expressions)s) AS INTEGER)",
+            # Twice escaped: once for the template, once for the driver's parameter style.
+            template="CAST(strftime('%%%%Y', %(expressions)s) AS INTEGER)",
             **extra,
         )
 

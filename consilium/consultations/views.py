@@ -138,9 +138,10 @@ def _queue_sections(request: HttpRequest, visible: QuerySet[Consultation]) -> di
         waiting |= Q(pk__in=mine_second)
     to_answer = visible.filter(waiting).order_by("first_reply_due")
     ours = visible.filter(requesting_institution_id__in=own_ids)
+    # Latest ask first, which is also the order of its index (consultation_ours_status).
     waiting_for_me = ours.filter(
         status=ConsultationStatus.RECOMMENDED, follow_up_asked_at__isnull=False
-    )
+    ).order_by("-follow_up_asked_at", "-pk")
     triage_ids = institution_ids_with_role(user, {Role.COORDINATOR, Role.ADMIN})
     needs_triage = (
         visible.filter(expert_institution_id__in=triage_ids, status=ConsultationStatus.SUBMITTED)

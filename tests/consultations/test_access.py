@@ -9,7 +9,12 @@ from consilium.accounts.models import Membership, Role, User
 from consilium.audit.models import AuditEntry
 from consilium.audit.refusals import REFUSED
 from consilium.consultations import actions
-from consilium.consultations.access import Side, consultations_for_user, side_of
+from consilium.consultations.access import (
+    Side,
+    consultations_for_user,
+    get_consultation_for_user,
+    side_of,
+)
 from consilium.network.actions import end_partnership
 from consilium.network.models import AreaKind, PartnershipStatus
 from tests.consultations.conftest import make_patient
@@ -23,6 +28,16 @@ def test_each_persona_sees_what_the_rules_say(personas, consultation):
     assert side_of(personas["outsider"], consultation) is None
     assert side_of(personas["coordinator"], consultation) is None  # not clinical
     assert side_of(personas["admin"], consultation) is None
+
+
+def test_the_side_a_read_remembers_is_its_readers_alone(personas, consultation):
+    read, side = get_consultation_for_user(personas["expert"], consultation.pk, audit=False)
+
+    assert side == side_of(personas["expert"], read) == Side.EXPERT
+    # The same object asked about by others: each gets their own answer, not the expert's.
+    assert side_of(personas["outsider"], read) is None
+    assert side_of(personas["clinician"], read) == Side.REQUESTER
+    assert side_of(personas["coordinator"], read) is None
 
 
 @pytest.mark.parametrize("persona", ["outsider", "coordinator", "admin"])

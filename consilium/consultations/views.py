@@ -29,7 +29,7 @@ from consilium.consultations.access import (
 )
 from consilium.consultations.activity import with_unread
 from consilium.consultations.archive import PAGE_SIZE as ARCHIVE_PAGE_SIZE
-from consilium.consultations.archive import ArchiveForm, archive, rows_of
+from consilium.consultations.archive import ArchiveForm, archive, in_order, rows_of
 from consilium.consultations.assignment import candidates, partner_languages
 from consilium.consultations.forms import (
     AssignForm,
@@ -108,11 +108,19 @@ class Section:
 
 
 def _section(request: HttpRequest, key: str, queryset: QuerySet[Consultation]) -> Section:
-    """The first QUEUE_LIMIT of a list, or one page of all of it when asked (?show=key)."""
+    """The first QUEUE_LIMIT of a list, or one page of all of it when asked (?show=key). Read
+    by ids first (archive.in_order), but for a DISTINCT list, whose ordering columns must be
+    among those it selects."""
+    by_ids = not queryset.query.distinct
+    source = queryset.values_list("pk", flat=True) if by_ids else queryset
+
+    def read(part) -> list[Consultation]:
+        return in_order(queryset, list(part)) if by_ids else list(part)
+
     if request.GET.get("show") == key:
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-        return Section(key, list(page), page.paginator.count, page)
-    items = list(queryset[: QUEUE_LIMIT + 1])
+        page = Paginator(source, PAGE_SIZE).get_page(request.GET.get("page"))
+        return Section(key, read(page.object_list), page.paginator.count, page)
+    items = read(source[: QUEUE_LIMIT + 1])
     if len(items) <= QUEUE_LIMIT:
         return Section(key, items, len(items))
     # Counted only when the list overflows: the usual queue costs no COUNT at all.
@@ -204,7 +212,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if showing:
         _audit_list(request, form, context, [])
         return render(request, "consultations/queue.html", context)
-    paginator = Paginator(archive(user, form.cleaned_data, visible), ARCHIVE_PAGE_SIZE)
+    listed = archive(user, form.cleaned_data, visible)
+    paginator = Paginator(listed.values_list("pk", flat=True), ARCHIVE_PAGE_SIZE)
     asked = request.GET.get("page") or "1"
     try:
         page = paginator.page(asked)
@@ -212,7 +221,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # A stale bookmark or a hand-typed number: say so and show the nearest real page.
         page = paginator.page(paginator.num_pages if asked.isdigit() else 1)
         context["no_such_page"] = asked[:20]
-    rows = rows_of(list(page.object_list), user)
+    rows = rows_of(in_order(listed, list(page.object_list)), user)
     _audit_list(request, form, context, [r.consultation for r in rows], page=page.number)
     query = request.GET.copy()
     query.pop("page", None)

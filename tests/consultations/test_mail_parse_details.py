@@ -1496,3 +1496,22 @@ def test_a_signature_or_separator_written_with_another_space_is_one(space):
     assert parse.extract_reply(f"Agreed.\n\nSent from my{space}iPhone") == "Agreed."
     text = f"Agreed.\n\n-----Original{space}Message-----\n25% blasts"
     assert parse.extract_reply(text) == "Agreed."
+
+
+@pytest.mark.parametrize("code", COMPARISON)
+def test_a_quoted_block_at_the_top_ending_in_a_number_leaks_nothing(code):
+    # Bottom-posting without an attribution (the sender deleted it): the quote comes first.
+    languages, quoted = _clients()
+    lang = languages[code]
+    _first, middle, last = lang.question.split("\n")
+    text = f"{quoted(middle)}\n{quoted(last)}\n\n{lang.answer}"
+    assert parse.extract_reply(text) == lang.answer
+
+
+@pytest.mark.parametrize("code", COMPARISON)
+def test_prose_with_two_from_lines_and_a_to_line_is_prose(code):
+    from tests.consultations.test_mail_reply_clients import HEADER_LIKE_PROSE
+
+    first, second = HEADER_LIKE_PROSE[code].split("\n")
+    text = f"{first}\n{second}\n{first}"
+    assert parse.extract_reply(text) == text

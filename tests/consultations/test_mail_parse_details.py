@@ -1213,12 +1213,16 @@ def test_a_signature_separator_without_its_space_ends_the_reply():
     assert parse.extract_reply("Agreed.\n---\nDr Jean Martin") == "Agreed.\n---\nDr Jean Martin"
 
 
-def test_a_second_text_part_after_a_signature_is_not_the_reply():
+@pytest.mark.parametrize(
+    "end",
+    ["-- \nDr Jean Martin", "-----Original Message-----\nFrom: Anh\n\n25% blasts"],
+)
+def test_a_second_text_part_after_a_signature_or_a_separator_is_not_the_reply(end):
     # Mailing-list servers (Mailman) append their footer as a text part of its own.
     msg = reply()
     msg.make_mixed()
     answer = EmailMessage()
-    answer.set_content("Agreed.\n-- \nDr Jean Martin\n")
+    answer.set_content(f"Agreed.\n{end}\n")
     footer = EmailMessage()
     footer.set_content("tumour-board mailing list\nhttps://lists.nhp.org.vn/board\n")
     msg.attach(answer)

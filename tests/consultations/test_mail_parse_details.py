@@ -1215,9 +1215,13 @@ def test_a_signature_separator_without_its_space_ends_the_reply():
 
 @pytest.mark.parametrize(
     "end",
-    ["-- \nDr Jean Martin", "-----Original Message-----\nFrom: Anh\n\n25% blasts"],
+    [
+        "-- \nDr Jean Martin",
+        "-----Original Message-----\nFrom: Anh\n\n25% blasts",
+        "On Mon, 3 Jun 2024 at 10:00, Anh <anh@nhp.org.vn> wrote:\n\n25% blasts",
+    ],
 )
-def test_a_second_text_part_after_a_signature_or_a_separator_is_not_the_reply(end):
+def test_a_second_text_part_after_the_end_of_the_reply_is_not_the_reply(end):
     # Mailing-list servers (Mailman) append their footer as a text part of its own.
     msg = reply()
     msg.make_mixed()

@@ -1219,6 +1219,7 @@ def test_a_signature_separator_without_its_space_ends_the_reply():
         "-- \nDr Jean Martin",
         "-----Original Message-----\nFrom: Anh\n\n25% blasts",
         "On Mon, 3 Jun 2024 at 10:00, Anh <anh@nhp.org.vn> wrote:\n\n25% blasts",
+        "> Start on Monday?\n> 25% blasts",
     ],
 )
 def test_a_second_text_part_after_the_end_of_the_reply_is_not_the_reply(end):
@@ -1523,3 +1524,23 @@ def test_prose_with_two_from_lines_and_a_to_line_is_prose(code):
     first, second = HEADER_LIKE_PROSE[code].split("\n")
     text = f"{first}\n{second}\n{first}"
     assert parse.extract_reply(text) == text
+
+
+def test_inline_answers_right_under_each_quoted_line_are_kept():
+    text = (
+        "On 03/06/2024 10:00, Anh Nguyen wrote:\n"
+        "> Dose of carboplatin?\n"
+        "AUC 5, by Calvert.\n"
+        "> Start date?\n"
+        "Monday.\n"
+    )
+    assert parse.extract_reply(text) == "AUC 5, by Calvert.\nMonday."
+
+
+def test_a_body_with_old_mac_line_ends_is_read_as_lines():
+    # Classic Mac OS mail programs (Eudora, old Outlook Express for Mac) end lines with CR.
+    data = simple(body="Agreed.\rStart on Monday.\r\r\r\rJean\r")
+    msg = parse_inbound(data)
+    assert msg.full_text == msg.reply_text == "Agreed.\nStart on Monday.\n\nJean"
+    html = simple("Content-Type: text/html\n", body="<pre>Agreed.\rStart on Monday.</pre>")
+    assert parse_inbound(html).full_text == "Agreed.\nStart on Monday."

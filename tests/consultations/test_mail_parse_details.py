@@ -1544,3 +1544,66 @@ def test_a_body_with_old_mac_line_ends_is_read_as_lines():
     assert msg.full_text == msg.reply_text == "Agreed.\nStart on Monday.\n\nJean"
     html = simple("Content-Type: text/html\n", body="<pre>Agreed.\rStart on Monday.</pre>")
     assert parse_inbound(html).full_text == "Agreed.\nStart on Monday."
+
+
+def test_a_reply_ending_in_a_capital_x_keeps_it():
+    assert parse.extract_reply("Agreed: hold MTX") == "Agreed: hold MTX"
+    assert parse_inbound(simple(body="Agreed: hold MTX\n")).full_text == "Agreed: hold MTX"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Automatic reply: case 42",
+        "Auto-Reply: case 42",
+        "Autoreply: case 42",
+        "Auto: case 42",
+        "Automatic response",
+        "Out of the office",
+        "Away from the office until Monday",
+        "On vacation",
+        "Undelivered Mail Returned to Sender",
+        "Delivery Status Notification (Failure)",
+        "Mail delivery failed: returning message to sender",
+        "Mail Delivery System",
+        "Returned mail: see transcript for details",
+        "Delivery failure",
+        "Absente du bureau",
+        "Absence du bureau",
+        "Message d'absence",
+        "Non remis : cas 42",
+        "Échec de la remise",
+        "Автоответ: случай 42",
+        "Нет на месте",
+        "В отпуске",
+        "Не доставлено: случай 42",
+        "Недоставленное сообщение",
+        "Недоставляемое: случай 42",
+        "Phản hồi tự động: ca 42",
+        "Vắng mặt",
+        "Không có mặt tại văn phòng",
+        "Không thể gửi: ca 42",
+        "Avtomatik xabar",
+        "Ofisda emasman",
+        "Ishda emasman",
+        "Ta'tildaman",
+        "Ta’tilda",
+        "Автоматик жавоб",
+        "Abwesenheitsnotiz",
+        "Automatische Antwort: Fall 42",
+        "Respuesta automática: caso 42",
+        "RE: AW: TR: SV: Out of Office",
+        "Ответ: Отв: Fwd: FW: Вне офиса",
+    ],
+)
+def test_each_automatic_subject_is_recognised(subject):
+    reason = parse.is_auto_reply(parse_inbound(simple(subject=subject)))
+    assert reason == f"auto-reply subject: {subject[:60]}"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Re: case 42 – back from vacation, results", "Re: automatic dosing pump", "Re: returned"],
+)
+def test_a_subject_that_only_mentions_absence_is_a_person(subject):
+    assert parse.is_auto_reply(parse_inbound(simple(subject=subject))) is None

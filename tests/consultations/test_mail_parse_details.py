@@ -909,6 +909,8 @@ def test_the_refusals_of_a_bounce_say_why_in_the_log():
         parse.BounceRefused, match=r"^no envelope sender to answer \(null or unknown\)$"
     ):
         bounce_of(simple(), to="<>")
+    with pytest.raises(parse.BounceRefused, match=r"^no envelope sender to answer"):
+        bounce_of(simple(), to="")
     with pytest.raises(parse.BounceRefused, match=r"^the envelope sender is not a usable address$"):
         bounce_of(simple(), to="jean martin@curie.fr")
     with pytest.raises(

@@ -911,6 +911,8 @@ def test_the_refusals_of_a_bounce_say_why_in_the_log():
         bounce_of(simple(), to="<>")
     with pytest.raises(parse.BounceRefused, match=r"^no envelope sender to answer"):
         bounce_of(simple(), to="")
+    with pytest.raises(parse.BounceRefused, match=r"^no envelope sender to answer"):
+        bounce_of(simple(), to="MAILER-DAEMON")
     with pytest.raises(parse.BounceRefused, match=r"^the envelope sender is not a usable address$"):
         bounce_of(simple(), to="jean martin@curie.fr")
     with pytest.raises(
@@ -1609,3 +1611,9 @@ def test_each_automatic_subject_is_recognised(subject):
 )
 def test_a_subject_that_only_mentions_absence_is_a_person(subject):
     assert parse.is_auto_reply(parse_inbound(simple(subject=subject))) is None
+
+
+def test_a_bounce_goes_to_an_upper_case_envelope_sender_as_written():
+    # Exchange writes the envelope sender as the directory has it.
+    bounce = bounce_of(simple(), to="<XAVIER.DUPONT@CURIE.FR>")
+    assert bounce["To"] == "XAVIER.DUPONT@CURIE.FR"

@@ -1617,3 +1617,8 @@ def test_a_bounce_goes_to_an_upper_case_envelope_sender_as_written():
     # Exchange writes the envelope sender as the directory has it.
     bounce = bounce_of(simple(), to="<XAVIER.DUPONT@CURIE.FR>")
     assert bounce["To"] == "XAVIER.DUPONT@CURIE.FR"
+
+
+def test_a_bounce_id_is_at_the_senders_domain_as_configured():
+    bounce = bounce_of(simple(), from_address="Consilium <NOREPLY@CONSILIUM.HOSPITAL.MX>")
+    assert bounce["Message-ID"].endswith("@CONSILIUM.HOSPITAL.MX>")

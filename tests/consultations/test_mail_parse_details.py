@@ -1622,3 +1622,21 @@ def test_a_bounce_goes_to_an_upper_case_envelope_sender_as_written():
 def test_a_bounce_id_is_at_the_senders_domain_as_configured():
     bounce = bounce_of(simple(), from_address="Consilium <NOREPLY@CONSILIUM.HOSPITAL.MX>")
     assert bounce["Message-ID"].endswith("@CONSILIUM.HOSPITAL.MX>")
+
+
+def test_a_generated_id_is_the_same_in_every_version():
+    """A message stored before an upgrade and delivered again after it must get the same id:
+    SHA-256 of "name:value" lines for From, To, Cc, Subject, Date and In-Reply-To, then the
+    body, cut to 40 hex digits."""
+    import hashlib
+
+    data = simple().replace(b"Message-ID: <simple-1@curie.fr>\n", b"")
+    data = data.replace(b"Mon, 3 Jun", b"Mon, 03 Jun")
+    digest = hashlib.sha256(
+        b"from:Jean Martin <jean.martin@curie.fr>\n"
+        b"to:reply+abc@consilium.example.org\n"
+        b"subject:Re: case 42\n"
+        b"date:Mon, 03 Jun 2024 10:00:00 +0200\n"
+        b"Agreed.\n"
+    ).hexdigest()
+    assert parse_inbound(data).message_id == f"{digest[:40]}@generated.consilium.invalid"

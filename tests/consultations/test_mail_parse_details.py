@@ -1640,3 +1640,26 @@ def test_a_generated_id_is_the_same_in_every_version():
         b"Agreed.\n"
     ).hexdigest()
     assert parse_inbound(data).message_id == f"{digest[:40]}@generated.consilium.invalid"
+
+
+def _nested_alternative(depth: int) -> bytes:
+    """Plain and HTML alternatives of an answer inside ``depth`` containers (the alternative
+    one included)."""
+    inner = EmailMessage()
+    inner.set_content("Deep answer.")
+    inner.add_alternative("<div>Deep answer.</div>", subtype="html")
+    for _ in range(depth - 1):
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(inner)
+        inner = outer
+    inner["From"] = "jean.martin@curie.fr"
+    inner["Subject"] = "Re: case 42"
+    return inner.as_bytes()
+
+
+def test_alternatives_are_read_to_25_levels_deep_and_no_deeper():
+    assert parse_inbound(_nested_alternative(25)).reply_text == "Deep answer."
+    msg = parse_inbound(_nested_alternative(26))
+    assert msg.reply_text == ""
+    assert ParseWarning("too-deep", "") in msg.warnings

@@ -1663,3 +1663,27 @@ def test_alternatives_are_read_to_25_levels_deep_and_no_deeper():
     msg = parse_inbound(_nested_alternative(26))
     assert msg.reply_text == ""
     assert ParseWarning("too-deep", "") in msg.warnings
+
+
+def _nested_forward(depth: int) -> bytes:
+    """A forwarded message inside ``depth`` multipart/mixed containers: its text is one deeper."""
+    inner = EmailMessage()
+    inner["Subject"] = "MRI report"
+    inner.set_content("Left adrenal mass.")
+    container = EmailMessage()
+    container.set_content(inner)
+    for _ in range(depth):
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(container)
+        container = outer
+    container["From"] = "anh.nguyen@nhp.org.vn"
+    container["Subject"] = "Fwd: MRI report"
+    return container.as_bytes()
+
+
+def test_a_forwarded_message_counts_as_one_level_deeper():
+    assert "Left adrenal mass." in parse_inbound(_nested_forward(24)).full_text
+    msg = parse_inbound(_nested_forward(25))
+    assert "Left adrenal mass." not in msg.full_text
+    assert ParseWarning("too-deep", "") in msg.warnings

@@ -1,4 +1,5 @@
 import datetime
+from collections import Counter
 
 import pytest
 from django.test import Client
@@ -8,7 +9,7 @@ from django.utils import timezone
 from consilium.accounts.models import Membership, Role, User
 from consilium.audit.models import AuditEntry
 from consilium.audit.refusals import REFUSED
-from consilium.consultations import actions
+from consilium.consultations import access, actions
 from consilium.consultations.access import (
     Side,
     consultations_for_user,
@@ -206,6 +207,27 @@ def test_a_coordinator_of_two_centres_sees_the_second_opinions_asked_of_either(
         )
         asked[code] = case
     assert set(consultations_for_user(partners["coordinator"])) == set(asked.values())
+
+
+def test_each_centres_partners_are_read_once_for_a_reader_of_several_sides(
+    monkeypatch, consultation, institutions, partners
+):
+    """An expert at Curie who also triages for Curie and Robert-Debré: her list asks for each
+    centre's partners once (read afresh on each request, never kept between requests)."""
+    reader = partners["coordinator"]
+    Membership.objects.create(user=reader, institution=institutions["CURIE"], role=Role.EXPERT)
+    read = Counter()
+    partner_ids = access.telemedicine_partner_ids
+
+    def counted(institution_id):
+        read[institution_id] += 1
+        return partner_ids(institution_id)
+
+    monkeypatch.setattr(access, "telemedicine_partner_ids", counted)
+    assert set(consultations_for_user(reader)) == {consultation}
+    assert read == {institutions["CURIE"].pk: 1, institutions["RDEBRE"].pk: 1}
+    assert set(consultations_for_user(reader)) == {consultation}
+    assert read == {institutions["CURIE"].pk: 2, institutions["RDEBRE"].pk: 2}
 
 
 def test_ending_the_partnership_ends_the_experts_access_at_once(

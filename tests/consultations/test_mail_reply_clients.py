@@ -12,6 +12,7 @@ tests were written on had no network)."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -348,3 +349,40 @@ def test_a_quoted_block_ending_in_a_number_leaks_nothing(code):
     text = f"{lang.thunderbird}\n{_quoted(lang.question)}\n\n{lang.answer}"
 
     assert extract_reply(text) == lang.answer
+
+
+# The question quoted under the attribution is one line that begins with a number. Alone,
+# "> 25% blasts" could be a comparison the expert typed; under an attribution it is history
+# (it leaked into the reply before the quoted block under an attribution was dropped whole).
+ONE_LINE_QUESTION = {
+    "en": "25% blasts on day 8: high-risk arm?",
+    "fr": "25 % de blastes à J8 : bras haut risque ?",
+    "ru": "25% бластов на 8-й день: группа высокого риска?",
+    "vi": "25% tế bào blast ngày 8: nhánh nguy cơ cao?",
+    "uz": "8-kuni 25% blast hujayralar: yuqori xavf guruhi?",
+}
+QUOTING_CLIENTS = [
+    "gmail",
+    "apple_mac",
+    "apple_iphone",
+    "thunderbird",
+    "yandex_mobile",
+    "yandex_web",
+]
+
+
+@pytest.mark.parametrize("part", ["plain", "html", "both"])
+@pytest.mark.parametrize("client", QUOTING_CLIENTS)
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_a_one_line_quoted_question_starting_with_a_number_leaks_nothing(code, client, part):
+    lang = dataclasses.replace(LANGUAGES[code], question=ONE_LINE_QUESTION[code])
+    plain, markup = CLIENTS[client](lang, code)
+    if part == "plain":
+        markup = None
+    elif part == "html":
+        plain = None
+
+    msg = parse_inbound(_message(plain, markup, flowed=client == "thunderbird"))
+
+    assert msg.reply_text == lang.answer
+    assert ONE_LINE_QUESTION[code] in msg.full_text

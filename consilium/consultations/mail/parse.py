@@ -963,9 +963,15 @@ def _extract_reply(text: str) -> tuple[str, bool]:
         if span:
             following = _next_content_line(lines, i + span)
             if following is not None and _QUOTED_RE.match(following):
-                # Quoted history follows: drop the attribution, keep any answers below it.
+                # Quoted history follows: drop the attribution and the quoted block under it,
+                # whatever its lines start with (a one-line "> 25% blasts" is history, not a
+                # comparison), and keep any answers below it.
                 cut = True
                 i += span
+                while not lines[i].strip():
+                    i += 1
+                while i < len(lines) and _QUOTED_RE.match(lines[i]):
+                    i += 1
                 continue
             if strong or following is None:
                 cut = True
